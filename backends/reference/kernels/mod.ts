@@ -1,0 +1,5 @@
+/** Registers every reference kernel. @module */
+import "./source.ts";
+import "./elementwise.ts";
+import "./reduce.ts";
+import "./movement.ts";

@@ -1,0 +1,139 @@
+/**
+ * Execution planning: dead-code elimination, topological schedule, liveness,
+ * buffer reuse and the peak-memory estimate used in benchmark tables.
+ * @module
+ */
+import { ActlabError } from "./errors.ts";
+import type { Graph } from "./graph.ts";
+import { bytesPerElement, sizeOf } from "./host_tensor.ts";
+
+/** Ops whose values are supplied from outside the schedule (no pooled buffer). */
+export const SOURCE_OPS: ReadonlySet<string> = new Set(["input", "state", "constant"]);
+
+/** A schedule with buffer assignments. */
+export interface Plan {
+  /** Node ids to evaluate, in order (sources included, dead nodes removed). */
+  readonly order: readonly number[];
+  /** Node id → position in `order` after which its value is no longer read. */
+  readonly lastUse: ReadonlyMap<number, number>;
+  /** Node id → pooled buffer index, for every computed (non-source) node. */
+  readonly bufferOf: ReadonlyMap<number, number>;
+  /** Size in bytes of each pooled buffer (4 bytes per f32/i32 element, 1 per bool). */
+  readonly bufferBytes: readonly number[];
+  /** Node ids that must survive the run (outputs and state updates). */
+  readonly roots: readonly number[];
+  /** Bytes held by sources: feeds, state and constants. */
+  readonly sourceBytes: number;
+  /** Largest total of simultaneously live pooled bytes during the schedule. */
+  readonly peakPooledBytes: number;
+  /** `sourceBytes + peakPooledBytes`: the memory figure reported by benchmarks. */
+  readonly peakBytes: number;
+}
+
+/** Options of `plan`. */
+export interface PlanOptions {
+  /** Output names to compute (all declared outputs when omitted). State updates are always kept. */
+  readonly outputs?: readonly string[];
+  /** Disable buffer reuse (every node gets its own buffer); for debugging and tests. */
+  readonly noReuse?: boolean;
+}
+
+function nodeBytes(graph: Graph, id: number): number {
+  const n = graph.nodes[id];
+  return sizeOf(n.shape) * bytesPerElement(n.dtype);
+}
+
+/** Plan the evaluation of `graph`'s outputs and state updates. */
+export function plan(graph: Graph, options: PlanOptions = {}): Plan {
+  const names = options.outputs ?? [...graph.outputs.keys()];
+  const roots: number[] = [];
+  for (const name of names) {
+    const id = graph.outputs.get(name);
+    if (id === undefined) {
+      throw new ActlabError(
+        `unknown output "${name}"`,
+        `request one of: ${[...graph.outputs.keys()].join(", ") || "(no outputs declared)"}`,
+      );
+    }
+    roots.push(id);
+  }
+  for (const slot of graph.states.values()) if (slot.update !== undefined) roots.push(slot.update);
+
+  // Dead-code elimination: keep what the roots depend on. Ids are topological.
+  const live = new Array<boolean>(graph.nodes.length).fill(false);
+  for (const r of roots) live[r] = true;
+  for (let id = graph.nodes.length - 1; id >= 0; id--) {
+    if (live[id]) { for (const i of graph.nodes[id].inputs) live[i] = true; }
+  }
+  const order: number[] = [];
+  for (let id = 0; id < graph.nodes.length; id++) if (live[id]) order.push(id);
+
+  const lastUse = new Map<number, number>();
+  order.forEach((id, pos) => {
+    for (const i of graph.nodes[id].inputs) lastUse.set(i, pos);
+  });
+  const rootSet = new Set(roots);
+  for (const r of rootSet) lastUse.set(r, Infinity);
+
+  const bufferOf = new Map<number, number>();
+  const bufferBytes: number[] = [];
+  const free: number[] = [];
+  const releaseAt = new Map<number, number[]>();
+  let liveBytes = 0;
+  let peakPooled = 0;
+  let sourceBytes = 0;
+  order.forEach((id, pos) => {
+    const node = graph.nodes[id];
+    const bytes = nodeBytes(graph, id);
+    if (SOURCE_OPS.has(node.op)) {
+      sourceBytes += bytes;
+    } else {
+      // Best fit among free buffers; the output is allocated before this node's
+      // inputs are released, so an op never writes over a buffer it reads.
+      let best = -1;
+      if (!options.noReuse) {
+        for (let k = 0; k < free.length; k++) {
+          const b = free[k];
+          if (bufferBytes[b] >= bytes && (best < 0 || bufferBytes[b] < bufferBytes[free[best]])) {
+            best = k;
+          }
+        }
+      }
+      let buf: number;
+      if (best >= 0) {
+        buf = free.splice(best, 1)[0];
+      } else {
+        buf = bufferBytes.length;
+        bufferBytes.push(bytes);
+      }
+      bufferOf.set(id, buf);
+      liveBytes += bytes;
+      peakPooled = Math.max(peakPooled, liveBytes);
+      const end = lastUse.get(id) ?? pos; // unused values die right away
+      if (end !== Infinity) {
+        const list = releaseAt.get(end) ?? [];
+        list.push(id);
+        releaseAt.set(end, list);
+      }
+    }
+    for (const dead of releaseAt.get(pos) ?? []) {
+      free.push(bufferOf.get(dead)!);
+      liveBytes -= nodeBytes(graph, dead);
+    }
+  });
+  return {
+    order,
+    lastUse,
+    bufferOf,
+    bufferBytes,
+    roots: [...rootSet],
+    sourceBytes,
+    peakPooledBytes: peakPooled,
+    peakBytes: sourceBytes + peakPooled,
+  };
+}
+
+/** Peak bytes needed to run `graph` (sources plus the largest live set of intermediates). */
+export function peakBytes(graph: Graph, options: PlanOptions = {}): number {
+  return plan(graph, options).peakBytes;
+}
