@@ -3,8 +3,10 @@ import assert from "node:assert/strict";
 import { listOps } from "../core/op_def.ts";
 import { type GradCase, gradCheck } from "./gradcheck.ts";
 import { cases as elementwise } from "./cases/elementwise.ts";
+import { cases as reduce } from "./cases/reduce.ts";
+import { cases as movement } from "./cases/movement.ts";
 
-const all: GradCase[] = [...elementwise];
+const all: GradCase[] = [...elementwise, ...reduce, ...movement];
 
 for (const c of all) {
   Deno.test(`gradcheck ${c.op}: ${c.name}`, async () => {

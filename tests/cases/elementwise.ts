@@ -38,7 +38,7 @@ export const cases: GradCase[] = [
   ...["lt", "le", "gt", "ge", "eq"].map((op): GradCase => ({
     op,
     name: "zero gradient away from ties",
-    inputs: [{ shape: [2, 3], values: [-1, 0.5, 2, -0.3, 0.8, 0.3] }, {
+    inputs: [{ shape: [2, 3], values: [-1, 0.5, 2, -0.3, 0.8, 0.35] }, {
       shape: [3],
       values: [0.1, 0.2, 0.3],
     }],
