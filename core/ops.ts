@@ -8,3 +8,8 @@ export * from "./ops/elementwise.ts";
 export * from "./ops/reduce.ts";
 export * from "./ops/movement.ts";
 export { Graph, Tensor } from "./graph.ts";
+export * from "./ops/indexing.ts";
+export * from "./ops/matmul.ts";
+export * from "./ops/conv.ts";
+export * from "./ops/pool.ts";
+export * from "./ops/norm.ts";

@@ -3,3 +3,8 @@ import "./source.ts";
 import "./elementwise.ts";
 import "./reduce.ts";
 import "./movement.ts";
+import "./indexing.ts";
+import "./matmul.ts";
+import "./conv.ts";
+import "./pool.ts";
+import "./norm.ts";

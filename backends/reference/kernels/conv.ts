@@ -1,0 +1,2 @@
+/** Placeholder: reference kernels for conv ops. @module */
+export {};

@@ -1,0 +1,2 @@
+/** Placeholder: reference kernels for indexing ops. @module */
+export {};

@@ -1,0 +1,2 @@
+/** Placeholder: reference kernels for matmul ops. @module */
+export {};

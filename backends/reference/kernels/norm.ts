@@ -1,0 +1,2 @@
+/** Placeholder: reference kernels for norm ops. @module */
+export {};

@@ -1,0 +1,2 @@
+/** Placeholder: reference kernels for pool ops. @module */
+export {};

@@ -1,0 +1,2 @@
+/** Placeholder: filled in by the indexing ops work. @module */
+export {};

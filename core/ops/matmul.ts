@@ -1,0 +1,2 @@
+/** Placeholder: filled in by the matmul ops work. @module */
+export {};

@@ -1,0 +1,2 @@
+/** Placeholder: filled in by the norm ops work. @module */
+export {};
