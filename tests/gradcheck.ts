@@ -10,7 +10,7 @@
  * VJP (off by a factor, a sign, a transposition) misses by O(1).
  */
 import { grad } from "../core/autodiff.ts";
-import { type Graph, type Tensor } from "../core/graph.ts";
+import type { Graph, Tensor } from "../core/graph.ts";
 import { Graph as G } from "../core/graph.ts";
 import { type DType, type HostTensor, hostTensor, sizeOf } from "../core/host_tensor.ts";
 import { cast, constant, mul, sum } from "../core/ops.ts";
