@@ -87,12 +87,18 @@ export interface GradCheckReport {
   maxAbsErr: number;
 }
 
-/** Run one case; throws with the worst mismatch when the analytic gradient is wrong. */
-export async function gradCheck(c: GradCase): Promise<GradCheckReport> {
+/** The graph of a case: feeds x0…, outputs `loss`, `y` and `g0…` (gradients of the f32 inputs). */
+export interface CaseGraph {
+  graph: Graph;
+  /** Feed values in float64 (convert for f32 backends). */
+  feeds: Record<string, HostTensor>;
+  /** Indices of the differentiated inputs, in `g0…` order. */
+  wrtIdx: number[];
+}
+
+/** Build a case's graph: y = f(x…), loss = Σ y·R, and the gradients of loss. */
+export function buildCaseGraph(c: GradCase): CaseGraph {
   const rand = lcg(c.seed ?? 1234);
-  const eps = c.eps ?? 1e-6;
-  const atol = c.atol ?? 1e-6;
-  const rtol = c.rtol ?? 1e-5;
   const g: Graph = new G();
   const values = c.inputs.map((s) => makeInput(s, rand));
   const xs = c.inputs.map((s, i) => g.input(`x${i}`, s.shape, s.dtype ?? "f32"));
@@ -110,10 +116,21 @@ export async function gradCheck(c: GradCase): Promise<GradCheckReport> {
   g.output("loss", loss);
   g.output("y", y);
   grads.forEach((t, k) => g.output(`g${k}`, t));
-  const full = await referenceBackend.compile(g, { precision: "f64" });
-  const lossOnly = await referenceBackend.compile(g, { precision: "f64", outputs: ["loss"] });
   const feeds: Record<string, HostTensor> = {};
   values.forEach((v, i) => (feeds[`x${i}`] = v));
+  return { graph: g, feeds, wrtIdx };
+}
+
+/** Run one case; throws with the worst mismatch when the analytic gradient is wrong. */
+export async function gradCheck(c: GradCase): Promise<GradCheckReport> {
+  const rand = lcg((c.seed ?? 1234) ^ 0x5bd1e995);
+  const eps = c.eps ?? 1e-6;
+  const atol = c.atol ?? 1e-6;
+  const rtol = c.rtol ?? 1e-5;
+  const { graph: g, feeds, wrtIdx } = buildCaseGraph(c);
+  const values = c.inputs.map((_, i) => feeds[`x${i}`]);
+  const full = await referenceBackend.compile(g, { precision: "f64" });
+  const lossOnly = await referenceBackend.compile(g, { precision: "f64", outputs: ["loss"] });
   const res = await full.run(feeds);
   for (const v of res.y.data) {
     if (!Number.isFinite(v)) {
