@@ -174,7 +174,14 @@ export class BuildContext {
 
   /** A child scope whose names are prefixed with `name.`. */
   scope(name: string | number): BuildContext {
-    return new BuildContext(this, this.record, this.qualify(String(name)));
+    const opts: BuildContextOptions = {
+      graph: this.graph,
+      phase: this.phase,
+      batchSize: this.batchSize,
+      numClasses: this.numClasses,
+      labels: this.labels ?? undefined,
+    };
+    return new BuildContext(opts, this.record, this.qualify(String(name)));
   }
 
   /** Full dotted name of `name` in this scope. */
