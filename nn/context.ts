@@ -61,6 +61,8 @@ export interface BatchInfo {
   readonly step: number;
   /** Number of classes. */
   readonly numClasses: number;
+  /** The run's seed: per-step randomness (dropout masks) derives from (seed, step, feed key). */
+  readonly seed: number;
 }
 
 /** A feed computed on the host once per step and shared by every layer that asks for its key. */
