@@ -1,0 +1,78 @@
+/**
+ * AdamW as graph ops, appended to a train-phase step graph: global-norm
+ * gradient clipping, decoupled weight decay (only where `ParamSpec.decay`),
+ * bias-corrected moments. The learning rate and the bias corrections are
+ * host feeds (`opt.lr`, `opt.bc1`, `opt.bc2`) so schedules cost nothing.
+ * @module
+ */
+import { ActlabError } from "../core/errors.ts";
+import type { Tensor } from "../core/graph.ts";
+import { add, div, minimum, mul, sqrt, square, sub, sum } from "../core/ops.ts";
+import type { StepGraph } from "./step_graph.ts";
+
+/** AdamW hyper-parameters. */
+export interface AdamWConfig {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly weightDecay: number;
+  /** Global gradient-norm clip (0 or Infinity disables). */
+  readonly clipNorm: number;
+}
+
+/** PyTorch's AdamW defaults, with weight decay 0.05 and clipping at 1.0 (timm-style). */
+export const DEFAULT_ADAMW: AdamWConfig = {
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-8,
+  weightDecay: 0.05,
+  clipNorm: 1,
+};
+
+/** Feeds the optimizer adds (host computes them per step). */
+export const OPT_FEEDS = { lr: "opt.lr", bc1: "opt.bc1", bc2: "opt.bc2" } as const;
+
+/** Host values of the optimizer feeds at 0-based step `step` with learning rate `lr`. */
+export function adamwFeedValues(
+  cfg: AdamWConfig,
+  step: number,
+  lr: number,
+): { lr: number; bc1: number; bc2: number } {
+  const t = step + 1;
+  return { lr, bc1: 1 - cfg.beta1 ** t, bc2: 1 - cfg.beta2 ** t };
+}
+
+/** Append AdamW to a train-phase step graph; moments become state `opt.m.<p>`, `opt.v.<p>`. */
+export function appendAdamW(step: StepGraph, cfg: AdamWConfig = DEFAULT_ADAMW): void {
+  if (step.phase !== "train") {
+    throw new ActlabError("AdamW needs a train-phase step graph", "build with phase 'train'");
+  }
+  const g = step.graph;
+  const lr = g.input(OPT_FEEDS.lr, [], "f32");
+  const bc1 = g.input(OPT_FEEDS.bc1, [], "f32");
+  const bc2 = g.input(OPT_FEEDS.bc2, [], "f32");
+  const params = step.record.params;
+  let grads: Tensor[] = params.map((p) => step.grads.get(p.name)!);
+  if (grads.length === 0) return;
+  const sq = grads.map((gr) => sum(square(gr))).reduce((a, t) => add(a, t));
+  const norm = sqrt(sq);
+  g.output("opt.grad_norm", norm);
+  if (cfg.clipNorm > 0 && Number.isFinite(cfg.clipNorm)) {
+    const scale = minimum(div(cfg.clipNorm, add(norm, 1e-6)), 1);
+    grads = grads.map((gr) => mul(gr, scale));
+  }
+  params.forEach((p, i) => {
+    const gr = grads[i];
+    const m = g.state(`opt.m.${p.name}`, p.tensor.shape);
+    const v = g.state(`opt.v.${p.name}`, p.tensor.shape);
+    const m1 = add(mul(m, cfg.beta1), mul(gr, 1 - cfg.beta1));
+    const v1 = add(mul(v, cfg.beta2), mul(square(gr), 1 - cfg.beta2));
+    const upd = div(div(m1, bc1), add(sqrt(div(v1, bc2)), cfg.eps));
+    let p1 = p.tensor;
+    if (p.decay && cfg.weightDecay > 0) p1 = sub(p1, mul(p1, mul(lr, cfg.weightDecay)));
+    p1 = sub(p1, mul(upd, lr));
+    g.setStateUpdate(`opt.m.${p.name}`, m1);
+    g.setStateUpdate(`opt.v.${p.name}`, v1);
+    g.setStateUpdate(p.name, p1);
+  });
+}
