@@ -1,0 +1,137 @@
+/**
+ * Checkpoint files: the whole training state in one versioned file, written
+ * atomically (temp file + rename) so a crash never leaves a half-written one.
+ *
+ * Layout (all integers little-endian):
+ *   bytes 0–7   magic "ACTLABCK"
+ *   bytes 8–11  format version (u32, currently 1)
+ *   bytes 12–15 header length H (u32)
+ *   H bytes     UTF-8 JSON header: { meta, tensors: [{ name, dtype, shape, offset, bytes }] }
+ *   then        tensor payloads, each at `offset` from the payload start,
+ *               raw little-endian f32 / i32 / u8 (bool)
+ * `meta` holds step, epoch, rng state and the run config; tensors hold
+ * parameters, optimizer moments, BatchNorm statistics and plugin memories
+ * (every piece of graph state).
+ * @module
+ */
+import { ActlabError } from "../core/errors.ts";
+import { allocData, type DType, type HostTensor, sizeOf } from "../core/host_tensor.ts";
+
+const MAGIC = "ACTLABCK";
+/** Current checkpoint format version. */
+export const CHECKPOINT_VERSION = 1;
+
+/** JSON-serialisable metadata stored with the tensors. */
+export type CheckpointMeta = Record<string, unknown>;
+
+/** A loaded checkpoint. */
+export interface Checkpoint {
+  readonly meta: CheckpointMeta;
+  readonly tensors: Record<string, HostTensor>;
+}
+
+interface TensorEntry {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  offset: number;
+  bytes: number;
+}
+
+function bytesOf(t: HostTensor): Uint8Array {
+  const data = t.dtype === "f32" && !(t.data instanceof Float32Array)
+    ? Float32Array.from(t.data)
+    : t.data;
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Serialise a checkpoint to bytes. */
+export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
+  const entries: TensorEntry[] = [];
+  const blobs: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, t] of Object.entries(ckpt.tensors)) {
+    const b = bytesOf(t);
+    entries.push({ name, dtype: t.dtype, shape: [...t.shape], offset, bytes: b.length });
+    blobs.push(b);
+    offset += b.length;
+    offset += (4 - (offset % 4)) % 4; // keep payloads 4-byte aligned
+  }
+  const header = new TextEncoder().encode(JSON.stringify({ meta: ckpt.meta, tensors: entries }));
+  const out = new Uint8Array(16 + header.length + offset);
+  out.set(new TextEncoder().encode(MAGIC), 0);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(8, CHECKPOINT_VERSION, true);
+  dv.setUint32(12, header.length, true);
+  out.set(header, 16);
+  const base = 16 + header.length;
+  entries.forEach((e, i) => out.set(blobs[i], base + e.offset));
+  return out;
+}
+
+/** Parse checkpoint bytes; `path` names the file in errors. */
+export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
+  const bad = (what: string): never => {
+    throw new ActlabError(
+      `checkpoint ${path}: ${what}`,
+      "use a checkpoint written by actlab (the file may be truncated or not a checkpoint)",
+    );
+  };
+  if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
+    bad("wrong magic bytes");
+  }
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = dv.getUint32(8, true);
+  if (version !== CHECKPOINT_VERSION) {
+    bad(`format version ${version}, this actlab reads ${CHECKPOINT_VERSION}`);
+  }
+  const hlen = dv.getUint32(12, true);
+  if (16 + hlen > bytes.length) bad("truncated header");
+  let header: { meta: CheckpointMeta; tensors: TensorEntry[] };
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + hlen)));
+  } catch {
+    return bad("unreadable header");
+  }
+  const base = 16 + hlen;
+  const tensors: Record<string, HostTensor> = {};
+  for (const e of header.tensors) {
+    const n = sizeOf(e.shape);
+    const data = allocData(e.dtype, n);
+    if (data.byteLength !== e.bytes || base + e.offset + e.bytes > bytes.length) {
+      bad(`tensor "${e.name}" is truncated or has the wrong size`);
+    }
+    new Uint8Array(data.buffer).set(bytes.subarray(base + e.offset, base + e.offset + e.bytes));
+    tensors[e.name] = { dtype: e.dtype, shape: e.shape, data };
+  }
+  return { meta: header.meta, tensors };
+}
+
+/** Write a checkpoint atomically: temp file in the same folder, then rename. */
+export async function saveCheckpoint(path: string, ckpt: Checkpoint): Promise<void> {
+  const tmp = `${path}.tmp-${Deno.pid}`;
+  try {
+    await Deno.writeFile(tmp, encodeCheckpoint(ckpt));
+    await Deno.rename(tmp, path);
+  } catch (e) {
+    await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** Read a checkpoint file with clear errors for missing or corrupt files. */
+export async function loadCheckpoint(path: string): Promise<Checkpoint> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new ActlabError(
+        `checkpoint ${path} does not exist`,
+        "pass the path of a .ckpt file from a run directory",
+      );
+    }
+    throw e;
+  }
+  return decodeCheckpoint(bytes, path);
+}
