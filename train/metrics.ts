@@ -1,0 +1,50 @@
+/**
+ * Host-side metrics: top-k accuracy from logits and running means.
+ * @module
+ */
+
+/** Count rows (of the first `valid`) whose label is among the top `k` logits. */
+export function topKCorrect(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  numClasses: number,
+  k: number,
+  valid: number,
+): number {
+  let correct = 0;
+  for (let b = 0; b < valid; b++) {
+    const row = b * numClasses;
+    const target = logits[row + labels[b]];
+    // Rank = number of classes scoring strictly higher (ties favour the label, as argmax-first would not;
+    // exact float ties are vanishingly rare in trained logits).
+    let higher = 0;
+    for (let c = 0; c < numClasses && higher < k; c++) if (logits[row + c] > target) higher++;
+    if (higher < k) correct++;
+  }
+  return correct;
+}
+
+/** Accumulates named scalar means. */
+export class MeanTracker {
+  private sums = new Map<string, number>();
+  private counts = new Map<string, number>();
+
+  /** Add `value` with weight `weight`. */
+  add(name: string, value: number, weight = 1): void {
+    this.sums.set(name, (this.sums.get(name) ?? 0) + value * weight);
+    this.counts.set(name, (this.counts.get(name) ?? 0) + weight);
+  }
+
+  /** Current mean of `name` (NaN when nothing was added). */
+  mean(name: string): number {
+    const c = this.counts.get(name) ?? 0;
+    return c === 0 ? NaN : this.sums.get(name)! / c;
+  }
+
+  /** Every mean, by name. */
+  means(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const k of this.sums.keys()) out[k] = this.mean(k);
+    return out;
+  }
+}
