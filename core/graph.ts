@@ -177,6 +177,7 @@ export class Graph {
     return new Tensor(this, id);
   }
 
+  /** Throw when `name` is already a feed or state. */
   private checkFreeName(name: string): void {
     if (this.inputs.has(name) || this.states.has(name)) {
       throw new ActlabError(

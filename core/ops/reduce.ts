@@ -12,7 +12,9 @@ import { broadcastTo, reshape } from "./movement.ts";
 
 /** Attributes of every reduction: normalised, sorted axes and keepdims. */
 export interface ReduceAttrs extends Attrs {
+  /** Reduced axes, non-negative and sorted. */
   axes: readonly number[];
+  /** Keep reduced axes as size 1. */
   keepdims: boolean;
 }
 
