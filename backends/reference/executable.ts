@@ -107,7 +107,8 @@ export class ReferenceExecutable implements Executable {
     this.counters.compileMs = performance.now() - t0;
   }
 
-  run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
+  // deno-lint-ignore require-await -- async so that errors reject instead of throwing
+  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
     if (this.disposed) {
       throw new ActlabError("run() on a disposed executable", "compile the graph again");
     }
@@ -143,10 +144,11 @@ export class ReferenceExecutable implements Executable {
     this.counters.runs++;
     this.counters.lastRunMs = ms;
     this.counters.totalRunMs += ms;
-    return Promise.resolve(out);
+    return out;
   }
 
-  readState(names?: readonly string[]): Promise<Record<string, HostTensor>> {
+  // deno-lint-ignore require-await -- async so that errors reject instead of throwing
+  async readState(names?: readonly string[]): Promise<Record<string, HostTensor>> {
     const out: Record<string, HostTensor> = {};
     for (const name of names ?? [...this.state.keys()]) {
       const data = this.state.get(name);
@@ -159,10 +161,11 @@ export class ReferenceExecutable implements Executable {
       const node = this.graph.nodes[this.graph.states.get(name)!.id];
       out[name] = { dtype: node.dtype, shape: node.shape, data: data.slice() };
     }
-    return Promise.resolve(out);
+    return out;
   }
 
-  writeState(values: Readonly<Record<string, HostTensor>>): Promise<void> {
+  // deno-lint-ignore require-await -- async so that errors reject instead of throwing
+  async writeState(values: Readonly<Record<string, HostTensor>>): Promise<void> {
     for (const [name, v] of Object.entries(values)) {
       const slot = this.graph.states.get(name);
       if (!slot) {
@@ -174,7 +177,6 @@ export class ReferenceExecutable implements Executable {
       checkValue("state", name, this.graph.nodes[slot.id], v);
       this.state.get(name)!.set(v.data);
     }
-    return Promise.resolve();
   }
 
   stats(): ExecStats {

@@ -21,7 +21,8 @@ export const referenceBackend: Backend = {
       fix: "",
     });
   },
-  compile(graph: Graph, options?: CompileOptions): Promise<Executable> {
-    return Promise.resolve(new ReferenceExecutable(graph, options));
+  // deno-lint-ignore require-await -- async so that graph errors reject instead of throwing
+  async compile(graph: Graph, options?: CompileOptions): Promise<Executable> {
+    return new ReferenceExecutable(graph, options);
   },
 };
