@@ -1,0 +1,14 @@
+/**
+ * SiLU (swish): x·σ(x).
+ * @module
+ */
+import { mul, sigmoid } from "../core/ops.ts";
+import type { ActivationPlugin } from "./registry.ts";
+import { statelessActivation } from "./stateless.ts";
+
+/** The `silu` plugin. */
+export const siluActivation: ActivationPlugin = statelessActivation(
+  "silu",
+  "SiLU: x·sigmoid(x)",
+  (x) => mul(x, sigmoid(x)),
+);
