@@ -1,0 +1,132 @@
+/**
+ * `deno task list`: print the registries — activations, regularisers, models
+ * (with parameter counts for a 3×32×32 input and 100 classes) and backends
+ * (with availability). `--json` prints one machine-readable object.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import "../activations/mod.ts";
+import "../regularisers/mod.ts";
+import "../models/mod.ts";
+import "../backends/mod.ts";
+import {
+  getActivation,
+  getRegulariser,
+  listActivations,
+  listRegularisers,
+} from "../activations/registry.ts";
+import { probeAll } from "../backends/registry.ts";
+import { getModel, listModels, paramCount } from "../models/registry.ts";
+import { ActlabError } from "../core/errors.ts";
+
+/** Input shape and class count the listed parameter counts refer to. */
+export const LIST_INPUT_SHAPE: readonly [number, number, number] = [3, 32, 32];
+/** Class count the listed parameter counts refer to. */
+export const LIST_NUM_CLASSES = 100;
+
+/** What `--json` prints. */
+export interface Listing {
+  /** Activation plugin names, sorted. */
+  readonly activations: string[];
+  /** Regulariser plugin names, sorted. */
+  readonly regularisers: string[];
+  /** Models with their parameter count at 3×32×32 input, 100 classes (ReLU). */
+  readonly models: { name: string; params: number }[];
+  /** Backends, fastest first, with availability. */
+  readonly backends: { name: string; available: boolean; reason: string }[];
+}
+
+/** Collect the listing (probes every backend). */
+export async function collectListing(): Promise<Listing> {
+  const models = listModels().map((name) => ({
+    name,
+    params: paramCount(name, LIST_INPUT_SHAPE, LIST_NUM_CLASSES),
+  }));
+  const backends = (await probeAll()).map(({ name, availability }) => ({
+    name,
+    available: availability.available,
+    reason: availability.reason,
+  }));
+  return {
+    activations: listActivations(),
+    regularisers: listRegularisers(),
+    models,
+    backends,
+  };
+}
+
+const HELP = `usage: deno task list [--json]
+
+Print the registered activations, regularisers, models (parameter counts for
+a ${
+  LIST_INPUT_SHAPE.join("x")
+} input and ${LIST_NUM_CLASSES} classes) and backends (with availability).
+
+options:
+  --json     print {"activations", "regularisers", "models", "backends"} as JSON
+  -h, --help show this help`;
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => "  " + r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd())
+    .join("\n");
+}
+
+/** Human-readable rendering of a listing. */
+export function formatListing(l: Listing): string {
+  const out: string[] = [];
+  out.push(`activations (${l.activations.length}):`);
+  out.push(table(l.activations.map((n) => [n, getActivation(n).description])));
+  out.push(`regularisers (${l.regularisers.length}):`);
+  if (l.regularisers.length) {
+    out.push(table(l.regularisers.map((n) => [n, getRegulariser(n).description])));
+  }
+  out.push(
+    `models (${l.models.length}; params at ${
+      LIST_INPUT_SHAPE.join("x")
+    } input, ${LIST_NUM_CLASSES} classes):`,
+  );
+  out.push(
+    table(
+      l.models.map((m) => [m.name, m.params.toLocaleString("en-US"), getModel(m.name).description]),
+    ),
+  );
+  out.push(`backends (${l.backends.length}, fastest first):`);
+  out.push(
+    table(l.backends.map((b) => [b.name, b.available ? "available" : "unavailable", b.reason])),
+  );
+  return out.join("\n");
+}
+
+/** CLI entry point; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  let values: { json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  try {
+    const listing = await collectListing();
+    console.log(values.json ? JSON.stringify(listing, null, 2) : formatListing(listing));
+    return 0;
+  } catch (e) {
+    if (e instanceof ActlabError) {
+      console.error(`error: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,298 @@
+/**
+ * The model registry. A model definition turns a configuration (classes,
+ * input shape, activation and regulariser names with their options, model
+ * options) into a builder that traces `x [B, ...inputShape] → logits
+ * [B, numClasses]` into a `BuildContext`. Models declare activation sites and
+ * response sites; which plugin fills them is decided here, by name.
+ * @module
+ */
+import { ActlabError } from "../core/errors.ts";
+import { Graph, type Tensor } from "../core/graph.ts";
+import { sizeOf } from "../core/host_tensor.ts";
+import { fmtShape } from "../core/shape.ts";
+import { getActivation, getRegulariser, type PluginOptions } from "../activations/registry.ts";
+import { BuildContext } from "../nn/context.ts";
+import type { ActivationFactory, RegulariserFactory } from "../nn/sites.ts";
+
+/** A model option value (widths are number lists). */
+export type ModelOptionValue = number | string | boolean | readonly number[];
+
+/** Model-specific options by name. */
+export type ModelOptions = Readonly<Record<string, ModelOptionValue>>;
+
+/** A resolved model configuration. */
+export interface ModelConfig {
+  /** Number of classes (logit width). */
+  readonly numClasses: number;
+  /** Per-sample input shape `[C, H, W]` (batch axis separate). */
+  readonly inputShape: readonly [number, number, number];
+  /** Activation plugin name. */
+  readonly activation: string;
+  /** Options passed to the activation plugin at every site. */
+  readonly activationOptions: PluginOptions;
+  /** Regulariser plugin name, or null for none. */
+  readonly regulariser: string | null;
+  /** Options passed to the regulariser plugin at every response site. */
+  readonly regulariserOptions: PluginOptions;
+  /** Model options, defaults filled in. */
+  readonly options: ModelOptions;
+}
+
+/** What a definition's builder gets besides the config: the plugins for its sites. */
+export interface ModelSites {
+  /** Configures the activation for an activation site. */
+  readonly activation: ActivationFactory;
+  /** Configures the regulariser for a response site (null: no regulariser). */
+  readonly regulariser: RegulariserFactory | null;
+}
+
+/** Traces the model: `x [B, ...inputShape] → logits [B, numClasses]`. */
+export type ModelBuilder = (ctx: BuildContext, x: Tensor) => Tensor;
+
+/** A registered model family. */
+export interface ModelDefinition {
+  /** Registry name, e.g. `resnet18`. */
+  readonly name: string;
+  /** One line for listings. */
+  readonly description: string;
+  /** Every accepted model option with its default. */
+  readonly defaults: ModelOptions;
+  /** Validate the config (clear errors on bad options or input shapes) and return the builder. */
+  create(config: ModelConfig, sites: ModelSites): ModelBuilder;
+}
+
+/** A configured model. */
+export interface Model {
+  /** Registry name. */
+  readonly name: string;
+  /** The resolved configuration. */
+  readonly config: ModelConfig;
+  /**
+   * Trace the model into `ctx` (parameters, state, losses, taps) and return the
+   * logits `[B, numClasses]`; `x` must be `[B, ...inputShape]`.
+   */
+  build(ctx: BuildContext, x: Tensor): Tensor;
+}
+
+/** Arguments of `createModel`: the fixed keys plus the model's own options. */
+export interface CreateModelOptions {
+  /** Number of classes. */
+  readonly numClasses: number;
+  /** Per-sample input shape `[C, H, W]`. */
+  readonly inputShape: readonly number[];
+  /** Activation plugin name (default `relu`). */
+  readonly activation?: string;
+  /** Activation plugin options. */
+  readonly activationOptions?: PluginOptions;
+  /** Regulariser plugin name (default none). */
+  readonly regulariser?: string | null;
+  /** Regulariser plugin options. */
+  readonly regulariserOptions?: PluginOptions;
+  /** Model options (see the model's `defaults`). */
+  readonly [option: string]: ModelOptionValue | PluginOptions | null | undefined;
+}
+
+const FIXED_KEYS = new Set([
+  "numClasses",
+  "inputShape",
+  "activation",
+  "activationOptions",
+  "regulariser",
+  "regulariserOptions",
+]);
+
+const models = new Map<string, ModelDefinition>();
+
+/** Register a model definition (names are unique). */
+export function registerModel(definition: ModelDefinition): void {
+  if (models.has(definition.name)) {
+    throw new ActlabError(`model "${definition.name}" is registered twice`, "pick a unique name");
+  }
+  models.set(definition.name, definition);
+}
+
+/** The model definition called `name`; unknown names list the valid ones. */
+export function getModel(name: string): ModelDefinition {
+  const d = models.get(name);
+  if (!d) {
+    throw new ActlabError(`unknown model "${name}"`, `use one of: ${listModels().join(", ")}`);
+  }
+  return d;
+}
+
+/** Registered model names, sorted. */
+export function listModels(): string[] {
+  return [...models.keys()].sort();
+}
+
+function kindOf(v: unknown): string {
+  return Array.isArray(v) ? "list" : typeof v;
+}
+
+function resolveOptions(def: ModelDefinition, opts: CreateModelOptions): ModelOptions {
+  const out: Record<string, ModelOptionValue> = { ...def.defaults };
+  for (const [key, value] of Object.entries(opts)) {
+    if (FIXED_KEYS.has(key) || value === undefined) continue;
+    if (!(key in def.defaults)) {
+      const known = Object.keys(def.defaults);
+      throw new ActlabError(
+        `model "${def.name}" has no option "${key}"`,
+        known.length ? `use one of: ${known.join(", ")}` : "this model takes no options",
+      );
+    }
+    const want = kindOf(def.defaults[key]);
+    if (
+      kindOf(value) !== want || (want === "list" && !(value as unknown[]).every(Number.isFinite))
+    ) {
+      throw new ActlabError(
+        `model "${def.name}" option "${key}" must be a ${
+          want === "list" ? "list of numbers" : want
+        }, got ${JSON.stringify(value)}`,
+        `e.g. ${key}: ${JSON.stringify(def.defaults[key])}`,
+      );
+    }
+    out[key] = value as ModelOptionValue;
+  }
+  return out;
+}
+
+/**
+ * Configure model `name`. Unknown model, activation or regulariser names and
+ * unknown or mistyped options are errors here; option values the model
+ * cannot build with (e.g. a patch size that does not divide the image) are
+ * errors from the model's `create`.
+ */
+export function createModel(name: string, opts: CreateModelOptions): Model {
+  const def = getModel(name);
+  const shape = opts.inputShape;
+  if (shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new ActlabError(
+      `model "${name}": inputShape must be [C, H, W] of positive integers, got ${
+        JSON.stringify(shape)
+      }`,
+      "pass the per-sample shape without the batch axis, e.g. [1, 28, 28] or [3, 32, 32]",
+    );
+  }
+  if (!Number.isInteger(opts.numClasses) || opts.numClasses < 1) {
+    throw new ActlabError(
+      `model "${name}": numClasses must be a positive integer, got ${opts.numClasses}`,
+      "pass the number of classes, e.g. 10",
+    );
+  }
+  const activation = getActivation(opts.activation ?? "relu");
+  const regulariser = opts.regulariser ? getRegulariser(opts.regulariser) : null;
+  const config: ModelConfig = {
+    numClasses: opts.numClasses,
+    inputShape: [shape[0], shape[1], shape[2]],
+    activation: activation.name,
+    activationOptions: opts.activationOptions ?? {},
+    regulariser: regulariser?.name ?? null,
+    regulariserOptions: opts.regulariserOptions ?? {},
+    options: resolveOptions(def, opts),
+  };
+  const sites: ModelSites = {
+    activation: (site) => activation.create(site, config.activationOptions),
+    regulariser: regulariser ? (site) => regulariser.create(site, config.regulariserOptions) : null,
+  };
+  const builder = def.create(config, sites);
+  return {
+    name,
+    config,
+    build(ctx: BuildContext, x: Tensor): Tensor {
+      const want = [ctx.batchSize, ...config.inputShape];
+      if (fmtShape(x.shape) !== fmtShape(want)) {
+        throw new ActlabError(
+          `model "${name}" expects input ${fmtShape(want)}, got ${fmtShape(x.shape)}`,
+          "feed [batch, ...inputShape] with the batch size of the build context",
+        );
+      }
+      const logits = builder(ctx, x);
+      const out = [ctx.batchSize, config.numClasses];
+      if (fmtShape(logits.shape) !== fmtShape(out)) {
+        throw new ActlabError(
+          `model "${name}" produced logits ${fmtShape(logits.shape)}, expected ${fmtShape(out)}`,
+          "a model builder must return [B, numClasses]",
+        );
+      }
+      return logits;
+    },
+  };
+}
+
+/** Number of trainable parameters of `model`, counted by tracing it into a throwaway eval graph. */
+export function countParams(model: Model): number {
+  const graph = new Graph();
+  const ctx = new BuildContext({
+    graph,
+    phase: "eval",
+    batchSize: 1,
+    numClasses: model.config.numClasses,
+  });
+  model.build(ctx, graph.input("x", [1, ...model.config.inputShape]));
+  return ctx.record.params.reduce((n, p) => n + sizeOf(p.tensor.shape), 0);
+}
+
+/** Constraints for `numberOption`. */
+export interface NumberConstraint {
+  /** Require an integer. */
+  readonly integer?: boolean;
+  /** Smallest allowed value (inclusive). */
+  readonly min?: number;
+  /** Largest allowed value (exclusive when `maxExclusive`). */
+  readonly max?: number;
+  /** Treat `max` as exclusive. */
+  readonly maxExclusive?: boolean;
+}
+
+function checkNumber(model: string, key: string, v: number, c: NumberConstraint): number {
+  const bad = !Number.isFinite(v) || (c.integer && !Number.isInteger(v)) ||
+    (c.min !== undefined && v < c.min) ||
+    (c.max !== undefined && (c.maxExclusive ? v >= c.max : v > c.max));
+  if (bad) {
+    const range = `${c.integer ? "an integer" : "a number"}${
+      c.min !== undefined ? ` >= ${c.min}` : ""
+    }${c.max !== undefined ? ` and ${c.maxExclusive ? "<" : "<="} ${c.max}` : ""}`;
+    throw new ActlabError(
+      `model "${model}" option "${key}" = ${v} is out of range`,
+      `pass ${range}`,
+    );
+  }
+  return v;
+}
+
+/** A numeric model option, range-checked with a clear error. */
+export function numberOption(
+  config: ModelConfig,
+  model: string,
+  key: string,
+  c: NumberConstraint = {},
+): number {
+  return checkNumber(model, key, config.options[key] as number, c);
+}
+
+/** A list-of-numbers model option, each entry range-checked; `minLength` entries at least. */
+export function listOption(
+  config: ModelConfig,
+  model: string,
+  key: string,
+  c: NumberConstraint & { readonly minLength?: number; readonly maxLength?: number } = {},
+): number[] {
+  const v = [...(config.options[key] as readonly number[])];
+  if (v.length < (c.minLength ?? 0) || v.length > (c.maxLength ?? Infinity)) {
+    throw new ActlabError(
+      `model "${model}" option "${key}" has ${v.length} entries`,
+      `pass between ${c.minLength ?? 0} and ${c.maxLength ?? "any number of"} entries`,
+    );
+  }
+  return v.map((x) => checkNumber(model, key, x, c));
+}
+
+/** Parameters of model `name` for `inputShape` and `numClasses` (ReLU unless `options` say otherwise). */
+export function paramCount(
+  name: string,
+  inputShape: readonly number[],
+  numClasses: number,
+  options: Partial<CreateModelOptions> = {},
+): number {
+  return countParams(createModel(name, { ...options, inputShape, numClasses }));
+}

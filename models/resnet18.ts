@@ -1,0 +1,75 @@
+/**
+ * `resnet18`: torchvision's ResNet-18 (BasicBlock, [2, 2, 2, 2], widths 64 →
+ * 512). Inputs up to 32 px use the CIFAR stem (conv3×3 stride 1, no
+ * max-pool); larger inputs the ImageNet stem (conv7×7 stride 2 + max-pool
+ * 3×3 stride 2). Init as torchvision: convs Kaiming normal fan_out, BN
+ * ones/zeros, head `nn.Linear` default. Activation sites sit after every BN
+ * followed by an activation (the second one of a block after the residual
+ * add); response sites at the four stage outputs. All `nchw`/`avg`.
+ * @module
+ */
+import type { Tensor } from "../core/graph.ts";
+import { add, maxPool2d } from "../core/ops.ts";
+import type { Site } from "../activations/registry.ts";
+import { batchNorm2d } from "../nn/batch_norm.ts";
+import type { BuildContext } from "../nn/context.ts";
+import { conv2d } from "../nn/conv2d.ts";
+import { linear } from "../nn/linear.ts";
+import { globalAvgPool2d } from "../nn/pooling.ts";
+import { applyActivation, observeResponse } from "../nn/sites.ts";
+import type { ModelDefinition, ModelSites } from "./registry.ts";
+
+const STAGES = [64, 128, 256, 512];
+const BLOCKS_PER_STAGE = 2;
+
+function site(channels: number): Site {
+  return { channels, layout: "nchw", pooling: "avg" };
+}
+
+function basicBlock(
+  ctx: BuildContext,
+  x: Tensor,
+  planes: number,
+  stride: number,
+  sites: ModelSites,
+): Tensor {
+  let h = conv2d(ctx.scope("conv1"), x, planes, { kernel: 3, stride, padding: 1 });
+  h = batchNorm2d(ctx.scope("bn1"), h);
+  h = applyActivation(ctx.scope("act1"), sites.activation, site(planes), h);
+  h = conv2d(ctx.scope("conv2"), h, planes, { kernel: 3, padding: 1 });
+  h = batchNorm2d(ctx.scope("bn2"), h);
+  let shortcut = x;
+  if (stride !== 1 || x.shape[1] !== planes) {
+    const down = ctx.scope("downsample");
+    shortcut = conv2d(down.scope("0"), x, planes, { kernel: 1, stride });
+    shortcut = batchNorm2d(down.scope("1"), shortcut);
+  }
+  return applyActivation(ctx.scope("act2"), sites.activation, site(planes), add(h, shortcut));
+}
+
+/** The `resnet18` model definition. */
+export const resnet18Model: ModelDefinition = {
+  name: "resnet18",
+  description: "ResNet-18 (torchvision); 3x3 stem without max-pool for inputs <= 32 px",
+  defaults: {},
+  create(config, sites) {
+    const small = Math.max(config.inputShape[1], config.inputShape[2]) <= 32;
+    return (ctx, x) => {
+      let h = small
+        ? conv2d(ctx.scope("conv1"), x, 64, { kernel: 3, padding: 1 })
+        : conv2d(ctx.scope("conv1"), x, 64, { kernel: 7, stride: 2, padding: 3 });
+      h = batchNorm2d(ctx.scope("bn1"), h);
+      h = applyActivation(ctx.scope("act1"), sites.activation, site(64), h);
+      if (!small) h = maxPool2d(h, { kernel: 3, stride: 2, padding: 1 });
+      STAGES.forEach((planes, s) => {
+        const stage = ctx.scope(`layer${s + 1}`);
+        for (let b = 0; b < BLOCKS_PER_STAGE; b++) {
+          const stride = s > 0 && b === 0 ? 2 : 1;
+          h = basicBlock(stage.scope(b), h, planes, stride, sites);
+        }
+        observeResponse(stage.scope("response"), sites.regulariser, site(planes), h);
+      });
+      return linear(ctx.scope("fc"), globalAvgPool2d(h), config.numClasses);
+    };
+  },
+};

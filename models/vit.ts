@@ -1,0 +1,133 @@
+/**
+ * Vision Transformer (timm `VisionTransformer`, class-token pooling) and its
+ * presets: `vit_tiny` (embed 192, depth 12, 3 heads, patch 4 for inputs up
+ * to 32 px and 16 above) and `vit_micro` (embed 96, depth 6, 3 heads, patch
+ * 4; sized for CPU runs on 28×28 inputs). Pre-norm blocks with LayerNorm
+ * eps 1e-6, qkv bias, MLP ratio 4, linearly increasing drop-path rates.
+ * Init as timm: linears (head included) trunc-normal 0.02 with zero bias,
+ * position embedding and class token trunc-normal 0.02, LayerNorm ones/zeros,
+ * patch projection PyTorch's Conv2d default.
+ * Each MLP hidden activation is a `tokens`/`token` activation site; each
+ * block output a `tokens`/`token` response site.
+ * @module
+ */
+import { ActlabError } from "../core/errors.ts";
+import { add } from "../core/ops.ts";
+import type { Site } from "../activations/registry.ts";
+import { selfAttention } from "../nn/attention.ts";
+import { dropout, dropPath } from "../nn/dropout.ts";
+import { addPositionEmbedding, prependClassToken } from "../nn/embeddings.ts";
+import { layerNorm } from "../nn/layer_norm.ts";
+import { linear } from "../nn/linear.ts";
+import { mlpBlock } from "../nn/mlp_block.ts";
+import { patchEmbed } from "../nn/patch_embed.ts";
+import { poolTokens } from "../nn/pooling.ts";
+import { observeResponse } from "../nn/sites.ts";
+import { type ModelDefinition, type ModelOptions, numberOption } from "./registry.ts";
+
+const LN_EPS = 1e-6;
+
+function vitDefinition(name: string, description: string, defaults: ModelOptions): ModelDefinition {
+  return {
+    name,
+    description,
+    defaults,
+    create(config, sites) {
+      const int = { integer: true, min: 1 };
+      const rate = { min: 0, max: 1, maxExclusive: true };
+      const embed = numberOption(config, name, "embedDim", int);
+      const depth = numberOption(config, name, "depth", int);
+      const heads = numberOption(config, name, "numHeads", int);
+      const mlpRatio = numberOption(config, name, "mlpRatio", { min: 0 });
+      const qkvBias = config.options.qkvBias === true;
+      const dropPathRate = numberOption(config, name, "dropPath", rate);
+      const dropRate = numberOption(config, name, "dropout", rate);
+      const attnDrop = numberOption(config, name, "attnDrop", rate);
+      const [, hgt, wid] = config.inputShape;
+      let patch = numberOption(config, name, "patchSize", { integer: true, min: 0 });
+      if (patch === 0) patch = Math.max(hgt, wid) <= 32 ? 4 : 16;
+      if (hgt % patch !== 0 || wid % patch !== 0) {
+        throw new ActlabError(
+          `model "${name}": patch size ${patch} does not divide the ${hgt}x${wid} input`,
+          "pass patchSize dividing both sides (e.g. 4 for 28 or 32 px, 16 for 224 px)",
+        );
+      }
+      if (embed % heads !== 0) {
+        throw new ActlabError(
+          `model "${name}": embedDim ${embed} is not divisible by numHeads ${heads}`,
+          "pick a head count that divides the embedding dimension",
+        );
+      }
+      const hidden = Math.round(embed * mlpRatio);
+      if (hidden < 1) {
+        throw new ActlabError(
+          `model "${name}": mlpRatio ${mlpRatio} gives an empty MLP`,
+          "use mlpRatio such as 4",
+        );
+      }
+      const tokenSite = (channels: number): Site => ({
+        channels,
+        layout: "tokens",
+        pooling: "token",
+      });
+      return (ctx, x) => {
+        let h = patchEmbed(ctx.scope("patch_embed"), x, patch, embed);
+        h = prependClassToken(ctx, h);
+        h = addPositionEmbedding(ctx, h);
+        h = dropout(ctx.scope("pos_drop"), h, dropRate);
+        for (let i = 0; i < depth; i++) {
+          const blk = ctx.scope(`blocks.${i}`);
+          // torch.linspace(0, dropPath, depth)[i]
+          const dp = depth > 1 ? (dropPathRate * i) / (depth - 1) : 0;
+          const a = selfAttention(
+            blk.scope("attn"),
+            layerNorm(blk.scope("norm1"), h, { eps: LN_EPS }),
+            {
+              numHeads: heads,
+              qkvBias,
+              attnDrop,
+              projDrop: dropRate,
+            },
+          );
+          h = add(h, dropPath(blk.scope("drop_path1"), a, dp));
+          const m = mlpBlock(blk.scope("mlp"), layerNorm(blk.scope("norm2"), h, { eps: LN_EPS }), {
+            hidden,
+            activation: sites.activation,
+            site: { layout: "tokens", pooling: "token" },
+            drop: dropRate,
+            init: "vit",
+          });
+          h = add(h, dropPath(blk.scope("drop_path2"), m, dp));
+          observeResponse(blk.scope("response"), sites.regulariser, tokenSite(embed), h);
+        }
+        h = layerNorm(ctx.scope("norm"), h, { eps: LN_EPS });
+        const pooled = dropout(ctx.scope("head_drop"), poolTokens(h, "token"), dropRate);
+        return linear(ctx.scope("head"), pooled, config.numClasses, { init: "vit" });
+      };
+    },
+  };
+}
+
+const COMMON: ModelOptions = {
+  numHeads: 3,
+  mlpRatio: 4,
+  qkvBias: true,
+  patchSize: 0,
+  dropPath: 0,
+  dropout: 0,
+  attnDrop: 0,
+};
+
+/** `vit_tiny`: ViT-Ti/4 for ≤ 32 px inputs (ViT-Ti/16 at 224 px); `patchSize` 0 picks it. */
+export const vitTinyModel: ModelDefinition = vitDefinition(
+  "vit_tiny",
+  "ViT-Tiny (embed 192, depth 12, 3 heads); patch 4 for <= 32 px, 16 otherwise",
+  { embedDim: 192, depth: 12, ...COMMON },
+);
+
+/** `vit_micro`: a 6-block, 96-wide ViT with patch 4 for CPU experiments on 28×28 inputs. */
+export const vitMicroModel: ModelDefinition = vitDefinition(
+  "vit_micro",
+  "small ViT for CPU runs (embed 96, depth 6, 3 heads, patch 4)",
+  { embedDim: 96, depth: 6, ...COMMON, patchSize: 4 },
+);

@@ -1,0 +1,20 @@
+/**
+ * The nn layers (each traces into a `BuildContext` scoped to the layer) and
+ * the build context itself. Meant to be re-exported as a namespace
+ * (`export * as nn from "./nn/mod.ts"`): layer names such as `conv2d` and
+ * `layerNorm` mirror the core ops they wrap.
+ * @module
+ */
+export * from "./context.ts";
+export * from "./init.ts";
+export * from "./sites.ts";
+export * from "./linear.ts";
+export * from "./conv2d.ts";
+export * from "./batch_norm.ts";
+export * from "./layer_norm.ts";
+export * from "./attention.ts";
+export * from "./mlp_block.ts";
+export * from "./dropout.ts";
+export * from "./pooling.ts";
+export * from "./patch_embed.ts";
+export * from "./embeddings.ts";
