@@ -43,3 +43,24 @@ export {
 export { referenceBackend } from "./backends/reference/mod.ts";
 export { type Kernel, type KernelRun, registerKernel } from "./backends/reference/kernel.ts";
 import "./backends/mod.ts";
+export * from "./activations/mod.ts";
+export * from "./regularisers/mod.ts";
+export * as nn from "./nn/mod.ts";
+export * from "./models/mod.ts";
+export { BuildContext } from "./nn/context.ts";
+export type {
+  BatchInfo,
+  BufferSpec,
+  BuildContextOptions,
+  BuildRecord,
+  HostFeedSpec,
+  Initializer,
+  LossTerm,
+  ParamSpec,
+  Phase,
+  PooledLoss,
+  RandomSource,
+  TapRequest,
+} from "./nn/context.ts";
+export { Rng, rngFromSeed, type RngState } from "./core/rng.ts";
+export type { ActivationFactory, RegulariserFactory } from "./nn/sites.ts";

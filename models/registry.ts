@@ -10,7 +10,13 @@ import { ActlabError } from "../core/errors.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
 import { sizeOf } from "../core/host_tensor.ts";
 import { fmtShape } from "../core/shape.ts";
-import { getActivation, getRegulariser, type PluginOptions } from "../activations/registry.ts";
+import {
+  type ActivationInstance,
+  getActivation,
+  getRegulariser,
+  type PluginOptions,
+} from "../activations/registry.ts";
+import { cast, eq, mean } from "../core/ops.ts";
 import { BuildContext } from "../nn/context.ts";
 import type { ActivationFactory, RegulariserFactory } from "../nn/sites.ts";
 
@@ -157,6 +163,20 @@ function resolveOptions(def: ModelDefinition, opts: CreateModelOptions): ModelOp
 }
 
 /**
+ * Report each activation site's sparsity (fraction of exact zeros in its
+ * output) as the metric `<site>.sparsity`, whatever the plugin is.
+ */
+function withSparsity(inner: ActivationInstance): ActivationInstance {
+  return {
+    apply(ctx: BuildContext, x: Tensor): Tensor {
+      const y = inner.apply(ctx, x);
+      ctx.metric("sparsity", mean(cast(eq(y, 0), "f32")));
+      return y;
+    },
+  };
+}
+
+/**
  * Configure model `name`. Unknown model, activation or regulariser names and
  * unknown or mistyped options are errors here; option values the model
  * cannot build with (e.g. a patch size that does not divide the image) are
@@ -191,7 +211,7 @@ export function createModel(name: string, opts: CreateModelOptions): Model {
     options: resolveOptions(def, opts),
   };
   const sites: ModelSites = {
-    activation: (site) => activation.create(site, config.activationOptions),
+    activation: (site) => withSparsity(activation.create(site, config.activationOptions)),
     regulariser: regulariser ? (site) => regulariser.create(site, config.regulariserOptions) : null,
   };
   const builder = def.create(config, sites);

@@ -107,11 +107,17 @@ export interface TapRequest {
 
 /** Everything collected while tracing, shared by all scopes of one build. */
 export interface BuildRecord {
+  /** Trainable parameters, in declaration order. */
   readonly params: ParamSpec[];
+  /** Non-trainable state. */
   readonly buffers: BufferSpec[];
+  /** Host-computed feeds by key. */
   readonly hostFeeds: Map<string, HostFeedSpec>;
+  /** Extra loss terms. */
   readonly losses: LossTerm[];
+  /** Pooled losses by name. */
   readonly pooledLosses: Map<string, PooledLoss>;
+  /** Gradient taps. */
   readonly taps: TapRequest[];
   /** Scalar (or small) tensors reported per step, by name. */
   readonly metrics: Map<string, Tensor>;
@@ -119,9 +125,13 @@ export interface BuildRecord {
 
 /** Options for `BuildContext` construction. */
 export interface BuildContextOptions {
+  /** The graph to trace into. */
   readonly graph: Graph;
+  /** Train or eval. */
   readonly phase: Phase;
+  /** Static batch size. */
   readonly batchSize: number;
+  /** Number of classes. */
   readonly numClasses: number;
   /** i32 [B] labels feed; required in the train phase. */
   readonly labels?: Tensor;
