@@ -1,0 +1,90 @@
+/**
+ * Every model × every activation assembles a full training-step graph
+ * (forward, cross-entropy + plugin losses, backward, plugin state updates),
+ * runs it on the reference backend with a finite loss and finite gradients,
+ * and passes a finite-difference spot check on a few parameter entries.
+ *
+ * The spot check runs in float64 and restores all state before every run
+ * (DPA/BN state changes each step). ε is small (1e-6) because these
+ * networks have kinks (ReLU, SELU's derivative, max-pool switches): a larger
+ * ε lets some of the thousands of pre-activations near a kink cross it and
+ * the difference quotient stops being the derivative. In float64, ε = 1e-6
+ * costs ~1e-10 rounding error; a 1e-4 relative tolerance (+1e-6 absolute)
+ * still catches any wrong VJP, which errs by O(1).
+ */
+import assert from "node:assert/strict";
+import "../mod.ts";
+import { referenceBackend } from "../backends/reference/mod.ts";
+import type { HostTensor } from "../core/host_tensor.ts";
+import { listActivations } from "../activations/registry.ts";
+import { createModel, listModels } from "../models/registry.ts";
+import { initialState } from "../nn/init.ts";
+import { buildStepGraph } from "../train/step_graph.ts";
+import { lcg } from "./gradcheck.ts";
+
+const B = 2;
+const K = 3;
+const SHAPE: [number, number, number] = [1, 28, 28];
+
+for (const modelName of listModels()) {
+  for (const act of listActivations()) {
+    Deno.test(`train step ${modelName} × ${act}: finite loss and FD spot check`, async () => {
+      const model = createModel(modelName, { numClasses: K, inputShape: SHAPE, activation: act });
+      const step = buildStepGraph({
+        model,
+        phase: "train",
+        batchSize: B,
+        inputShape: SHAPE,
+        numClasses: K,
+      });
+      const params = step.record.params;
+      // Spot-check one entry of each of three parameters spread over the depth.
+      const picks = [0, Math.floor(params.length / 2), params.length - 1].map((i) => params[i]);
+      for (const p of picks) step.graph.output(`grad.${p.name}`, step.grads.get(p.name)!);
+      const exe = await referenceBackend.compile(step.graph, { precision: "f64" });
+      const lossOnly = await referenceBackend.compile(step.graph, {
+        precision: "f64",
+        outputs: ["loss"],
+      });
+      const rand = lcg(7);
+      const init = initialState(step.record, 3);
+      const labels = Int32Array.from({ length: B }, (_, i) => i % K);
+      const feeds: Record<string, HostTensor> = {
+        x: {
+          dtype: "f32",
+          shape: [B, ...SHAPE],
+          data: Float64Array.from({ length: B * 784 }, () => rand()),
+        },
+        labels: { dtype: "i32", shape: [B], data: labels },
+      };
+      // Step 4 of interval 5: an update step for DPA's memories (the richest graph).
+      for (const f of step.record.hostFeeds.values()) {
+        feeds[f.key] = f.compute({ labels, step: 4, numClasses: K, seed: 1 });
+      }
+      await exe.writeState(init);
+      const out = await exe.run(feeds);
+      assert.ok(Number.isFinite(out.loss.data[0]), `loss ${out.loss.data[0]}`);
+      for (const p of picks) {
+        const g = out[`grad.${p.name}`].data;
+        assert.ok(g.every(Number.isFinite), `non-finite gradient for ${p.name}`);
+        const n = g.length;
+        for (const j of [Math.floor(n / 2)]) {
+          const eps = 1e-6;
+          const lossAt = async (v: number) => {
+            const data = Float64Array.from(init[p.name].data);
+            data[j] = v;
+            await lossOnly.writeState({ ...init, [p.name]: { ...init[p.name], data } });
+            return (await lossOnly.run(feeds)).loss.data[0];
+          };
+          const x0 = init[p.name].data[j];
+          const fd = ((await lossAt(x0 + eps)) - (await lossAt(x0 - eps))) / (2 * eps);
+          const err = Math.abs(fd - g[j]);
+          assert.ok(
+            err <= 1e-6 + 1e-4 * Math.max(Math.abs(fd), Math.abs(g[j])),
+            `${p.name}[${j}]: analytic ${g[j]} vs finite difference ${fd}`,
+          );
+        }
+      }
+    });
+  }
+}
