@@ -47,6 +47,14 @@ export interface TrainOptions {
   readonly progress?: boolean;
   /** Receives one-line messages (default console.log). */
   readonly log?: (line: string) => void;
+  /**
+   * Stop (evaluate, checkpoint) after this many steps of this invocation, as
+   * if the job were pre-empted; the schedule still spans the configured run,
+   * so resuming continues it exactly.
+   */
+  readonly stopAfterSteps?: number;
+  /** Called after every training step with its 0-based index and total loss. */
+  readonly onStep?: (step: number, loss: number) => void;
 }
 
 /** Load the train/test splits a config asks for. */
@@ -110,6 +118,8 @@ export async function train(
     );
   }
   await Deno.mkdir(config.out, { recursive: true });
+  // A fresh run in an existing directory starts a fresh log; a resumed run continues it.
+  if (!options.resume) await Deno.remove(`${config.out}/log.jsonl`).catch(() => {});
   await writeJsonAtomic(`${config.out}/config.json`, { ...config, backendResolved: backend.name });
   log(
     `actlab: ${config.model} + ${config.activation} on ${trainSet.name} (${trainSet.n} train / ${testSet.n} test), ` +
@@ -122,7 +132,7 @@ export async function train(
   let timedImages = 0, timedMs = 0, stepsThisRun = 0;
   let lastEval: EvalResult | undefined;
   let lastTrainLoss = NaN;
-  while (step < totalSteps && epoch < config.epochs) {
+  while (step < totalSteps && epoch < config.epochs && stepsThisRun !== options.stopAfterSteps) {
     const epochStart = performance.now();
     const tracker = new MeanTracker();
     const remaining = Math.min(perEpoch - batchInEpoch, totalSteps - step);
@@ -152,6 +162,7 @@ export async function train(
           `lower --lr (now ${config.lr}) or enable clipping; the last good checkpoint (${config.out}/${STATE_FILE}) is kept`,
         );
       }
+      options.onStep?.(step, loss);
       for (const [name, t] of Object.entries(out)) {
         if (name.startsWith("loss.")) tracker.add(name.slice(5), t.data[0]);
       }
@@ -179,7 +190,7 @@ export async function train(
         done,
         `loss ${tracker.mean("loss").toFixed(4)} acc ${(100 * tracker.mean("top1")).toFixed(1)}%`,
       );
-      if (step >= totalSteps) break;
+      if (step >= totalSteps || stepsThisRun === options.stopAfterSteps) break;
     }
     progress?.done();
     const finishedEpoch = batchInEpoch >= perEpoch;

@@ -1,0 +1,58 @@
+/**
+ * `deno task train`: train one model × activation on one backend and write
+ * a run directory. `--help` lists every flag.
+ * @module
+ */
+import { parseArgs } from "node:util";
+import "../mod.ts";
+import { loadCheckpoint } from "../train/checkpoint.ts";
+import type { TrainConfig } from "../train/config.ts";
+import { train } from "../train/engine.ts";
+import { flagsToConfig, runMain, TRAIN_FLAGS, TRAIN_FLAGS_HELP } from "./common.ts";
+
+const HELP = `usage: deno task train [flags]
+
+Train a model with a chosen activation; writes <out>/config.json, log.jsonl
+(one line per epoch), last.ckpt and summary.json.
+Default: vit_micro + dpa on Fashion-MNIST, backend auto.
+
+${TRAIN_FLAGS_HELP}
+  --resume CKPT             continue a run from its checkpoint (flags given override its config)
+  --no-progress             no progress bar
+  --help`;
+
+if (import.meta.main) {
+  await runMain(async () => {
+    const { values } = parseArgs({
+      args: Deno.args,
+      options: {
+        ...TRAIN_FLAGS,
+        resume: { type: "string" },
+        "no-progress": { type: "boolean" },
+        help: { type: "boolean" },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) {
+      console.log(HELP);
+      return;
+    }
+    const given = flagsToConfig(values);
+    let base: Partial<TrainConfig> = {};
+    if (values.resume) {
+      base = (await loadCheckpoint(values.resume)).meta.config as Partial<TrainConfig>;
+    }
+    const merged = { ...base, ...given };
+    const out = merged.out ??
+      `runs/${merged.model ?? "vit_micro"}_${merged.activation ?? "dpa"}_${
+        merged.dataset ?? "fashion-mnist"
+      }_seed${merged.seed ?? 0}`;
+    const summary = await train({ ...merged, out }, {
+      resume: values.resume,
+      progress: !values["no-progress"],
+    });
+    console.log(`summary: ${out}/summary.json`);
+    console.log(JSON.stringify(summary));
+  });
+}
