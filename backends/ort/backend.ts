@@ -1,0 +1,155 @@
+/**
+ * The `ort-cpu` and `ort-cuda` backends: a graph is lowered to one ONNX model
+ * (standard ops only) and run as one `InferenceSession` per graph.
+ * @module
+ */
+import type * as Ort from "onnxruntime-node";
+import { ActlabError } from "../../core/errors.ts";
+import type { Graph } from "../../core/graph.ts";
+import type { Availability, Backend, CompileOptions, Executable } from "../backend.ts";
+import { OrtExecutable } from "./executable.ts";
+import { lowerGraph } from "./lower_graph.ts";
+import { encodeModel } from "./onnx_proto.ts";
+import { loadOrt, type OrtModule } from "./ort_loader.ts";
+import { probeModel } from "./probe_model.ts";
+
+type Provider = "cpu" | "cuda";
+
+/** Session options shared by both backends (threads = all cores, full graph optimisation). */
+export function sessionOptions(provider: Provider): Ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: navigator.hardwareConcurrency,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    // ORT's own log lines are noise here: every error also throws, and is rethrown with a fix.
+    logSeverityLevel: 4,
+  };
+}
+
+const CUDA_FIX = "the CUDA provider libraries are not in the npm package: they are downloaded " +
+  "by onnxruntime-node's install script, which needs a machine with internet and CUDA 12 — " +
+  "reinstall there with ONNXRUNTIME_NODE_INSTALL=cuda12 and scripts allowed " +
+  "(`ONNXRUNTIME_NODE_INSTALL=cuda12 deno install --allow-scripts=npm:onnxruntime-node`)";
+
+/**
+ * The CUDA provider library's path when it is provably absent (so the probe
+ * can say so without ORT printing a load error); undefined when present or
+ * when it cannot be checked (no read permission), and a session attempt decides.
+ */
+async function missingCudaLibrary(): Promise<string | undefined> {
+  const os = Deno.build.os === "windows" ? "win32" : Deno.build.os;
+  const arch = Deno.build.arch === "x86_64" ? "x64" : "arm64";
+  const file = os === "win32"
+    ? "onnxruntime_providers_cuda.dll"
+    : "libonnxruntime_providers_cuda.so";
+  try {
+    const entry = new URL(import.meta.resolve("onnxruntime-node"));
+    if (entry.protocol !== "file:") return undefined;
+    const lib = new URL(`../bin/napi-v6/${os}/${arch}/${file}`, entry);
+    if ((await Deno.permissions.query({ name: "read", path: lib })).state !== "granted") {
+      return undefined;
+    }
+    await Deno.stat(lib);
+    return undefined;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound ? file : undefined;
+  }
+}
+
+async function probeProvider(provider: Provider): Promise<Availability> {
+  const l = await loadOrt();
+  if (!l.ok) return { available: false, reason: l.reason, fix: l.fix };
+  if (provider === "cpu") {
+    return {
+      available: true,
+      reason:
+        `onnxruntime-node ${l.ort.env.versions.common} (CPU, ${navigator.hardwareConcurrency} threads)`,
+      fix: "",
+    };
+  }
+  const missing = await missingCudaLibrary();
+  if (missing) {
+    return {
+      available: false,
+      reason: `the CUDA execution provider library ${missing} is not installed`,
+      fix: CUDA_FIX,
+    };
+  }
+  try {
+    const s = await l.ort.InferenceSession.create(probeModel(), {
+      ...sessionOptions("cuda"),
+    });
+    await s.release();
+    return {
+      available: true,
+      reason: `onnxruntime-node ${l.ort.env.versions.common} with the CUDA execution provider`,
+      fix: "",
+    };
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    return {
+      available: false,
+      reason: `the CUDA execution provider of onnxruntime-node cannot start (${msg})`,
+      fix: CUDA_FIX,
+    };
+  }
+}
+
+async function compileWith(
+  name: string,
+  provider: Provider,
+  availability: () => Promise<Availability>,
+  graph: Graph,
+  options: CompileOptions = {},
+): Promise<Executable> {
+  if (options.precision === "f64") {
+    throw new ActlabError(
+      `backend "${name}" computes in float32 only`,
+      'use precision "f32", or the reference backend for float64 gradient checks',
+    );
+  }
+  const a = await availability();
+  if (!a.available) throw new ActlabError(`backend "${name}" is unavailable: ${a.reason}`, a.fix);
+  const ort = ((await loadOrt()) as { ort: OrtModule }).ort;
+  const t0 = performance.now();
+  const lowered = lowerGraph(graph, { outputs: options.outputs });
+  const bytes = encodeModel(lowered.model);
+  let session: Ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, sessionOptions(provider));
+  } catch (e) {
+    throw new ActlabError(
+      `ONNX Runtime rejected the lowered graph: ${e instanceof Error ? e.message : e}`,
+      "this is a bug in backends/ort lowering; run on the reference backend meanwhile and report it",
+    );
+  }
+  return new OrtExecutable(ort, session, graph, lowered, performance.now() - t0);
+}
+
+function memo(f: () => Promise<Availability>): () => Promise<Availability> {
+  let p: Promise<Availability> | undefined;
+  return () => (p ??= f());
+}
+
+const cpuAvailability = memo(() => probeProvider("cpu"));
+const cudaAvailability = memo(() => probeProvider("cuda"));
+
+/** ONNX Runtime on the CPU (the package's bundled execution provider). */
+export const ortCpuBackend: Backend = {
+  name: "ort-cpu",
+  description: "ONNX Runtime (npm:onnxruntime-node), CPU execution provider, one session per graph",
+  speedRank: 10,
+  probe: cpuAvailability,
+  compile: (graph, options) => compileWith("ort-cpu", "cpu", cpuAvailability, graph, options),
+};
+
+/** ONNX Runtime with the CUDA execution provider (needs CUDA 12 and the provider libraries). */
+export const ortCudaBackend: Backend = {
+  name: "ort-cuda",
+  description: "ONNX Runtime (npm:onnxruntime-node), CUDA execution provider",
+  speedRank: 0,
+  probe: cudaAvailability,
+  compile: (graph, options) => compileWith("ort-cuda", "cuda", cudaAvailability, graph, options),
+};
