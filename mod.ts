@@ -64,3 +64,10 @@ export type {
 } from "./nn/context.ts";
 export { Rng, rngFromSeed, type RngState } from "./core/rng.ts";
 export type { ActivationFactory, RegulariserFactory } from "./nn/sites.ts";
+export {
+  exportOnnx,
+  exportOnnxBytes,
+  type ExportOptions,
+  ortCpuBackend,
+  ortCudaBackend,
+} from "./backends/ort/mod.ts";
