@@ -7,12 +7,10 @@ import { parseArgs } from "node:util";
 import "../mod.ts";
 import { resolveBackend } from "../backends/registry.ts";
 import { ActlabError } from "../core/errors.ts";
-import { loadCheckpoint } from "../train/checkpoint.ts";
-import { resolveConfig, type TrainConfig } from "../train/config.ts";
 import { loadData } from "../train/engine.ts";
 import { evaluate } from "../train/evaluate.ts";
 import { Session } from "../train/session.ts";
-import { runMain } from "./common.ts";
+import { loadRunCheckpoint, runMain } from "./common.ts";
 
 const HELP = `usage: deno task eval --checkpoint FILE [--backend NAME] [--data-dir DIR]
 
@@ -42,16 +40,7 @@ if (import.meta.main) {
     if (!values.checkpoint) {
       throw new ActlabError("--checkpoint is required", "pass --checkpoint runs/<run>/last.ckpt");
     }
-    const ckpt = await loadCheckpoint(values.checkpoint);
-    const stored = ckpt.meta.config as TrainConfig | undefined;
-    if (!stored || typeof stored !== "object") {
-      throw new ActlabError(
-        `${values.checkpoint} has no run configuration`,
-        "use a checkpoint written by deno task train",
-      );
-    }
-    const config = resolveConfig({
-      ...stored,
+    const { ckpt, config } = await loadRunCheckpoint(values.checkpoint, {
       ...(values.backend ? { backend: values.backend } : {}),
       ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
     });

@@ -10,10 +10,8 @@ import { exportOnnx } from "../backends/ort/export.ts";
 import { ActlabError } from "../core/errors.ts";
 import { loadDataset } from "../data/dataset.ts";
 import { createModel } from "../models/registry.ts";
-import { loadCheckpoint } from "../train/checkpoint.ts";
-import { resolveConfig, type TrainConfig } from "../train/config.ts";
 import { buildStepGraph } from "../train/step_graph.ts";
-import { runMain } from "./common.ts";
+import { loadRunCheckpoint, runMain } from "./common.ts";
 
 const HELP = `usage: deno task export --checkpoint FILE --out MODEL.onnx [--batch-size B]
 
@@ -56,18 +54,10 @@ if (import.meta.main) {
         "e.g. --batch-size 1",
       );
     }
-    const ckpt = await loadCheckpoint(values.checkpoint);
-    const stored = ckpt.meta.config as TrainConfig | undefined;
-    if (!stored) {
-      throw new ActlabError(
-        `${values.checkpoint} has no run configuration`,
-        "use a checkpoint from deno task train",
-      );
-    }
-    const config = resolveConfig({
-      ...stored,
-      ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
-    });
+    const { ckpt, config } = await loadRunCheckpoint(
+      values.checkpoint,
+      values["data-dir"] ? { dataDir: values["data-dir"] } : {},
+    );
     // The dataset gives the input shape and normalisation constants the model was trained with.
     const ds = await loadDataset(config.dataset, "test", {
       dataDir: config.dataDir,
