@@ -1,5 +1,10 @@
 /** Registers the built-in backends. @module */
 import { registerBackend } from "./registry.ts";
 import { referenceBackend } from "./reference/mod.ts";
+import { webgpuBackend } from "./webgpu/mod.ts";
+import { ortCpuBackend, ortCudaBackend } from "./ort/mod.ts";
 
 registerBackend(referenceBackend);
+registerBackend(webgpuBackend);
+registerBackend(ortCpuBackend);
+registerBackend(ortCudaBackend);
