@@ -110,10 +110,12 @@ for (const { backend, reason } of backends) {
   });
 }
 const gpu = rows.find((r) => r.name === "webgpu");
-console.log("| backend | matmul 1024³ GFLOP/s | convnet step img/s | device |");
+console.log(
+  "| backend | matmul 1024³ GFLOP/s (webgpu ÷ it) | convnet step img/s (webgpu ÷ it) | device |",
+);
 console.log("| --- | --- | --- | --- |");
 for (const r of rows) {
-  const ratio = (a: number, b: number | undefined) => (b ? ` (webgpu ${(b / a).toFixed(2)}×)` : "");
+  const ratio = (a: number, b: number | undefined) => (b ? ` (${(b / a).toFixed(2)}×)` : "");
   console.log(
     `| ${r.name} | ${r.gflops.toFixed(2)}${
       r.name === "webgpu" ? "" : ratio(r.gflops, gpu?.gflops)

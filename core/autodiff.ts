@@ -8,6 +8,7 @@ import { ActlabError } from "./errors.ts";
 import type { Graph, Tensor } from "./graph.ts";
 import { getOp } from "./op_def.ts";
 import { add } from "./ops/elementwise.ts";
+import { concat } from "./ops/indexing.ts";
 import { full } from "./ops/source.ts";
 import { fmtShape, sameShape } from "./shape.ts";
 
@@ -81,15 +82,28 @@ export function grad(
   }
   const active = (id: number) => fromTarget[id] && toLoss[id] && nodes[id].dtype === "f32";
 
+  // Contributions are kept apart until a node's adjoint is first read, so
+  // that slice gradients tiling their input can become one concat.
+  const parts = new Map<number, Tensor[]>();
   const adj = new Map<number, Tensor>();
   const accumulate = (id: number, g: Tensor) => {
-    const prev = adj.get(id);
-    adj.set(id, prev ? add(prev, g) : g);
+    const list = parts.get(id);
+    if (list) list.push(g);
+    else parts.set(id, [g]);
+  };
+  const adjoint = (id: number): Tensor | undefined => {
+    let g = adj.get(id);
+    const list = parts.get(id);
+    if (g === undefined && list) {
+      g = tilingConcat(graph, list) ?? list.reduce((a, b) => add(a, b));
+      adj.set(id, g);
+    }
+    return g;
   };
   if (active(lossId)) accumulate(lossId, options.seed ?? full(loss, [], 1));
 
   for (let id = lossId; id >= 0; id--) {
-    const g = adj.get(id);
+    const g = adjoint(id);
     const node = nodes[id];
     if (!g || node.inputs.length === 0 || !active(id)) continue;
     const def = getOp(node.op);
@@ -112,6 +126,48 @@ export function grad(
       accumulate(node.inputs[k], gi);
     });
   }
-  const pick = (t: Tensor) => adj.get(t.id) ?? full(loss, t.shape, 0, "f32");
+  const pick = (t: Tensor) => adjoint(t.id) ?? full(loss, t.shape, 0, "f32");
   return { grads: wrt.map(pick), taps: taps.map(pick) };
+}
+
+/**
+ * When every contribution is a unit-step `slice_grad` and together they tile
+ * the sliced tensor along one axis (the backward of splitting a tensor into
+ * pieces, e.g. attention's q, k, v), their sum is exactly the concat of the
+ * incoming gradients: one copy instead of a zero-padded tensor per piece and
+ * the adds between them. Undefined when the pattern does not hold.
+ */
+function tilingConcat(graph: Graph, contributions: readonly Tensor[]): Tensor | undefined {
+  if (contributions.length < 2) return undefined;
+  const nodes = contributions.map((t) => graph.nodes[t.id]);
+  if (nodes.some((n) => n.op !== "slice_grad")) return undefined;
+  const shape = nodes[0].shape;
+  const pieces = nodes.map((n) => ({
+    dy: graph.nodes[n.inputs[0]],
+    starts: n.attrs.starts as readonly number[],
+    steps: n.attrs.steps as readonly number[],
+  }));
+  const rank = shape.length;
+  // The one axis along which the pieces differ from the whole tensor.
+  let axis = -1;
+  for (const p of pieces) {
+    for (let ax = 0; ax < rank; ax++) {
+      if (p.steps[ax] !== 1 && p.dy.shape[ax] > 1) return undefined;
+      if (p.dy.shape[ax] === shape[ax]) continue;
+      if (axis !== -1 && axis !== ax) return undefined;
+      axis = ax;
+    }
+  }
+  if (axis === -1) return undefined;
+  for (const p of pieces) {
+    for (let ax = 0; ax < rank; ax++) if (ax !== axis && p.starts[ax] !== 0) return undefined;
+  }
+  const sorted = [...pieces].sort((a, b) => a.starts[axis] - b.starts[axis]);
+  let next = 0;
+  for (const p of sorted) {
+    if (p.starts[axis] !== next) return undefined;
+    next += p.dy.shape[axis];
+  }
+  if (next !== shape[axis]) return undefined;
+  return concat(sorted.map((p) => graph.tensor(p.dy.id)), axis);
 }

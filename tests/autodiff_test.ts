@@ -18,6 +18,7 @@ import {
   identity,
   mul,
   reshape,
+  slice,
   square,
   stopGradient,
   sub,
@@ -310,4 +311,34 @@ Deno.test("autodiff: gradCheck rejects a wrong VJP and accepts the right one", a
   });
   assert.equal(ok.checked, 6);
   assert.ok(ok.maxAbsErr < 1e-8);
+});
+
+Deno.test("autodiff: slice gradients that tile their input become one concat, same values", async () => {
+  const build = (pieces: [number, number][]) => {
+    const g = new Graph();
+    const x = g.input("x", [2, 6, 3]);
+    const w = g.input("w", [2, 6, 3]);
+    let loss: Tensor | undefined;
+    for (const [a, b] of pieces) {
+      const part = sum(mul(slice(x, [0, a, 0], [2, b, 3]), slice(w, [0, a, 0], [2, b, 3])));
+      loss = loss ? add(loss, mul(part, b)) : mul(part, b);
+    }
+    const [dx] = grad(g, loss!, [x]).grads;
+    g.output("dx", dx);
+    return { g, dx };
+  };
+  const tiled = build([[2, 5], [0, 2], [5, 6]]);
+  assert.equal(tiled.g.nodes[tiled.dx.id].op, "concat");
+  const gapped = build([[0, 2], [3, 6]]); // index 2 is not covered: no concat
+  assert.notEqual(gapped.g.nodes[gapped.dx.id].op, "concat");
+  const x = hostTensor("f32", [2, 6, 3], Float32Array.from({ length: 36 }, (_, i) => i / 7));
+  const w = hostTensor("f32", [2, 6, 3], Float32Array.from({ length: 36 }, (_, i) => 1 - i / 9));
+  const exe = await referenceBackend.compile(tiled.g);
+  const dx = (await exe.run({ x, w })).dx.data;
+  // d/dx of Σ_pieces b·Σ(x·w) over the piece: w scaled by the piece's end index.
+  for (let i = 0; i < 36; i++) {
+    const row = Math.floor(i / 3) % 6;
+    const scale = row < 2 ? 2 : row < 5 ? 5 : 6;
+    assert.ok(Math.abs(dx[i] - scale * w.data[i]) < 1e-6, `dx[${i}]`);
+  }
 });

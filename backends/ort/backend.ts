@@ -15,9 +15,24 @@ import { probeModel } from "./probe_model.ts";
 
 type Provider = "cpu" | "cuda";
 
+/**
+ * ORT's per-node profiler is switched on by `ACTLAB_ORT_PROFILE=<file prefix>`
+ * (diagnostics: `bench/ort_profile.ts` aggregates the JSON it writes when the
+ * executable is disposed). Undefined when unset or when env access is denied.
+ */
+function profilePrefix(): string | undefined {
+  try {
+    return Deno.env.get("ACTLAB_ORT_PROFILE") || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Session options shared by both backends (threads = all cores, full graph optimisation). */
 export function sessionOptions(provider: Provider): Ort.InferenceSession.SessionOptions {
+  const prefix = profilePrefix();
   return {
+    ...(prefix ? { enableProfiling: true, profileFilePrefix: prefix } : {}),
     executionProviders: [provider],
     graphOptimizationLevel: "all",
     intraOpNumThreads: navigator.hardwareConcurrency,
@@ -125,7 +140,8 @@ async function compileWith(
       "this is a bug in backends/ort lowering; run on the reference backend meanwhile and report it",
     );
   }
-  return new OrtExecutable(ort, session, graph, lowered, performance.now() - t0);
+  const profiling = profilePrefix() !== undefined;
+  return new OrtExecutable(ort, session, graph, lowered, performance.now() - t0, profiling);
 }
 
 function memo(f: () => Promise<Availability>): () => Promise<Availability> {

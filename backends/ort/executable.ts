@@ -53,6 +53,8 @@ export class OrtExecutable implements Executable {
     graph: Graph,
     lowered: LoweredGraph,
     compileMs: number,
+    /** Whether the session was created with ORT's profiler on. */
+    private readonly profiling = false,
   ) {
     this.ort = ort;
     this.session = session;
@@ -154,6 +156,8 @@ export class OrtExecutable implements Executable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    // With ACTLAB_ORT_PROFILE set, ending the profile is what writes its JSON file.
+    if (this.profiling) this.session.endProfiling();
     void this.session.release();
     this.state.clear();
   }

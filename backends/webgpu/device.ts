@@ -65,8 +65,25 @@ export function checkProvider(name: string): WebGpuProvider {
   return name as WebGpuProvider;
 }
 
+/**
+ * Without XDG_RUNTIME_DIR, wgpu's Vulkan window-system probing prints
+ * "XDG_RUNTIME_DIR is invalid" twice on every adapter request, although
+ * compute never needs a display. Point it at the temp dir when unset (and
+ * when env access is allowed) so `--backend auto` stays quiet.
+ */
+function quietWindowSystemProbe(): void {
+  try {
+    if (Deno.build.os === "linux" && !Deno.env.get("XDG_RUNTIME_DIR")) {
+      Deno.env.set("XDG_RUNTIME_DIR", "/tmp");
+    }
+  } catch {
+    // No --allow-env: the lines are printed, nothing else changes.
+  }
+}
+
 async function loadGpu(provider: WebGpuProvider): Promise<GPU> {
   if (provider === "deno") {
+    quietWindowSystemProbe();
     const gpu = (navigator as { gpu?: GPU }).gpu;
     if (!gpu) {
       throw new ActlabError(
