@@ -7,12 +7,13 @@ import { DataType } from "./onnx_proto.ts";
 import { int } from "./attrs.ts";
 import { onnxType } from "./onnx_builder.ts";
 import { type LowerArgs, registerLowering } from "./lowering.ts";
+import { scatterAddSliceGrad } from "./lower_scatter_add.ts";
 
 function direct(op: string, onnxOp: string): void {
   registerLowering(op, ({ b, x }) => b.op(onnxOp, x));
 }
 
-direct("add", "Add");
+registerLowering("add", (args) => scatterAddSliceGrad(args) ?? args.b.op("Add", args.x));
 direct("sub", "Sub");
 direct("mul", "Mul");
 direct("maximum", "Max");

@@ -124,6 +124,11 @@ export function lowerGraph(graph: Graph, options: LowerGraphOptions = {}): Lower
   for (const n of external) b.reserve(n);
 
   const vals: string[] = [];
+  const valueOf = (id: number) => {
+    const v = vals[id];
+    if (v === undefined) throw new Error(`lowering: node ${id} is not lowered yet`);
+    return v;
+  };
   const feeds: LoweredValue[] = [];
   const stateInputs: LoweredValue[] = [];
   const inputs: OnnxValueInfo[] = [];
@@ -161,6 +166,8 @@ export function lowerGraph(graph: Graph, options: LowerGraphOptions = {}): Lower
         node,
         x: node.inputs.map((i) => vals[i]),
         ins: node.inputs.map((i) => graph.nodes[i]),
+        valueOf,
+        nodeOf: (i) => graph.nodes[i],
       });
     }
   }
@@ -190,11 +197,10 @@ export function lowerGraph(graph: Graph, options: LowerGraphOptions = {}): Lower
     (r.update ? updates : outputs).push({ name: r.name, onnxName: target, node });
   });
   const rn = (s: string) => renames.get(s) ?? s;
-  const nodes = b.nodes.map((n) => ({
-    ...n,
-    inputs: n.inputs.map(rn),
-    outputs: n.outputs.map(rn),
-  }));
+  const nodes = pruneUnread(
+    b.nodes.map((n) => ({ ...n, inputs: n.inputs.map(rn), outputs: n.outputs.map(rn) })),
+    new Set(external),
+  );
 
   return {
     model: {
@@ -211,4 +217,24 @@ export function lowerGraph(graph: Graph, options: LowerGraphOptions = {}): Lower
     outputs,
     updates,
   };
+}
+
+/**
+ * Drop ONNX nodes none of whose outputs reaches a graph output: what a fusing
+ * lowering rule bypassed (e.g. the Pad of a slice gradient scattered instead).
+ * `nodes` carry their final (renamed) value names; `outputs` are the graph's.
+ */
+function pruneUnread<N extends { inputs: readonly string[]; outputs: readonly string[] }>(
+  nodes: readonly N[],
+  outputs: ReadonlySet<string>,
+): N[] {
+  const needed = new Set<string>(outputs);
+  const keep = new Array<boolean>(nodes.length).fill(false);
+  for (let k = nodes.length - 1; k >= 0; k--) {
+    const n = nodes[k];
+    if (!n.outputs.some((o) => needed.has(o))) continue;
+    keep[k] = true;
+    for (const i of n.inputs) needed.add(i);
+  }
+  return nodes.filter((_, k) => keep[k]);
 }

@@ -18,6 +18,14 @@ export interface LowerArgs {
   readonly x: readonly string[];
   /** The input nodes (their shapes and dtypes). */
   readonly ins: readonly Node[];
+  /**
+   * The ONNX value of any node lowered before this one (inputs of inputs, for
+   * rules that fuse a pattern). A node bypassed this way costs nothing:
+   * ONNX nodes whose results nobody reads are pruned after lowering.
+   */
+  readonly valueOf: (id: number) => string;
+  /** Any node of the graph by id (to look through an input to its own inputs). */
+  readonly nodeOf: (id: number) => Node;
 }
 
 /** A lowering rule: emits ONNX nodes and returns the value name holding the node's output. */
