@@ -24,6 +24,28 @@ export function topKCorrect(
   return correct;
 }
 
+/**
+ * Sum over the first `valid` rows of the cross-entropy −log softmax(logits)[label]
+ * (float64, max-shifted), so padded rows of a last batch never count.
+ */
+export function crossEntropySum(
+  logits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  numClasses: number,
+  valid: number,
+): number {
+  let total = 0;
+  for (let b = 0; b < valid; b++) {
+    const row = b * numClasses;
+    let max = -Infinity;
+    for (let c = 0; c < numClasses; c++) max = Math.max(max, logits[row + c]);
+    let z = 0;
+    for (let c = 0; c < numClasses; c++) z += Math.exp(logits[row + c] - max);
+    total += Math.log(z) + max - logits[row + labels[b]];
+  }
+  return total;
+}
+
 /** Accumulates named scalar means. */
 export class MeanTracker {
   private sums = new Map<string, number>();

@@ -1,0 +1,157 @@
+/**
+ * The CLIs as a user runs them: separate processes, exit codes, what they
+ * print and what they leave on disk. Synthetic data keeps every run to a
+ * few steps on the reference backend.
+ */
+import assert from "node:assert/strict";
+
+const PERMS = ["--allow-read", "--allow-write", "--allow-env", "--allow-ffi", "--allow-sys"];
+const SYNTHETIC = [
+  "--dataset",
+  "synthetic",
+  "--image-size",
+  "8",
+  "--channels",
+  "1",
+  "--num-classes",
+  "3",
+  "--train-size",
+  "64",
+  "--test-size",
+  "40",
+  "--model",
+  "mlp",
+  "--batch-size",
+  "16",
+  "--backend",
+  "reference",
+  "--no-progress",
+];
+
+interface Ran {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(name: string, args: string[]): Promise<Ran> {
+  const script = new URL(`../cli/${name}.ts`, import.meta.url).pathname;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...PERMS, script, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
+
+Deno.test("cli list --json: exactly the documented keys, parameter counts, backends", async () => {
+  const r = await cli("list", ["--json"]);
+  assert.equal(r.code, 0, r.stderr);
+  const l = JSON.parse(r.stdout);
+  assert.deepEqual(Object.keys(l), ["activations", "regularisers", "models", "backends"]);
+  for (const a of ["relu", "gelu", "silu", "softplus", "elu", "selu", "gdn", "dpa", "raa"]) {
+    assert.ok(l.activations.includes(a), a);
+  }
+  assert.deepEqual(l.regularisers, ["arr"]);
+  const vit = l.models.find((m: { name: string }) => m.name === "vit_tiny");
+  assert.deepEqual(vit, { name: "vit_tiny", params: 5_380_132 });
+  const ref = l.backends.find((b: { name: string }) => b.name === "reference");
+  assert.equal(ref.available, true);
+  for (const b of l.backends) assert.deepEqual(Object.keys(b), ["name", "available", "reason"]);
+});
+
+Deno.test("cli train → eval → export on a run directory", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "actlab_cli_" });
+  try {
+    const run = `${dir}/run`;
+    const t = await cli("train", [
+      ...SYNTHETIC,
+      "--activation",
+      "dpa",
+      "--epochs",
+      "1",
+      "--out",
+      run,
+    ]);
+    assert.equal(t.code, 0, t.stderr);
+    for (const f of ["config.json", "log.jsonl", "last.ckpt", "summary.json"]) {
+      assert.ok(await exists(`${run}/${f}`), f);
+    }
+    const s = JSON.parse(await Deno.readTextFile(`${run}/summary.json`));
+    assert.equal(s.model, "mlp");
+    assert.equal(s.activation, "dpa");
+    assert.equal(s.steps, 4); // 64 / 16
+    assert.ok(s.test_top1 >= 0 && s.test_top1 <= 1);
+    assert.ok(Number.isFinite(s.test_loss), "test loss over every image, last batch included");
+
+    const e = await cli("eval", ["--checkpoint", `${run}/last.ckpt`]);
+    assert.equal(e.code, 0, e.stderr);
+    const ev = JSON.parse(e.stdout.trim().split("\n").pop()!);
+    assert.equal(ev.images, 40);
+    assert.equal(ev.test_top1, s.test_top1, "eval of the checkpoint reproduces the run's figure");
+
+    const x = await cli("export", ["--checkpoint", `${run}/last.ckpt`, "--out", `${dir}/m.onnx`]);
+    assert.equal(x.code, 0, x.stderr);
+    assert.ok((await Deno.stat(`${dir}/m.onnx`)).size > 1000);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli compare writes compare.md and compare.svg with a row per activation", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "actlab_cli_" });
+  try {
+    const r = await cli("compare", [
+      ...SYNTHETIC,
+      "--activations",
+      "relu,gelu",
+      "--seeds",
+      "2",
+      "--steps",
+      "2",
+      "--out",
+      dir,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const md = await Deno.readTextFile(`${dir}/compare.md`);
+    const rows = md.split("\n").filter((l) => /^\| (relu|gelu) /.test(l));
+    assert.equal(rows.length, 2, md);
+    assert.ok(rows.every((l) => l.includes("±")), md);
+    const svg = await Deno.readTextFile(`${dir}/compare.svg`);
+    assert.ok(svg.startsWith("<svg") && svg.includes("relu") && svg.includes("gelu"), svg);
+    for (const cell of ["relu_seed0", "relu_seed1", "gelu_seed0", "gelu_seed1"]) {
+      assert.ok(await exists(`${dir}/${cell}/summary.json`), cell);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("cli bad input: clear message, non-zero exit, nothing written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "actlab_cli_" });
+  try {
+    const cases: [string[], number, RegExp][] = [
+      [["--model", "nope"], 1, /unknown model "nope"[\s\S]*convnet, mlp, resnet18/],
+      [["--activation", "nope"], 1, /unknown activation "nope"[\s\S]*relu/],
+      [["--backend", "nope"], 1, /unknown backend "nope"[\s\S]*reference/],
+      [["--bogus"], 2, /--bogus[\s\S]*--help/],
+      [["--epochs=-1"], 1, /epochs/],
+    ];
+    for (const [args, code, message] of cases) {
+      const out = `${dir}/run`;
+      const r = await cli("train", [...SYNTHETIC, ...args, "--out", out]);
+      assert.equal(r.code, code, `${args}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(" "));
+      assert.ok(!(await exists(out)), `${args}: nothing written`);
+    }
+    const missing = await cli("eval", ["--checkpoint", `${dir}/none.ckpt`]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /none\.ckpt/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
