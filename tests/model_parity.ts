@@ -1,0 +1,138 @@
+/**
+ * Full training steps of one backend against reference, shared by the
+ * per-backend model tests: every model × {relu, gelu, dpa} at a small size —
+ * forward, loss (with DPA's channel loss), backward, AdamW — compared after
+ * each of 3 steps (1 for resnet18): loss terms, logits and every state
+ * tensor (parameters, moments, BatchNorm statistics, DPA memories).
+ *
+ * Tensors are compared norm-wise: max|got − ref| ≤ rtol · max|ref| (rtol
+ * 1e-4 unless a model says otherwise). Element-wise comparison, as the op
+ * tests use, is not meaningful after AdamW: its first steps are close to
+ * sign(gradient)·lr, so an element whose gradient is tiny moves by a relative
+ * amount set by rounding noise.
+ */
+import "../activations/mod.ts";
+import "../regularisers/mod.ts";
+import "../models/mod.ts";
+import type { Backend } from "../backends/backend.ts";
+import { referenceBackend } from "../backends/reference/mod.ts";
+import type { HostTensor } from "../core/host_tensor.ts";
+import type { ModelOptions } from "../models/registry.ts";
+import { resolveConfig } from "../train/config.ts";
+import { type DataShape, Session } from "../train/session.ts";
+import { lcg } from "./gradcheck.ts";
+
+/** The activations every model's step is compared with. */
+export const PARITY_ACTIVATIONS: readonly string[] = ["relu", "gelu", "dpa"];
+
+/**
+ * Small configurations. Two things make element-wise 1e-4 parity of a whole
+ * step ill-posed, and the sizes avoid them: a pre-activation within float32
+ * noise of a ReLU/TAU kink flips its mask (resnet18 has no size options, so
+ * its input and batch are kept small to make that unlikely), and the
+ * attention key bias has an exactly-zero gradient (softmax ignores a shift)
+ * whose rounding noise AdamW's first steps turn into ±lr updates, so the ViTs
+ * run without qkv bias.
+ */
+const SMALL: Record<
+  string,
+  {
+    shape: [number, number, number];
+    batch: number;
+    options: ModelOptions;
+    rtol?: number;
+    steps?: number;
+    skipParams?: boolean;
+  }
+> = {
+  mlp: { shape: [1, 6, 6], batch: 6, options: { widths: [12, 8] } },
+  convnet: { shape: [3, 8, 8], batch: 6, options: { channels: [4, 6] } },
+  // BatchNorm over 4 values (1×1 maps, batch 4) amplifies rounding: here even the float32
+  // reference is 5e-5 (gradients) away from float64, and ORT (float32 accumulation) 2e-4.
+  // The network is also chaotic at this size (one AdamW step moves the loss from 1.4 to 3.6;
+  // the few ±lr steps of near-zero gradients then change the next loss by 4 %), so only
+  // the first step is compared, through what it computes: outputs, moments (the
+  // gradients), BatchNorm statistics — not the parameters AdamW moved.
+  resnet18: { shape: [3, 4, 4], batch: 4, options: {}, rtol: 1e-3, steps: 1, skipParams: true },
+  vit_micro: {
+    shape: [3, 8, 8],
+    batch: 6,
+    options: { embedDim: 8, depth: 2, numHeads: 2, patchSize: 4, qkvBias: false },
+  },
+  vit_tiny: {
+    shape: [3, 8, 8],
+    batch: 6,
+    options: { embedDim: 12, depth: 1, numHeads: 3, patchSize: 4, qkvBias: false },
+  },
+};
+
+/** max|got − want| ≤ rtol · max|want| (both finite). */
+function assertNormClose(name: string, got: HostTensor, want: HostTensor, rtol: number): void {
+  let diff = 0;
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < want.data.length; i++) {
+    const d = Math.abs(got.data[i] - want.data[i]);
+    if (!(d <= diff)) [diff, worst] = [d, i];
+    scale = Math.max(scale, Math.abs(want.data[i]));
+  }
+  if (!(diff <= rtol * scale + 1e-30)) {
+    throw new Error(
+      `${name}: max |diff| ${diff.toExponential(2)} at [${worst}] (got ${got.data[worst]}, ` +
+        `reference ${want.data[worst]}) exceeds ${rtol} × max |ref| ${scale.toExponential(2)}`,
+    );
+  }
+}
+
+/** Run `model` × `activation` training steps on `backend` and on reference; throw on a mismatch. */
+export async function compareTrainingSteps(
+  backend: Backend,
+  model: string,
+  activation: string,
+): Promise<void> {
+  const small = SMALL[model];
+  if (!small) throw new Error(`no small configuration for model "${model}": add one`);
+  const config = resolveConfig({
+    out: "/tmp/unused",
+    model,
+    modelOptions: small.options,
+    activation,
+    // DPA memories update every other step, so both paths run.
+    activationOptions: activation === "dpa" ? { updateInterval: 2 } : {},
+    batchSize: small.batch,
+    evalBatchSize: small.batch,
+    seed: 3,
+  });
+  const data: DataShape = {
+    inputShape: small.shape,
+    numClasses: 4,
+    mean: small.shape[0] === 1 ? [0.5] : [0.5, 0.4, 0.3],
+    std: small.shape[0] === 1 ? [0.25] : [0.25, 0.2, 0.3],
+  };
+  const ref = await Session.create(config, data, referenceBackend);
+  const other = await Session.create(config, data, backend);
+  try {
+    const rand = lcg(17);
+    const params = new Set(ref.trainStep.record.params.map((p) => p.name));
+    const n = small.batch * small.shape.reduce((a, b) => a * b, 1);
+    for (let step = 0; step < (small.steps ?? 3); step++) {
+      const x = Float32Array.from({ length: n }, () => rand());
+      const labels = Int32Array.from({ length: small.batch }, (_, i) => (i * 3 + step) % 4);
+      const feeds = ref.trainFeeds(x, labels, step, 1e-2);
+      const want = await ref.trainExe.run(feeds);
+      const got = await other.trainExe.run(feeds);
+      const rtol = small.rtol ?? 1e-4;
+      const tag = `${model}/${activation} step ${step}`;
+      for (const k of Object.keys(want)) assertNormClose(`${tag} ${k}`, got[k], want[k], rtol);
+      const ws = await ref.trainExe.readState();
+      const gs = await other.trainExe.readState();
+      for (const k of Object.keys(ws)) {
+        if (params.has(k) && small.skipParams) continue;
+        assertNormClose(`${tag} state ${k}`, gs[k], ws[k], rtol);
+      }
+    }
+  } finally {
+    ref.dispose();
+    other.dispose();
+  }
+}
