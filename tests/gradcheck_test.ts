@@ -2,25 +2,9 @@
 import assert from "node:assert/strict";
 import { listOps } from "../core/op_def.ts";
 import { type GradCase, gradCheck } from "./gradcheck.ts";
-import { cases as elementwise } from "./cases/elementwise.ts";
-import { cases as reduce } from "./cases/reduce.ts";
-import { cases as movement } from "./cases/movement.ts";
-import { cases as indexing } from "./cases/indexing.ts";
-import { cases as matmul } from "./cases/matmul.ts";
-import { cases as conv } from "./cases/conv.ts";
-import { cases as pool } from "./cases/pool.ts";
-import { cases as norm } from "./cases/norm.ts";
+import { ALL_CASES } from "./cases/mod.ts";
 
-const all: GradCase[] = [
-  ...elementwise,
-  ...reduce,
-  ...movement,
-  ...indexing,
-  ...matmul,
-  ...conv,
-  ...pool,
-  ...norm,
-];
+const all: readonly GradCase[] = ALL_CASES;
 
 for (const c of all) {
   Deno.test(`gradcheck ${c.op}: ${c.name}`, async () => {

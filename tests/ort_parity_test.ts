@@ -17,15 +17,8 @@ import { listOps } from "../core/op_def.ts";
 import * as o from "../core/ops.ts";
 import { buildCaseGraph, type GradCase, lcg } from "./gradcheck.ts";
 import { assertClose, parityCheck, toF32Feeds } from "./parity.ts";
-import { cases as elementwise } from "./cases/elementwise.ts";
-import { cases as reduce } from "./cases/reduce.ts";
-import { cases as movement } from "./cases/movement.ts";
-import { cases as indexing } from "./cases/indexing.ts";
-import { cases as matmul } from "./cases/matmul.ts";
-import { cases as conv } from "./cases/conv.ts";
-import { cases as pool } from "./cases/pool.ts";
-import { cases as norm } from "./cases/norm.ts";
 import { ortAvailability } from "./ort_support.ts";
+import { ALL_CASES } from "./cases/mod.ts";
 
 /** Cases for lowering paths the shared cases do not reach. */
 const extra: GradCase[] = [
@@ -103,17 +96,7 @@ const extra: GradCase[] = [
   },
 ];
 
-const all: GradCase[] = [
-  ...elementwise,
-  ...reduce,
-  ...movement,
-  ...indexing,
-  ...matmul,
-  ...conv,
-  ...pool,
-  ...norm,
-  ...extra,
-];
+const all: GradCase[] = [...ALL_CASES, ...extra];
 
 const ok = await ortAvailability(ortCpuBackend);
 

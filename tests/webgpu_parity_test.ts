@@ -11,26 +11,10 @@ import { webgpuBackend } from "../backends/webgpu/mod.ts";
 import type { WebGpuExecStats } from "../backends/webgpu/executable.ts";
 import type { GradCase } from "./gradcheck.ts";
 import { parityCheck } from "./parity.ts";
-import { cases as elementwise } from "./cases/elementwise.ts";
-import { cases as reduce } from "./cases/reduce.ts";
-import { cases as movement } from "./cases/movement.ts";
-import { cases as indexing } from "./cases/indexing.ts";
-import { cases as matmul } from "./cases/matmul.ts";
-import { cases as conv } from "./cases/conv.ts";
-import { cases as pool } from "./cases/pool.ts";
-import { cases as norm } from "./cases/norm.ts";
 import { gpuAvailability, gpuTest } from "./webgpu_support.ts";
+import { ALL_CASES } from "./cases/mod.ts";
 
-const all: GradCase[] = [
-  ...elementwise,
-  ...reduce,
-  ...movement,
-  ...indexing,
-  ...matmul,
-  ...conv,
-  ...pool,
-  ...norm,
-];
+const all: readonly GradCase[] = ALL_CASES;
 
 Deno.test("webgpu: a device is available (required when CI=true)", async () => {
   const a = await gpuAvailability();
