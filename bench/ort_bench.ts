@@ -8,13 +8,9 @@
  * actlab ÷ PyTorch per activation, and actlab's DPA step ÷ its ReLU step.
  * Run: `deno bench --allow-all bench/ort_bench.ts` (part of `deno task bench`).
  */
-import "../activations/mod.ts";
-import "../regularisers/mod.ts";
-import "../models/mod.ts";
 import { ortCpuBackend } from "../backends/ort/mod.ts";
-import { resolveConfig } from "../train/config.ts";
-import { Session } from "../train/session.ts";
 import { contractionFlops } from "./graph_flops.ts";
+import { trainStepRunner } from "./train_step.ts";
 
 const MODEL = "vit_tiny";
 const BATCH = 64;
@@ -36,23 +32,13 @@ interface Runner {
 }
 
 async function runner(activation: string): Promise<Runner> {
-  const config = resolveConfig({
-    out: "/tmp/unused",
+  const { session, step } = await trainStepRunner(ortCpuBackend, {
     model: MODEL,
     activation,
-    batchSize: BATCH,
-    evalBatchSize: BATCH,
-    seed: 1,
+    batch: BATCH,
+    image: IMAGE,
+    classes: CLASSES,
   });
-  const session = await Session.create(
-    config,
-    { inputShape: IMAGE, numClasses: CLASSES, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
-    ortCpuBackend,
-  );
-  const x = new Float32Array(BATCH * IMAGE[0] * IMAGE[1] * IMAGE[2]).map((_, i) => (i * 0.618) % 1);
-  const labels = Int32Array.from({ length: BATCH }, (_, i) => i % CLASSES);
-  let n = 0;
-  const step = () => session.trainExe.run(session.trainFeeds(x, labels, n++, 1e-3));
   for (let i = 0; i < 2; i++) await step(); // warm-up: allocation, first touch
   return {
     activation,

@@ -5,12 +5,8 @@
  * Run: `deno run -A bench/ort_profile.ts [model] [activation] [batch] [image]`
  * (defaults: vit_tiny relu 64 3x32x32, 100 classes).
  */
-import "../activations/mod.ts";
-import "../regularisers/mod.ts";
-import "../models/mod.ts";
 import { ortCpuBackend } from "../backends/ort/mod.ts";
-import { resolveConfig } from "../train/config.ts";
-import { Session } from "../train/session.ts";
+import { trainStepRunner } from "./train_step.ts";
 
 const [model = "vit_tiny", activation = "relu", batchArg = "64", imageArg = "3x32x32"] = Deno.args;
 const batch = Number(batchArg);
@@ -19,24 +15,14 @@ const RUNS = 4;
 
 const dir = await Deno.makeTempDir({ prefix: "actlab_ort_profile_" });
 Deno.env.set("ACTLAB_ORT_PROFILE", `${dir}/step`);
-const config = resolveConfig({
-  out: dir,
+const { session, step } = await trainStepRunner(ortCpuBackend, {
   model,
   activation,
-  batchSize: batch,
-  evalBatchSize: batch,
-  seed: 1,
+  batch,
+  image,
+  classes: 100,
 });
-const session = await Session.create(
-  config,
-  { inputShape: image, numClasses: 100, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
-  ortCpuBackend,
-);
-const x = new Float32Array(batch * image[0] * image[1] * image[2]).map((_, i) => (i * 0.618) % 1);
-const labels = Int32Array.from({ length: batch }, (_, i) => i % 100);
-for (let step = 0; step < RUNS; step++) {
-  await session.trainExe.run(session.trainFeeds(x, labels, step, 1e-3));
-}
+for (let i = 0; i < RUNS; i++) await step();
 session.trainExe.dispose();
 session.evalExe.dispose();
 

@@ -6,9 +6,6 @@
  * registers the runs with `Deno.bench`.
  * Run: `XDG_RUNTIME_DIR=/tmp deno bench --allow-all bench/webgpu_bench.ts`.
  */
-import "../activations/mod.ts";
-import "../regularisers/mod.ts";
-import "../models/mod.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import { webgpuBackend } from "../backends/webgpu/mod.ts";
 import { ortCpuBackend } from "../backends/ort/mod.ts";
@@ -16,8 +13,7 @@ import type { Backend, Executable } from "../backends/backend.ts";
 import { Graph } from "../core/graph.ts";
 import { type HostTensor, hostTensor, sizeOf } from "../core/host_tensor.ts";
 import { matmul, sum } from "../core/ops.ts";
-import { resolveConfig } from "../train/config.ts";
-import { Session } from "../train/session.ts";
+import { trainStepRunner } from "./train_step.ts";
 
 const N = 1024;
 const FLOP = 2 * N ** 3;
@@ -48,25 +44,15 @@ async function matmulExe(backend: Backend): Promise<Executable> {
 }
 
 async function trainStep(backend: Backend): Promise<() => Promise<unknown>> {
-  const config = resolveConfig({
-    out: "/tmp/unused",
+  const { step } = await trainStepRunner(backend, {
     model: "convnet",
     activation: "relu",
-    batchSize: BATCH,
-    evalBatchSize: BATCH,
-    seed: 1,
+    batch: BATCH,
+    image: IMAGE,
+    classes: 10,
   });
-  const session = await Session.create(
-    config,
-    { inputShape: IMAGE, numClasses: 10, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
-    backend,
-  );
-  const x = random(BATCH * sizeOf(IMAGE), 3).map((v) => v + 0.5);
-  const labels = Int32Array.from({ length: BATCH }, (_, i) => i % 10);
-  let step = 0;
-  const run = () => session.trainExe.run(session.trainFeeds(x, labels, step++, 1e-3));
-  await run(); // warm-up
-  return run;
+  await step(); // warm-up
+  return step;
 }
 
 async function perSecond(run: () => Promise<unknown>, reps: number): Promise<number> {

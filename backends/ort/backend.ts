@@ -131,16 +131,17 @@ async function compileWith(
   const t0 = performance.now();
   const lowered = lowerGraph(graph, { outputs: options.outputs });
   const bytes = encodeModel(lowered.model);
+  const opts = sessionOptions(provider);
   let session: Ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(bytes, sessionOptions(provider));
+    session = await ort.InferenceSession.create(bytes, opts);
   } catch (e) {
     throw new ActlabError(
       `ONNX Runtime rejected the lowered graph: ${e instanceof Error ? e.message : e}`,
       "this is a bug in backends/ort lowering; run on the reference backend meanwhile and report it",
     );
   }
-  const profiling = profilePrefix() !== undefined;
+  const profiling = opts.enableProfiling === true;
   return new OrtExecutable(ort, session, graph, lowered, performance.now() - t0, profiling);
 }
 
