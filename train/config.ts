@@ -11,15 +11,23 @@ import type { ModelOptions } from "../models/registry.ts";
 
 /** A training run's configuration. */
 export interface TrainConfig {
+  /** Model registry name (default `vit_micro`). */
   readonly model: string;
+  /** Model options (see the model's defaults in `deno task list`). */
   readonly modelOptions: ModelOptions;
+  /** Activation plugin name (default `dpa`). */
   readonly activation: string;
+  /** Options passed to the activation at every site (e.g. DPA's `tau`). */
   readonly activationOptions: PluginOptions;
+  /** Response-site regulariser name (e.g. `arr`), or null for none (default). */
   readonly regulariser: string | null;
+  /** Options passed to the regulariser (e.g. ARR's `lambda`). */
   readonly regulariserOptions: PluginOptions;
   /** Backend name or `auto`. */
   readonly backend: string;
+  /** Dataset name: `fashion-mnist` (default), `cifar10`, `cifar100`, `synthetic`. */
   readonly dataset: string;
+  /** Where to look for dataset files first. */
   readonly dataDir?: string;
   /** Shape/size of `synthetic` data. */
   readonly synthetic?: SyntheticOptions;
@@ -27,21 +35,29 @@ export interface TrainConfig {
   readonly trainSubset: number;
   /** Use only the first N test images (0 = all). */
   readonly testSubset: number;
+  /** Training epochs (default 7). */
   readonly epochs: number;
   /** Stop after this many training steps in total (0 = run all epochs). */
   readonly steps: number;
+  /** Training batch size (default 128). */
   readonly batchSize: number;
+  /** Evaluation batch size (default 256). */
   readonly evalBatchSize: number;
   /** Peak learning rate (after warmup). */
   readonly lr: number;
+  /** Learning rate at the end of the cosine schedule (default 1e-5). */
   readonly minLr: number;
   /** Warmup length as a fraction of all steps. */
   readonly warmupFraction: number;
+  /** AdamW decoupled weight decay (default 0.05). */
   readonly weightDecay: number;
+  /** Global gradient-norm clip, 0 = off (default 1). */
   readonly clipNorm: number;
+  /** Label smoothing of the cross-entropy (default 0). */
   readonly labelSmoothing: number;
   /** Host augmentation: `default` follows the dataset (CIFAR on, Fashion-MNIST off). */
   readonly augment: "default" | "on" | "off";
+  /** Seeds initialisation, data order, augmentation and dropout (default 0). */
   readonly seed: number;
   /** Run directory. */
   readonly out: string;
