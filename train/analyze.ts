@@ -78,7 +78,10 @@ export function siteStatistics(
   counts: readonly number[],
   zeros: number,
   images: number,
-): Pick<SiteAnalysis, "classMeans" | "channelOrder" | "sparsity" | "specificity" | "silentChannels"> {
+): Pick<
+  SiteAnalysis,
+  "classMeans" | "channelOrder" | "sparsity" | "specificity" | "silentChannels"
+> {
   const k = sums.length, c = k ? sums[0].length : 0;
   const classMeans = sums.map((row, i) => Array.from(row, (v) => counts[i] ? v / counts[i] : 0));
   const pref: { ch: number; cls: number; share: number }[] = [];
@@ -207,12 +210,13 @@ export async function analyzeCheckpoint(
 export function analysisSvg(a: Analysis): string {
   const panels = a.sites.map((s) =>
     heatmap({
-      title: `${a.model} + ${a.activation} · ${s.name} (C=${s.site.channels}): sparsity ${
-        s.sparsity.toFixed(3)
-      }, specificity ${s.specificity.toFixed(3)}`,
+      title: `${a.model} + ${a.activation} · ${s.name} (${s.site.channels} channels)`,
+      subtitle: `sparsity ${s.sparsity.toFixed(3)} · category specificity ${
+        s.specificity.toFixed(3)
+      } · ${s.silentChannels} silent channels`,
       values: s.classMeans.map((row) => s.channelOrder.map((c) => row[c])),
       rowLabels: a.classNames,
-      xLabel: `channels by preferred class · ${a.dataset} ${a.split}, ${a.images} images ·`,
+      xLabel: `channels ordered by preferred class · ${a.dataset} ${a.split}, ${a.images} images ·`,
     })
   );
   return gridSvg(panels, 1);

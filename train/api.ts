@@ -15,7 +15,7 @@ import {
 import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
 import { train as runTraining, type TrainOptions, type TrainSummary } from "./engine.ts";
-import { evaluate as evaluateSession, type EvalResult } from "./evaluate.ts";
+import { type EvalResult, evaluate as evaluateSession } from "./evaluate.ts";
 import { checkpointConfig, stateForGraph } from "./restore.ts";
 import { Session } from "./session.ts";
 

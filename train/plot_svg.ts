@@ -34,6 +34,8 @@ export interface LineChartSpec {
 /** What `heatmap` draws: `values[r][c]`, one cell per row and column. */
 export interface HeatmapSpec {
   readonly title: string;
+  /** A second title line (e.g. statistics). */
+  readonly subtitle?: string;
   readonly values: readonly (readonly number[])[];
   readonly rowLabels?: readonly string[];
   readonly xLabel?: string;
@@ -104,17 +106,26 @@ export function lineChart(spec: LineChartSpec): SvgPanel {
       escapeXml(spec.title)
     }</text>`,
   ];
+  // Integer x (epochs) gets integer ticks; otherwise five even ticks.
+  const intX = xs.length > 0 && xs.every(Number.isInteger);
+  const xTicks = intX && x1 - x0 <= 10
+    ? Array.from({ length: x1 - x0 + 1 }, (_, i) => x0 + i)
+    : [0, 1, 2, 3, 4].map((i) => x0 + ((x1 - x0) * i) / 4).map((v) => intX ? Math.round(v) : v);
+  for (const xv of new Set(xTicks)) {
+    parts.push(
+      `<text class="xtick" x="${fmt(sx(xv))}" y="${m.top + ph + 14}" text-anchor="middle">${
+        tickLabel(xv)
+      }</text>`,
+    );
+  }
   for (let i = 0; i <= 4; i++) {
-    const yv = y0 + ((y1 - y0) * i) / 4, xv = x0 + ((x1 - x0) * i) / 4;
+    const yv = y0 + ((y1 - y0) * i) / 4;
     parts.push(
       `<line class="grid" x1="${m.left}" x2="${m.left + pw}" y1="${fmt(sy(yv))}" y2="${
         fmt(sy(yv))
       }" stroke="#eee"/>`,
       `<text class="ytick" x="${m.left - 4}" y="${fmt(sy(yv) + 4)}" text-anchor="end">${
         tickLabel(yv)
-      }</text>`,
-      `<text class="xtick" x="${fmt(sx(xv))}" y="${m.top + ph + 14}" text-anchor="middle">${
-        tickLabel(xv)
       }</text>`,
     );
   }
@@ -195,13 +206,18 @@ export function heatmap(spec: HeatmapSpec): SvgPanel {
   const rows = spec.values.length, cols = rows ? spec.values[0].length : 0;
   const cw = spec.cellWidth ?? Math.max(1, Math.min(24, 360 / Math.max(cols, 1)));
   const ch = spec.cellHeight ?? 14;
-  const m = { left: 80, right: 12, top: 24, bottom: 28 };
-  const width = Math.ceil(m.left + cw * cols + m.right), height = m.top + ch * rows + m.bottom;
+  const m = { left: 80, right: 12, top: spec.subtitle ? 38 : 24, bottom: 28 };
+  // At least 560 px wide so the title and the range line fit.
+  const width = Math.max(560, Math.ceil(m.left + cw * cols + m.right));
+  const height = m.top + ch * rows + m.bottom;
   const colour = colourScale(spec.values);
   const flat = spec.values.flat().filter(Number.isFinite);
   const parts: string[] = [
     `<text x="${m.left}" y="16" font-weight="bold">${escapeXml(spec.title)}</text>`,
   ];
+  if (spec.subtitle) {
+    parts.push(`<text x="${m.left}" y="30">${escapeXml(spec.subtitle)}</text>`);
+  }
   spec.values.forEach((row, r) => {
     const label = spec.rowLabels?.[r] ?? String(r);
     parts.push(
