@@ -174,7 +174,10 @@ Deno.test("cli analyze: writes the heatmaps and JSON; bad input exits 1 and writ
     const ok = await cli(["--checkpoint", ckpt, "--out", `${dir}/a`]);
     assert.equal(ok.code, 0, ok.stderr);
     const json = JSON.parse(await Deno.readTextFile(`${dir}/a/analysis_test.json`));
-    assert.deepEqual(json.sites.map((s: { name: string }) => s.name), ["layers.0.act", "layers.1.act"]);
+    assert.deepEqual(json.sites.map((s: { name: string }) => s.name), [
+      "layers.0.act",
+      "layers.1.act",
+    ]);
     assert.equal(json.sites[1].classMeans.length, 3);
     assert.equal(json.sites[1].classMeans[0].length, 6);
     const svg = await Deno.readTextFile(`${dir}/a/heatmaps_test.svg`);
