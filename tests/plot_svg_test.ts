@@ -64,7 +64,9 @@ const line = (epoch: number, extra: Record<string, number> = {}): EpochLogLine =
 Deno.test("curvesSvg: loss and top-1 always, DPA / ARR panels only when logged", () => {
   const plain = curvesSvg([line(1), line(2), line(3)]);
   assert.equal(count(plain, /<svg x=/g), 2);
-  assert.ok(plain.includes('data-series="test top-1"') && plain.includes('data-series="train loss"'));
+  assert.ok(
+    plain.includes('data-series="test top-1"') && plain.includes('data-series="train loss"'),
+  );
   assert.ok(!plain.includes("masked"));
   const dpa = curvesSvg([1, 2].map((e) => line(e, { masked_fraction: 0.01, dpa_channel: 0.2 })));
   assert.equal(count(dpa, /<svg x=/g), 4);
