@@ -207,8 +207,8 @@ export function heatmap(spec: HeatmapSpec): SvgPanel {
   const cw = spec.cellWidth ?? Math.max(1, Math.min(24, 360 / Math.max(cols, 1)));
   const ch = spec.cellHeight ?? 14;
   const m = { left: 80, right: 12, top: spec.subtitle ? 38 : 24, bottom: 28 };
-  // At least 560 px wide so the title and the range line fit.
-  const width = Math.max(560, Math.ceil(m.left + cw * cols + m.right));
+  // At least 600 px wide so the title and the range line fit.
+  const width = Math.max(600, Math.ceil(m.left + cw * cols + m.right));
   const height = m.top + ch * rows + m.bottom;
   const colour = colourScale(spec.values);
   const flat = spec.values.flat().filter(Number.isFinite);
