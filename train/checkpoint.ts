@@ -26,7 +26,9 @@ export type CheckpointMeta = Record<string, unknown>;
 
 /** A loaded checkpoint. */
 export interface Checkpoint {
+  /** Step, epoch, position in the data order and the run configuration. */
   readonly meta: CheckpointMeta;
+  /** Every piece of graph state by name. */
   readonly tensors: Record<string, HostTensor>;
 }
 

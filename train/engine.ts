@@ -13,6 +13,7 @@ import { trainBatchCount, trainBatches } from "../data/loader.ts";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "./config.ts";
 import { type EvalResult, evaluate, meanMetric } from "./evaluate.ts";
+import { writeCurves } from "./curves.ts";
 import { appendJsonLine, writeJsonAtomic } from "./files.ts";
 import { MeanTracker, topKCorrect } from "./metrics.ts";
 import { Progress } from "./progress.ts";
@@ -21,21 +22,37 @@ import { Session } from "./session.ts";
 
 /** What `summary.json` holds. */
 export interface TrainSummary {
+  /** Model name. */
   readonly model: string;
+  /** Activation name. */
   readonly activation: string;
+  /** The backend that ran (`auto` resolved). */
   readonly backend: string;
+  /** Dataset name. */
   readonly dataset: string;
+  /** Configured epochs. */
   readonly epochs: number;
+  /** Training steps taken in total (all invocations). */
   readonly steps: number;
+  /** Trainable parameters. */
   readonly params: number;
+  /** Test top-1 accuracy after the last epoch (0–1). */
   readonly test_top1?: number;
+  /** Test top-5 accuracy after the last epoch (0–1). */
   readonly test_top5?: number;
+  /** Mean test cross-entropy after the last epoch. */
   readonly test_loss?: number;
+  /** Mean fraction of exact zeros at the activation sites on the test split. */
   readonly sparsity?: number;
+  /** Mean total training loss of the last epoch. */
   readonly train_loss: number;
+  /** Steady-state training throughput (images per second). */
   readonly train_img_per_s: number;
+  /** Wall-clock seconds. */
   readonly wall_s: number;
+  /** Peak resident memory of the process (MiB). */
   readonly peak_rss_mib: number;
+  /** The run's seed. */
   readonly seed: number;
 }
 
@@ -55,6 +72,39 @@ export interface TrainOptions {
   readonly stopAfterSteps?: number;
   /** Called after every training step with its 0-based index and total loss. */
   readonly onStep?: (step: number, loss: number) => void;
+  /** Called after every epoch's evaluation with the line just appended to `log.jsonl`. */
+  readonly onEpoch?: (line: EpochLog) => void;
+  /**
+   * Stop at the next step boundary: the partial epoch is evaluated, logged and
+   * checkpointed (so `resume` continues it exactly), then `train` rejects with
+   * `signal.reason`.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** One line of `log.jsonl`: an epoch's (or a stopped partial epoch's) results. */
+export interface EpochLog {
+  /** 1-based epoch number. */
+  readonly epoch: number;
+  /** Training steps taken so far. */
+  readonly step: number;
+  /** Learning rate of the last step. */
+  readonly lr: number;
+  /** Means over the epoch's steps: `loss`, `top1`, each loss term, activation metrics. */
+  readonly train: Readonly<Record<string, number>>;
+  /** Test-split results after this epoch. */
+  readonly test: {
+    readonly top1: number;
+    readonly top5: number;
+    readonly loss: number;
+    readonly sparsity: number;
+  };
+  /** Steady-state training throughput so far (images per second). */
+  readonly img_per_s: number;
+  /** Seconds this epoch took (training and evaluation). */
+  readonly epoch_s: number;
+  /** Wall-clock seconds. */
+  readonly wall_s: number;
 }
 
 /** Load the train/test splits a config asks for. */
@@ -78,6 +128,7 @@ export async function train(
   partial: Partial<TrainConfig> & { out: string },
   options: TrainOptions = {},
 ): Promise<TrainSummary> {
+  options.signal?.throwIfAborted();
   const t0 = performance.now();
   const log = options.log ?? ((line: string) => console.log(line));
   const config = resolveConfig(partial);
@@ -132,14 +183,16 @@ export async function train(
   let timedImages = 0, timedMs = 0, stepsThisRun = 0;
   let lastEval: EvalResult | undefined;
   let lastTrainLoss = NaN;
-  while (step < totalSteps && epoch < config.epochs && stepsThisRun !== options.stopAfterSteps) {
+  // One bar for the whole run: its ETA covers every remaining epoch and evaluation.
+  const progress = options.progress === false ? null : new Progress("", totalSteps - step);
+  const aborted = () => options.signal?.aborted === true;
+  while (
+    step < totalSteps && epoch < config.epochs && stepsThisRun !== options.stopAfterSteps &&
+    !aborted()
+  ) {
     const epochStart = performance.now();
     const tracker = new MeanTracker();
-    const remaining = Math.min(perEpoch - batchInEpoch, totalSteps - step);
-    const progress = options.progress === false
-      ? null
-      : new Progress(`epoch ${epoch + 1}/${config.epochs}`, remaining);
-    let done = 0;
+    progress?.setLabel(`epoch ${epoch + 1}/${config.epochs}`);
     const augment = config.augment === "default" ? undefined : config.augment === "on";
     for (
       const batch of trainBatches(trainSet, {
@@ -178,7 +231,6 @@ export async function train(
       if (!Number.isNaN(masked)) tracker.add("masked_fraction", masked);
       step++;
       batchInEpoch++;
-      done++;
       stepsThisRun++;
       // Steady state: the first two steps of a process include lazy initialisation.
       if (stepsThisRun > 2) {
@@ -187,18 +239,18 @@ export async function train(
       }
       peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
       progress?.update(
-        done,
+        stepsThisRun,
         `loss ${tracker.mean("loss").toFixed(4)} acc ${(100 * tracker.mean("top1")).toFixed(1)}%`,
       );
-      if (step >= totalSteps || stepsThisRun === options.stopAfterSteps) break;
+      if (step >= totalSteps || stepsThisRun === options.stopAfterSteps || aborted()) break;
     }
-    progress?.done();
+    progress?.clear();
     const finishedEpoch = batchInEpoch >= perEpoch;
     await session.syncEvalState();
     lastEval = await evaluate(session, testSet, step);
     lastTrainLoss = tracker.mean("loss");
     const imgPerS = timedMs > 0 ? (timedImages * 1000) / timedMs : NaN;
-    const line = {
+    const line: EpochLog = {
       epoch: epoch + 1,
       step,
       lr: learningRate(schedule, Math.max(0, step - 1)),
@@ -214,6 +266,8 @@ export async function train(
       wall_s: (performance.now() - t0) / 1000,
     };
     await appendJsonLine(`${config.out}/log.jsonl`, line);
+    await writeCurves(config.out);
+    options.onEpoch?.(line);
     log(
       `epoch ${epoch + 1}: train loss ${lastTrainLoss.toFixed(4)} acc ${
         (100 * tracker.mean("top1")).toFixed(2)
@@ -232,6 +286,11 @@ export async function train(
       meta: { format: "actlab-train-state", step, epoch, batchInEpoch, config },
       tensors: state,
     });
+  }
+  progress?.done();
+  if (aborted()) {
+    session.dispose();
+    throw options.signal!.reason;
   }
   const summary: TrainSummary = {
     model: config.model,
