@@ -46,7 +46,10 @@ export interface TrainSummary {
   readonly sparsity?: number;
   /** Mean total training loss of the last epoch. */
   readonly train_loss: number;
-  /** Steady-state training throughput (images per second). */
+  /**
+   * Steady-state training throughput (images per second), end to end: batch loading and
+   * augmentation, feeds, the step and its bookkeeping; evaluation and checkpoints excluded.
+   */
   readonly train_img_per_s: number;
   /** Wall-clock seconds. */
   readonly wall_s: number;
@@ -194,6 +197,9 @@ export async function train(
     const tracker = new MeanTracker();
     progress?.setLabel(`epoch ${epoch + 1}/${config.epochs}`);
     const augment = config.augment === "default" ? undefined : config.augment === "on";
+    // Timed from the request for a batch to the end of its bookkeeping: img/s is end to
+    // end (data loading and augmentation, feeds, the step, metrics), not the step alone.
+    let ts = performance.now();
     for (
       const batch of trainBatches(trainSet, {
         batchSize: config.batchSize,
@@ -203,7 +209,6 @@ export async function train(
         startBatch: batchInEpoch,
       })
     ) {
-      const ts = performance.now();
       const lr = learningRate(schedule, step);
       const out = await session.trainExe.run(session.trainFeeds(batch.x, batch.labels, step, lr));
       const loss = out.loss.data[0];
@@ -232,17 +237,18 @@ export async function train(
       step++;
       batchInEpoch++;
       stepsThisRun++;
-      // Steady state: the first two steps of a process include lazy initialisation.
-      if (stepsThisRun > 2) {
-        timedMs += performance.now() - ts;
-        timedImages += batch.valid;
-      }
       peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
       progress?.update(
         stepsThisRun,
         `loss ${tracker.mean("loss").toFixed(4)} acc ${(100 * tracker.mean("top1")).toFixed(1)}%`,
       );
+      // Steady state: the first two steps of a process include lazy initialisation.
+      if (stepsThisRun > 2) {
+        timedMs += performance.now() - ts;
+        timedImages += batch.valid;
+      }
       if (step >= totalSteps || stepsThisRun === options.stopAfterSteps || aborted()) break;
+      ts = performance.now();
     }
     progress?.clear();
     const finishedEpoch = batchInEpoch >= perEpoch;
