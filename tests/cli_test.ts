@@ -124,7 +124,7 @@ Deno.test("cli compare writes compare.md and compare.svg with a row per activati
     const svg = await Deno.readTextFile(`${dir}/compare.svg`);
     assert.ok(svg.startsWith("<svg") && svg.includes("relu") && svg.includes("gelu"), svg);
     for (const cell of ["relu_seed0", "relu_seed1", "gelu_seed0", "gelu_seed1"]) {
-      assert.ok(await exists(`${dir}/${cell}/summary.json`), cell);
+      assert.ok(await exists(`${dir}/mlp_synthetic/${cell}/summary.json`), cell);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
