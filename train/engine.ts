@@ -233,6 +233,11 @@ export async function train(
       tensors: state,
     });
   }
+  // Resumed from a checkpoint taken after the last step: nothing ran, but the summary needs the test figures.
+  if (!lastEval && step > 0) {
+    await session.syncEvalState();
+    lastEval = await evaluate(session, testSet, step);
+  }
   const summary: TrainSummary = {
     model: config.model,
     activation: config.activation,
