@@ -103,11 +103,14 @@ export function randomMask(
   const inOrder = reshape(pad(gather(candidates, perm, 0), [[0, s * s - n]]), [s, s]);
   // Prefix count in π's order: within each row (x · U), plus all earlier rows (L_strict · row totals).
   const withinRow = matmul(inOrder, triangle(pooled, s, false, true));
-  const rowTotals = matmul(inOrder, constant(pooled, {
-    dtype: "f32",
-    shape: [s, 1],
-    data: new Float32Array(s).fill(1),
-  }));
+  const rowTotals = matmul(
+    inOrder,
+    constant(pooled, {
+      dtype: "f32",
+      shape: [s, 1],
+      data: new Float32Array(s).fill(1),
+    }),
+  );
   const before = matmul(triangle(pooled, s, true, false), rowTotals);
   const prefix = add(withinRow, before);
   const keep = mul(inOrder, cast(le(prefix, count), "f32"));

@@ -18,7 +18,8 @@ import { parseShard } from "../train/compare_shard.ts";
 import { slurmScript } from "../train/compare_slurm.ts";
 import { flagsToConfig, runMain, TRAIN_FLAGS, TRAIN_FLAGS_HELP } from "./common.ts";
 
-const HELP = `usage: deno task compare --activations relu,gelu,dpa,dpa:random-mask [--seeds 3] [flags]
+const HELP =
+  `usage: deno task compare --activations relu,gelu,dpa,dpa:random-mask [--seeds 3] [flags]
        deno task compare --grid grid.json [--set KEY=V1,V2 ...]
        deno task compare --preset paper-vit-tiny-cifar100 [--backend ort-cuda]
 
@@ -116,11 +117,13 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
 
 /** Preset < grid file < flags < --set. */
 async function gridFromFlags(values: Values): Promise<CompareGrid> {
-  for (const [flag, fix] of [
-    ["activation", "use --activations LIST"],
-    ["seed", "use --seeds N, --seed-list LIST or --set seeds=..."],
-    ["regulariser", "use --set arr-lambda=L (0 = no ARR)"],
-  ] as const) {
+  for (
+    const [flag, fix] of [
+      ["activation", "use --activations LIST"],
+      ["seed", "use --seeds N, --seed-list LIST or --set seeds=..."],
+      ["regulariser", "use --set arr-lambda=L (0 = no ARR)"],
+    ] as const
+  ) {
     if (values[flag] !== undefined) {
       throw new ActlabError(`--${flag} does not apply to compare`, fix);
     }
@@ -206,18 +209,20 @@ if (import.meta.main) {
       }
       const planPath = `${plan.grid.out}/plan.json`;
       await writePlan(planPath, plan);
-      console.log(slurmScript({
-        planPath,
-        shards: intFlag("shards", values.shards, 1) ?? plan.cells.length,
-        logDir: plan.grid.out,
-        workdir: Deno.cwd(),
-        time: values["slurm-time"],
-        partition: values["slurm-partition"],
-        cpusPerTask: intFlag("slurm-cpus", values["slurm-cpus"], 1),
-        gpus: intFlag("slurm-gpus", values["slurm-gpus"], 1),
-        mem: values["slurm-mem"],
-        setup: values["slurm-setup"],
-      }).trimEnd());
+      console.log(
+        slurmScript({
+          planPath,
+          shards: intFlag("shards", values.shards, 1) ?? plan.cells.length,
+          logDir: plan.grid.out,
+          workdir: Deno.cwd(),
+          time: values["slurm-time"],
+          partition: values["slurm-partition"],
+          cpusPerTask: intFlag("slurm-cpus", values["slurm-cpus"], 1),
+          gpus: intFlag("slurm-gpus", values["slurm-gpus"], 1),
+          mem: values["slurm-mem"],
+          setup: values["slurm-setup"],
+        }).trimEnd(),
+      );
       return;
     }
     if (values.plan) {
@@ -234,7 +239,9 @@ if (import.meta.main) {
       console.log(reportMarkdown(report));
       console.log(`wrote ${plan.grid.out}/compare.md, compare.svg and compare.json`);
     } else {
-      console.log(`shard done; build the report with: deno task compare --collect ${plan.grid.out}`);
+      console.log(
+        `shard done; build the report with: deno task compare --collect ${plan.grid.out}`,
+      );
     }
   });
 }

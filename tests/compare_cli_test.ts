@@ -109,7 +109,10 @@ Deno.test("compare: 2 shard processes + --collect give the unsharded report; re-
     for (const arm of g.arms) assert.equal(arm.top1.n, 2, arm.arm);
     assert.equal(g.arms[0].vsBaseline, null);
     assert.equal(g.arms[2].vsBaseline.n, 2);
-    assert.match(a.md, /\| dpa:random-mask \| 2 \| [-+]\d+\.\d\d \| \[[-+]\d+\.\d\d, [-+]\d+\.\d\d\] \| (better|worse|no detectable difference) \|/);
+    assert.match(
+      a.md,
+      /\| dpa:random-mask \| 2 \| [-+]\d+\.\d\d \| \[[-+]\d+\.\d\d, [-+]\d+\.\d\d\] \| (better|worse|no detectable difference) \|/,
+    );
     assert.equal(g.arms[1].curve.mean.length, 2, "a per-epoch curve of 2 epochs");
     assert.match(a.svg, /<polyline/);
 
@@ -129,7 +132,9 @@ Deno.test("compare --emit slurm prints an array script and writes the plan", asy
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^#!\/bin\/bash\n/);
     assert.match(r.stdout, /#SBATCH --array=0-2/);
-    assert.ok(r.stdout.includes(`--run-plan ${root}/plan.json --shard "\${SLURM_ARRAY_TASK_ID}/3"`));
+    assert.ok(
+      r.stdout.includes(`--run-plan ${root}/plan.json --shard "\${SLURM_ARRAY_TASK_ID}/3"`),
+    );
     assert.ok(await exists(`${root}/plan.json`));
   } finally {
     await Deno.remove(root, { recursive: true });

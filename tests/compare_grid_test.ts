@@ -67,7 +67,9 @@ Deno.test("grid: arms × sweeps × seeds, labels, run dirs; controls map to DPA 
     { mask: "none", tau: 0.2 },
     { mask: "none", tau: 0.2 },
   ]);
-  const clOnly = expandGrid(grid({ activations: ["dpa:channel-loss-only"], sweep: { tau: [0.2] } }));
+  const clOnly = expandGrid(
+    grid({ activations: ["dpa:channel-loss-only"], sweep: { tau: [0.2] } }),
+  );
   assert.deepEqual(clOnly[0].config.activationOptions, { tau: 0 });
   const arr = expandGrid(grid({ activations: ["relu"], sweep: { arrLambda: [0, 10] } }));
   assert.deepEqual(arr.map((c) => [c.group, c.config.regulariser]), [
@@ -102,10 +104,16 @@ Deno.test("grid: --set parsing and bad grids are clear errors", () => {
     [() => expandGrid(grid({ train: { ...TRAIN, epochs: 0 } })), /epochs/],
     [() => parseShard("2/2"), /0 <= i < n/],
   ];
-  for (const [f, re] of bad) assert.throws(f, (e: Error) => e instanceof ActlabError && re.test(e.message));
+  for (const [f, re] of bad) {
+    assert.throws(f, (e: Error) => e instanceof ActlabError && re.test(e.message));
+  }
   const cells = expandGrid(grid());
   const shards = [0, 1, 2].map((i) => shardCells(cells, parseShard(`${i}/3`)).map((c) => c.id));
-  assert.deepEqual(shards.flat().sort(), cells.map((c) => c.id).sort(), "shards partition the cells");
+  assert.deepEqual(
+    shards.flat().sort(),
+    cells.map((c) => c.id).sort(),
+    "shards partition the cells",
+  );
 });
 
 Deno.test("pairing: same seed → same shared init, first batch, augmentation and dropout masks", async () => {
@@ -144,7 +152,9 @@ Deno.test("pairing: same seed → same shared init, first batch, augmentation an
   const feeds = sessions.map((s) => s.trainFeeds(batches[0].x, batches[0].labels, 0, 1e-3));
   const masks = Object.keys(feeds[0]).filter((k) => k.endsWith(".mask"));
   assert.ok(masks.length >= 1, "the mlp has a dropout mask feed");
-  for (const k of masks) assert.deepEqual(Array.from(feeds[1][k].data), Array.from(feeds[0][k].data), k);
+  for (const k of masks) {
+    assert.deepEqual(Array.from(feeds[1][k].data), Array.from(feeds[0][k].data), k);
+  }
   // Another seed changes all of it (the test can fail).
   const other = expandGrid(grid({ activations: ["relu"], seeds: [6] }))[0];
   const data6 = await loadData(other.config);
@@ -205,5 +215,8 @@ Deno.test("slurm script: one array task per shard running the plan", () => {
     s,
     /deno task compare --run-plan runs\/x\/plan.json --shard "\$\{SLURM_ARRAY_TASK_ID\}\/4" --no-progress\n$/,
   );
-  assert.throws(() => slurmScript({ planPath: "p", shards: 0, logDir: ".", workdir: "." }), /shards/);
+  assert.throws(
+    () => slurmScript({ planPath: "p", shards: 0, logDir: ".", workdir: "." }),
+    /shards/,
+  );
 });

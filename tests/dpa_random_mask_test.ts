@@ -119,5 +119,8 @@ Deno.test("dpa mask none is TAU alone; a bad mask value is a clear error", async
   const [o] = await runSteps("none", 0, 1);
   const x = stepInputs(0).x.data;
   assert.deepEqual(Array.from(o.y.data), Array.from(x, (e) => (e >= 0.1 ? e : 0)));
-  assert.throws(() => build("sometimes"), /mask = "sometimes" is invalid[\s\S]*memory, random, none/);
+  assert.throws(
+    () => build("sometimes"),
+    /mask = "sometimes" is invalid[\s\S]*memory, random, none/,
+  );
 });

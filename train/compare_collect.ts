@@ -8,12 +8,14 @@
 import { ActlabError } from "../core/errors.ts";
 import type { GridCell } from "./compare_grid.ts";
 import type { ComparePlan } from "./compare_plan.ts";
-import { cellStatus, type CellStatus } from "./compare_shard.ts";
+import { type CellStatus, cellStatus } from "./compare_shard.ts";
 import type { TrainSummary } from "./engine.ts";
 
 /** A finished cell's numbers. */
 export interface CellResult {
+  /** The planned cell. */
   readonly cell: GridCell;
+  /** The run's `summary.json`. */
   readonly summary: TrainSummary;
   /** Test top-1 after each epoch (from log.jsonl), in epoch order. */
   readonly curve: readonly number[];
@@ -21,6 +23,7 @@ export interface CellResult {
 
 /** What exists of a plan's cells. */
 export interface Collected {
+  /** Finished cells. */
   readonly results: readonly CellResult[];
   /** Cells without a usable finished run, with why. */
   readonly missing: readonly { readonly id: string; readonly status: CellStatus }[];

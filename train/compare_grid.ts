@@ -29,11 +29,17 @@ export interface ArmSpec {
 
 /** Values swept for DPA arms (`tau` … `mask`) and for every arm (`arrLambda`; 0 = no ARR). */
 export interface GridSweep {
+  /** DPA thresholds τ. */
   readonly tau?: readonly number[];
+  /** DPA memory momenta m. */
   readonly momentum?: readonly number[];
+  /** DPA memory update intervals U. */
   readonly updateInterval?: readonly number[];
+  /** DPA channel-loss coefficients λ. */
   readonly channelLoss?: readonly number[];
+  /** DPA masks: `memory`, `random`, `none`. */
   readonly mask?: readonly string[];
+  /** ARR coefficients for every arm (0 = no ARR). */
   readonly arrLambda?: readonly number[];
 }
 
@@ -80,6 +86,7 @@ export interface GridCell {
   readonly group: string;
   /** Arm label, with swept option values. */
   readonly arm: string;
+  /** The seed (pairs cells across arms). */
   readonly seed: number;
   /** The full run configuration (`out` is the cell's run directory). */
   readonly config: TrainConfig;
@@ -247,7 +254,9 @@ function armOf(a: string | ArmSpec): ArmSpec {
 }
 
 /** Every combination of the given option lists (key order kept). */
-function product(axes: [string, readonly (number | string)[]][]): Record<string, number | string>[] {
+function product(
+  axes: [string, readonly (number | string)[]][],
+): Record<string, number | string>[] {
   let out: Record<string, number | string>[] = [{}];
   for (const [k, vs] of axes) out = out.flatMap((o) => vs.map((v) => ({ ...o, [k]: v })));
   return out;

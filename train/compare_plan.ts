@@ -18,11 +18,15 @@ import { writeJsonAtomic } from "./files.ts";
 
 /** What `plan.json` holds. */
 export interface ComparePlan {
+  /** File format tag. */
   readonly format: "actlab-compare-plan";
+  /** File format version. */
   readonly version: 1;
+  /** The grid the cells come from. */
   readonly grid: CompareGrid;
   /** Arm label the others are compared with (null: no comparison). */
   readonly baseline: string | null;
+  /** The cells, in run order. */
   readonly cells: readonly GridCell[];
 }
 
@@ -39,10 +43,13 @@ export function makePlan(grid: CompareGrid): ComparePlan {
 
 /** JSON with object keys sorted at every level: a canonical form for equality checks. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) =>
-    v && typeof v === "object" && !Array.isArray(v)
-      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
-      : v);
+  return JSON.stringify(
+    value,
+    (_k, v) =>
+      v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]))
+        : v,
+  );
 }
 
 /** Read and check a `plan.json`. */
@@ -57,7 +64,10 @@ export async function readPlan(path: string): Promise<ComparePlan> {
     );
   }
   if (raw?.format !== "actlab-compare-plan" || raw.version !== 1) {
-    throw new ActlabError(`${path} is not an actlab compare plan (version 1)`, "rewrite it with --plan");
+    throw new ActlabError(
+      `${path} is not an actlab compare plan (version 1)`,
+      "rewrite it with --plan",
+    );
   }
   const plan = makePlan(validateGrid(raw.grid, `${path} grid`));
   if (canonicalJson(plan.cells) !== canonicalJson(raw.cells)) {

@@ -13,20 +13,32 @@
 import type { PluginOptions } from "../activations/registry.ts";
 import type { CellResult, Collected } from "./compare_collect.ts";
 import type { ComparePlan } from "./compare_plan.ts";
-import { type PairedDifference, pairedDifference, type Summary, summarize } from "./compare_stats.ts";
+import {
+  type PairedDifference,
+  pairedDifference,
+  summarize,
+  type Summary,
+} from "./compare_stats.ts";
 
 /** One arm of one group. */
 export interface ArmReport {
+  /** Arm label. */
   readonly arm: string;
+  /** Activation plugin name. */
   readonly activation: string;
+  /** The arm's activation options. */
   readonly options: PluginOptions;
   /** Seeds with a finished run. */
   readonly seeds: readonly number[];
   /** Test top-1 per seed (fraction). */
   readonly top1BySeed: Readonly<Record<string, number>>;
+  /** Test top-1 (fraction) over seeds. */
   readonly top1: Summary;
+  /** Test top-5 (fraction) over seeds. */
   readonly top5: Summary;
+  /** Test cross-entropy over seeds. */
   readonly testLoss: Summary;
+  /** Test activation sparsity (fraction of zeros) over seeds. */
   readonly sparsity: Summary;
   /** Test top-1 per epoch over seeds: mean, std and count at each epoch. */
   readonly curve: { readonly mean: number[]; readonly std: number[]; readonly n: number[] };
@@ -36,28 +48,39 @@ export interface ArmReport {
 
 /** Cells compared with each other: one model, dataset (and ARR setting). */
 export interface GroupReport {
+  /** Group name. */
   readonly group: string;
+  /** Its arms in grid order. */
   readonly arms: readonly ArmReport[];
 }
 
 /** Timing of one arm (machine- and load-dependent; not part of the comparison). */
 export interface CostReport {
+  /** Group name. */
   readonly group: string;
+  /** Arm label. */
   readonly arm: string;
+  /** Steady-state training images per second over seeds. */
   readonly trainImgPerS: Summary;
+  /** Wall time per run (s) over seeds. */
   readonly wallS: Summary;
 }
 
 /** What `compare.json` holds. */
 export interface CompareReport {
+  /** Report title. */
   readonly title: string;
+  /** Baseline arm (null: no paired comparison). */
   readonly baseline: string | null;
   /** The compared metric. */
   readonly metric: "test_top1";
+  /** Confidence level of the intervals (0.95). */
   readonly level: number;
+  /** Per model/dataset group. */
   readonly groups: readonly GroupReport[];
   /** Planned cells without a finished run. */
   readonly missing: Collected["missing"];
+  /** Timing per group and arm. */
   readonly cost: readonly CostReport[];
 }
 
@@ -157,9 +180,13 @@ export function reportMarkdown(r: CompareReport): string {
       "|---|---:|---:|---:|---:|---:|",
     );
     for (const a of g.arms) {
-      const loss = a.testLoss.n ? `${a.testLoss.mean.toFixed(4)} ± ${a.testLoss.std.toFixed(4)}` : "—";
+      const loss = a.testLoss.n
+        ? `${a.testLoss.mean.toFixed(4)} ± ${a.testLoss.std.toFixed(4)}`
+        : "—";
       out.push(
-        `| ${a.arm} | ${a.top1.n} | ${pct(a.top1)} | ${pct(a.top5)} | ${loss} | ${pct(a.sparsity, 1)} |`,
+        `| ${a.arm} | ${a.top1.n} | ${pct(a.top1)} | ${pct(a.top5)} | ${loss} | ${
+          pct(a.sparsity, 1)
+        } |`,
       );
     }
     out.push("");
@@ -175,7 +202,9 @@ export function reportMarkdown(r: CompareReport): string {
         const d = a.vsBaseline;
         if (!d) continue;
         out.push(
-          `| ${a.arm} | ${d.n} | ${pp(d.mean)} | [${pp(d.ciLow)}, ${pp(d.ciHigh)}] | ${d.verdict} |`,
+          `| ${a.arm} | ${d.n} | ${pp(d.mean)} | [${pp(d.ciLow)}, ${
+            pp(d.ciHigh)
+          }] | ${d.verdict} |`,
         );
       }
       out.push("");
@@ -188,7 +217,12 @@ export function reportMarkdown(r: CompareReport): string {
     "",
   );
   if (r.missing.length) {
-    out.push(`Not finished (${r.missing.length}): ${r.missing.map((m) => `${m.id} (${m.status})`).join(", ")}`, "");
+    out.push(
+      `Not finished (${r.missing.length}): ${
+        r.missing.map((m) => `${m.id} (${m.status})`).join(", ")
+      }`,
+      "",
+    );
   }
   out.push(
     "## Cost",
@@ -205,7 +239,16 @@ export function reportMarkdown(r: CompareReport): string {
   return out.join("\n") + "\n";
 }
 
-const COLORS = ["#4C78A8", "#F58518", "#54A24B", "#E45756", "#72B7B2", "#B279A2", "#FF9DA6", "#9D755D"];
+const COLORS = [
+  "#4C78A8",
+  "#F58518",
+  "#54A24B",
+  "#E45756",
+  "#72B7B2",
+  "#B279A2",
+  "#FF9DA6",
+  "#9D755D",
+];
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -224,7 +267,15 @@ function bounds(values: number[]): [number, number] {
   return hi > lo ? [lo, hi] : [Math.max(0, lo - 5), Math.min(100, hi + 5)];
 }
 
-function axis(parts: string[], x0: number, x1: number, top: number, bottom: number, lo: number, hi: number): (v: number) => number {
+function axis(
+  parts: string[],
+  x0: number,
+  x1: number,
+  top: number,
+  bottom: number,
+  lo: number,
+  hi: number,
+): (v: number) => number {
   const y = (v: number) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
   parts.push(`<line x1="${x0}" y1="${top}" x2="${x0}" y2="${bottom}" stroke="black"/>`);
   parts.push(`<line x1="${x0}" y1="${bottom}" x2="${x1}" y2="${bottom}" stroke="black"/>`);
@@ -248,45 +299,102 @@ export function reportSvg(r: CompareReport): string {
   ];
   r.groups.forEach((g, gi) => {
     const top = 70 + gi * rowH, bottom = top + 220;
-    parts.push(`<text x="20" y="${top - 18}" font-size="13" font-weight="bold">${esc(g.group)}</text>`);
+    parts.push(
+      `<text x="20" y="${top - 18}" font-size="13" font-weight="bold">${esc(g.group)}</text>`,
+    );
     // Bars: mean test top-1 with ±1 std.
-    const [lo, hi] = bounds(g.arms.flatMap((a) => [100 * (a.top1.mean + a.top1.std), 100 * (a.top1.mean - a.top1.std)]));
+    const [lo, hi] = bounds(
+      g.arms.flatMap((a) => [100 * (a.top1.mean + a.top1.std), 100 * (a.top1.mean - a.top1.std)]),
+    );
     const left = 60;
     const y = axis(parts, left, barW - 10, top, bottom, lo, hi);
-    parts.push(`<text x="16" y="${(top + bottom) / 2}" transform="rotate(-90 16 ${(top + bottom) / 2})" text-anchor="middle">test top-1 (%)</text>`);
+    parts.push(
+      `<text x="16" y="${(top + bottom) / 2}" transform="rotate(-90 16 ${
+        (top + bottom) / 2
+      })" text-anchor="middle">test top-1 (%)</text>`,
+    );
     g.arms.forEach((a, i) => {
       const cx = left + 45 + i * 80, m = 100 * a.top1.mean, s = 100 * a.top1.std;
       if (!Number.isFinite(m)) return;
-      parts.push(`<rect x="${cx - 25}" y="${f(y(m))}" width="50" height="${f(bottom - y(m))}" fill="${COLORS[i % COLORS.length]}"/>`);
-      parts.push(`<line x1="${cx}" y1="${f(y(m + s))}" x2="${cx}" y2="${f(y(m - s))}" stroke="black" stroke-width="1.5"/>`);
+      parts.push(
+        `<rect x="${cx - 25}" y="${f(y(m))}" width="50" height="${f(bottom - y(m))}" fill="${
+          COLORS[i % COLORS.length]
+        }"/>`,
+      );
+      parts.push(
+        `<line x1="${cx}" y1="${f(y(m + s))}" x2="${cx}" y2="${
+          f(y(m - s))
+        }" stroke="black" stroke-width="1.5"/>`,
+      );
       for (const v of [m + s, m - s]) {
-        parts.push(`<line x1="${cx - 8}" y1="${f(y(v))}" x2="${cx + 8}" y2="${f(y(v))}" stroke="black" stroke-width="1.5"/>`);
+        parts.push(
+          `<line x1="${cx - 8}" y1="${f(y(v))}" x2="${cx + 8}" y2="${
+            f(y(v))
+          }" stroke="black" stroke-width="1.5"/>`,
+        );
       }
-      parts.push(`<text x="${cx}" y="${f(y(m + s) - 6)}" text-anchor="middle" font-size="11">${m.toFixed(2)}</text>`);
-      parts.push(`<text x="${cx}" y="${bottom + 16}" text-anchor="middle" font-size="11">${esc(a.arm)}</text>`);
+      parts.push(
+        `<text x="${cx}" y="${f(y(m + s) - 6)}" text-anchor="middle" font-size="11">${
+          m.toFixed(2)
+        }</text>`,
+      );
+      parts.push(
+        `<text x="${cx}" y="${bottom + 16}" text-anchor="middle" font-size="11">${
+          esc(a.arm)
+        }</text>`,
+      );
     });
     // Curves: test top-1 per epoch, mean line and ±1 std band over seeds.
     const cl = barW + 50, cr = barW + curveW;
     const epochs = Math.max(1, ...g.arms.map((a) => a.curve.mean.length));
-    const [clo, chi] = bounds(g.arms.flatMap((a) => a.curve.mean.flatMap((m, e) => [100 * (m - a.curve.std[e]), 100 * (m + a.curve.std[e])])));
+    const [clo, chi] = bounds(
+      g.arms.flatMap((a) =>
+        a.curve.mean.flatMap((m, e) => [100 * (m - a.curve.std[e]), 100 * (m + a.curve.std[e])])
+      ),
+    );
     const cy = axis(parts, cl, cr, top, bottom, clo, chi);
-    parts.push(`<text x="${cl - 40}" y="${(top + bottom) / 2}" transform="rotate(-90 ${cl - 40} ${(top + bottom) / 2})" text-anchor="middle">test top-1 (%) per epoch, ±1 std</text>`);
-    const cx = (e: number) => cl + 10 + (epochs > 1 ? (e / (epochs - 1)) * (cr - cl - 20) : (cr - cl - 20) / 2);
+    parts.push(
+      `<text x="${cl - 40}" y="${(top + bottom) / 2}" transform="rotate(-90 ${cl - 40} ${
+        (top + bottom) / 2
+      })" text-anchor="middle">test top-1 (%) per epoch, ±1 std</text>`,
+    );
+    const cx = (e: number) =>
+      cl + 10 + (epochs > 1 ? (e / (epochs - 1)) * (cr - cl - 20) : (cr - cl - 20) / 2);
     for (let e = 0; e < epochs; e++) {
-      parts.push(`<text x="${f(cx(e))}" y="${bottom + 16}" text-anchor="middle" font-size="11">${e + 1}</text>`);
+      parts.push(
+        `<text x="${f(cx(e))}" y="${bottom + 16}" text-anchor="middle" font-size="11">${
+          e + 1
+        }</text>`,
+      );
     }
     parts.push(`<text x="${(cl + cr) / 2}" y="${bottom + 34}" text-anchor="middle">epoch</text>`);
     g.arms.forEach((a, i) => {
       const color = COLORS[i % COLORS.length];
-      const pts = a.curve.mean.map((m, e) => [e, 100 * m, 100 * a.curve.std[e]]).filter(([, m]) => Number.isFinite(m));
+      const pts = a.curve.mean.map((m, e) => [e, 100 * m, 100 * a.curve.std[e]]).filter(([, m]) =>
+        Number.isFinite(m)
+      );
       if (!pts.length) return;
       const upper = pts.map(([e, m, s]) => `${f(cx(e))},${f(cy(m + s))}`);
       const lower = pts.map(([e, m, s]) => `${f(cx(e))},${f(cy(m - s))}`).reverse();
-      parts.push(`<polygon points="${[...upper, ...lower].join(" ")}" fill="${color}" fill-opacity="0.18" stroke="none"/>`);
-      parts.push(`<polyline points="${pts.map(([e, m]) => `${f(cx(e))},${f(cy(m))}`).join(" ")}" fill="none" stroke="${color}" stroke-width="2"/>`);
-      for (const [e, m] of pts) parts.push(`<circle cx="${f(cx(e))}" cy="${f(cy(m))}" r="2.5" fill="${color}"/>`);
-      parts.push(`<rect x="${cr - 150}" y="${top + 4 + i * 16}" width="10" height="10" fill="${color}"/>`);
-      parts.push(`<text x="${cr - 135}" y="${top + 13 + i * 16}" font-size="11">${esc(a.arm)}</text>`);
+      parts.push(
+        `<polygon points="${
+          [...upper, ...lower].join(" ")
+        }" fill="${color}" fill-opacity="0.18" stroke="none"/>`,
+      );
+      parts.push(
+        `<polyline points="${
+          pts.map(([e, m]) => `${f(cx(e))},${f(cy(m))}`).join(" ")
+        }" fill="none" stroke="${color}" stroke-width="2"/>`,
+      );
+      for (const [e, m] of pts) {
+        parts.push(`<circle cx="${f(cx(e))}" cy="${f(cy(m))}" r="2.5" fill="${color}"/>`);
+      }
+      parts.push(
+        `<rect x="${cr - 150}" y="${top + 4 + i * 16}" width="10" height="10" fill="${color}"/>`,
+      );
+      parts.push(
+        `<text x="${cr - 135}" y="${top + 13 + i * 16}" font-size="11">${esc(a.arm)}</text>`,
+      );
     });
   });
   parts.push("</svg>");

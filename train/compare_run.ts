@@ -8,7 +8,7 @@ import type { CompareGrid } from "./compare_grid.ts";
 import { collect } from "./compare_collect.ts";
 import { type ComparePlan, makePlan, writePlan } from "./compare_plan.ts";
 import { buildReport, type CompareReport, reportMarkdown, reportSvg } from "./compare_report.ts";
-import { type RunCounts, runCells, type Shard, shardCells } from "./compare_shard.ts";
+import { runCells, type RunCounts, type Shard, shardCells } from "./compare_shard.ts";
 import { writeJsonAtomic, writeTextAtomic } from "./files.ts";
 
 /** Options of `compare`. */
@@ -23,7 +23,9 @@ export interface CompareOptions {
 
 /** What `compare` did and found. */
 export interface CompareResult {
+  /** The plan that ran. */
   readonly plan: ComparePlan;
+  /** What this call trained, resumed and skipped. */
   readonly counts: RunCounts;
   /** The report (null for a shard). */
   readonly report: CompareReport | null;
@@ -39,8 +41,35 @@ export async function writeReport(plan: ComparePlan, out: string): Promise<Compa
   return report;
 }
 
-/** Run a grid (see the module doc); `plan.json` is written to `grid.out` first. */
-export async function compareGrid(
+/**
+ * Run a controlled comparison: expand `grid` into cells (one training run
+ * each, paired by seed: same initial values of shared parameters, data
+ * order, augmentation and dropout masks), write `<out>/plan.json`, train
+ * every cell not finished before (interrupted cells resume from their
+ * checkpoint), then write `<out>/compare.md`, `compare.svg` and
+ * `compare.json` with mean ± std per arm and, against the baseline arm, the
+ * paired difference over seeds with a 95 % paired-t interval and a verdict.
+ *
+ * @example
+ * ```ts
+ * import { compare } from "jsr:@actlab/actlab";
+ *
+ * const { report } = await compare({
+ *   out: "runs/dpa_vs_relu",
+ *   models: ["vit_micro"],
+ *   datasets: ["fashion-mnist"],
+ *   activations: ["relu", "gelu", "dpa", "dpa:random-mask"],
+ *   seeds: [0, 1, 2],
+ *   sweep: { updateInterval: [5] },
+ *   train: { epochs: 5, backend: "auto" },
+ *   baseline: "relu",
+ * });
+ * for (const arm of report!.groups[0].arms) {
+ *   console.log(arm.arm, arm.top1.mean, arm.vsBaseline?.verdict);
+ * }
+ * ```
+ */
+export async function compare(
   grid: CompareGrid,
   options: CompareOptions = {},
 ): Promise<CompareResult> {
@@ -49,7 +78,10 @@ export async function compareGrid(
 }
 
 /** Run (a shard of) an existing plan. */
-export async function runPlan(plan: ComparePlan, options: CompareOptions = {}): Promise<CompareResult> {
+export async function runPlan(
+  plan: ComparePlan,
+  options: CompareOptions = {},
+): Promise<CompareResult> {
   await writePlan(`${plan.grid.out}/plan.json`, plan);
   const counts = await runCells(shardCells(plan.cells, options.shard), options);
   const report = options.shard ? null : await writeReport(plan, plan.grid.out);

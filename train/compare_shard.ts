@@ -15,6 +15,7 @@ import { train } from "./engine.ts";
 export interface Shard {
   /** 0-based index, < count. */
   readonly index: number;
+  /** Number of shards. */
   readonly count: number;
 }
 
@@ -77,8 +78,11 @@ export async function cellStatus(cell: GridCell): Promise<CellStatus> {
 
 /** Counts of what `runCells` did. */
 export interface RunCounts {
+  /** Cells trained from scratch. */
   readonly trained: number;
+  /** Cells resumed from a checkpoint. */
   readonly resumed: number;
+  /** Cells finished before. */
   readonly skipped: number;
 }
 

@@ -47,7 +47,10 @@ export function shellQuote(s: string): string {
 /** The sbatch script text. */
 export function slurmScript(o: SlurmOptions): string {
   if (!Number.isInteger(o.shards) || o.shards < 1) {
-    throw new ActlabError(`--shards must be a positive integer, got ${o.shards}`, "e.g. --shards 8");
+    throw new ActlabError(
+      `--shards must be a positive integer, got ${o.shards}`,
+      "e.g. --shards 8",
+    );
   }
   const lines = [
     "#!/bin/bash",
@@ -78,6 +81,8 @@ export function slurmScript(o: SlurmOptions): string {
     "--no-progress",
     ...(o.extraArgs ?? []).map(shellQuote),
   ];
-  lines.push(`deno task compare ${args.map((a) => (a.startsWith('"') ? a : shellQuote(a))).join(" ")}`);
+  lines.push(
+    `deno task compare ${args.map((a) => (a.startsWith('"') ? a : shellQuote(a))).join(" ")}`,
+  );
   return lines.join("\n") + "\n";
 }

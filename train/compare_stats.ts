@@ -14,8 +14,11 @@
 
 /** Mean, sample standard deviation (n − 1; 0 for one value) and count. */
 export interface Summary {
+  /** Mean. */
   readonly mean: number;
+  /** Sample standard deviation. */
   readonly std: number;
+  /** Number of finite values. */
   readonly n: number;
 }
 
@@ -117,6 +120,7 @@ export type Verdict = "better" | "no detectable difference" | "worse" | "too few
 export interface PairedDifference {
   /** Seeds present in both (the pairs). */
   readonly seeds: readonly number[];
+  /** Number of pairs. */
   readonly n: number;
   /** Mean of the per-seed differences. */
   readonly mean: number;
@@ -124,6 +128,7 @@ export interface PairedDifference {
   readonly std: number;
   /** Bounds of the two-sided confidence interval (NaN for n < 2). */
   readonly ciLow: number;
+  /** Upper bound. */
   readonly ciHigh: number;
   /** Confidence level (0.95). */
   readonly level: number;
@@ -142,8 +147,10 @@ export function pairedDifference(
   higherIsBetter = true,
 ): PairedDifference {
   const seeds = [...arm.keys()]
-    .filter((s) => baseline.has(s) && Number.isFinite(arm.get(s)!) &&
-      Number.isFinite(baseline.get(s)!))
+    .filter((s) =>
+      baseline.has(s) && Number.isFinite(arm.get(s)!) &&
+      Number.isFinite(baseline.get(s)!)
+    )
     .sort((a, b) => a - b);
   const d = seeds.map((s) => arm.get(s)! - baseline.get(s)!);
   const { mean, std, n } = summarize(d);
