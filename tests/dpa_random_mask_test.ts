@@ -10,13 +10,18 @@ import "../activations/mod.ts";
 import type { DpaActivation } from "../activations/dpa.ts";
 import { randomMaskPermutation } from "../activations/dpa_random_mask.ts";
 import { getActivation, type Site } from "../activations/registry.ts";
+import type { Backend } from "../backends/backend.ts";
+import { ortCpuBackend } from "../backends/ort/mod.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
+import { webgpuBackend } from "../backends/webgpu/mod.ts";
 import { Graph } from "../core/graph.ts";
 import { hostTensor } from "../core/host_tensor.ts";
 import { mul, sum } from "../core/ops.ts";
 import { Rng } from "../core/rng.ts";
 import { BuildContext } from "../nn/context.ts";
+import { ortAvailability } from "./ort_support.ts";
 import { finishTrainStep, hostFeedValues, initialState } from "./step_util.ts";
+import { gpuTest } from "./webgpu_support.ts";
 
 const B = 12, N = 2, C = 7, K = 3;
 const SITE: Site = { channels: C, layout: "tokens", pooling: "token" };
@@ -50,9 +55,14 @@ function stepInputs(step: number) {
   };
 }
 
-async function runSteps(mask: string, seed: number, steps: number) {
+async function runSteps(
+  mask: string,
+  seed: number,
+  steps: number,
+  backend: Backend = referenceBackend,
+) {
   const { graph, record } = build(mask);
-  const exe = await referenceBackend.compile(graph);
+  const exe = await backend.compile(graph);
   await exe.writeState(initialState(record));
   const outs = [];
   for (let step = 0; step < steps; step++) {
@@ -124,3 +134,23 @@ Deno.test("dpa mask none is TAU alone; a bad mask value is a clear error", async
     /mask = "sometimes" is invalid[\s\S]*memory, random, none/,
   );
 });
+
+/** The control is in-graph with catalogue ops only: other backends must draw the same masks. */
+async function sameAsReference(backend: Backend): Promise<void> {
+  const want = await runSteps("random", 3, 6);
+  const got = await runSteps("random", 3, 6, backend);
+  for (let i = 0; i < want.length; i++) {
+    assert.deepEqual(Array.from(got[i].mask.data), Array.from(want[i].mask.data), `step ${i} mask`);
+    const d = Math.abs(got[i].channel_loss.data[0] - want[i].channel_loss.data[0]);
+    assert.ok(d < 1e-5, `step ${i} channel loss differs by ${d}`);
+  }
+}
+
+if (await ortAvailability(ortCpuBackend)) {
+  Deno.test("dpa random mask: ort-cpu draws the reference's masks", () =>
+    sameAsReference(ortCpuBackend));
+}
+gpuTest(
+  "dpa random mask: webgpu draws the reference's masks",
+  () => sameAsReference(webgpuBackend),
+);
