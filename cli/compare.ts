@@ -208,7 +208,8 @@ if (import.meta.main) {
         throw new ActlabError(`--emit ${values.emit} is not supported`, "use --emit slurm");
       }
       const planPath = `${plan.grid.out}/plan.json`;
-      await writePlan(planPath, plan);
+      // Regenerating the script for a changed grid replaces the plan (a running array keeps its cells).
+      await writePlan(planPath, plan, { replace: true });
       console.log(
         slurmScript({
           planPath,
@@ -226,7 +227,7 @@ if (import.meta.main) {
       return;
     }
     if (values.plan) {
-      await writePlan(values.plan, plan);
+      await writePlan(values.plan, plan, { replace: true });
       console.log(`wrote ${values.plan}: ${plan.cells.length} cells`);
       return;
     }

@@ -120,6 +120,14 @@ Deno.test("compare: 2 shard processes + --collect give the unsharded report; re-
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /cells: 0 trained, 0 resumed, 6 skipped/);
     assert.deepEqual((await comparable(whole)).json, a.json);
+    // Growing the grid by a seed trains only the new cells.
+    const grown = await compare([...GRID, "--out", whole, "--seeds", "3"]);
+    assert.equal(grown.code, 0, grown.stderr);
+    assert.match(grown.stdout, /cells: 3 trained, 0 resumed, 6 skipped/);
+    // A shard of another grid may not write into a directory holding a plan.
+    const clash = await compare([...GRID, "--out", whole, "--seeds", "4", "--shard", "0/2"]);
+    assert.equal(clash.code, 1);
+    assert.match(clash.stderr, /holds a different grid/);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

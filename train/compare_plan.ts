@@ -80,23 +80,33 @@ export async function readPlan(path: string): Promise<ComparePlan> {
 }
 
 /**
- * Write `plan` to `path`; if a plan is already there it must be the same
- * (shards and resumed runs must not silently mix two grids in one directory).
+ * Write `plan` to `path`. A different plan already there is an error unless
+ * `replace` (shards must not silently mix two grids in one directory; a whole
+ * run may change its grid — cells are checked one by one against their
+ * config.json anyway, so finished cells the new grid still has are reused).
+ * Returns whether a different plan was replaced.
  */
-export async function writePlan(path: string, plan: ComparePlan): Promise<void> {
+export async function writePlan(
+  path: string,
+  plan: ComparePlan,
+  options: { replace?: boolean } = {},
+): Promise<boolean> {
   let existing: string | null = null;
   try {
     existing = await Deno.readTextFile(path);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  if (existing !== null && canonicalJson(JSON.parse(existing)) !== canonicalJson(plan)) {
+  const differs = existing !== null &&
+    canonicalJson(JSON.parse(existing)) !== canonicalJson(plan);
+  if (differs && !options.replace) {
     throw new ActlabError(
       `${path} holds a different grid`,
-      "use another --out directory, or delete the old plan.json if the old grid is abandoned",
+      "run the whole grid once without --shard (it replaces the plan), or use another --out",
     );
   }
   const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
   await Deno.mkdir(dir, { recursive: true });
   await writeJsonAtomic(path, plan);
+  return differs;
 }

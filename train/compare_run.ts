@@ -82,7 +82,11 @@ export async function runPlan(
   plan: ComparePlan,
   options: CompareOptions = {},
 ): Promise<CompareResult> {
-  await writePlan(`${plan.grid.out}/plan.json`, plan);
+  const log = options.log ?? ((line: string) => console.log(line));
+  const replaced = await writePlan(`${plan.grid.out}/plan.json`, plan, { replace: !options.shard });
+  if (replaced) {
+    log(`${plan.grid.out}/plan.json: the grid changed; finished cells it keeps are reused`);
+  }
   const counts = await runCells(shardCells(plan.cells, options.shard), options);
   const report = options.shard ? null : await writeReport(plan, plan.grid.out);
   return { plan, counts, report };
