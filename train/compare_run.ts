@@ -7,7 +7,8 @@
 import type { CompareGrid } from "./compare_grid.ts";
 import { collect } from "./compare_collect.ts";
 import { type ComparePlan, makePlan, writePlan } from "./compare_plan.ts";
-import { buildReport, type CompareReport, reportMarkdown, reportSvg } from "./compare_report.ts";
+import { buildReport, type CompareReport, reportMarkdown } from "./compare_report.ts";
+import { reportSvg } from "./compare_svg.ts";
 import { runCells, type RunCounts, type Shard, shardCells } from "./compare_shard.ts";
 import { writeJsonAtomic, writeTextAtomic } from "./files.ts";
 
