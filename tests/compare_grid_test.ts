@@ -11,7 +11,10 @@ import { resolveBackend } from "../backends/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import { type Batch, trainBatches } from "../data/loader.ts";
 import { applySets, expandGrid, validateGrid } from "../train/compare_grid.ts";
+import { collect } from "../train/compare_collect.ts";
 import { makePlan } from "../train/compare_plan.ts";
+import { buildReport, reportMarkdown } from "../train/compare_report.ts";
+import { runPlan } from "../train/compare_run.ts";
 import { cellStatus, parseShard, runCells, shardCells } from "../train/compare_shard.ts";
 import { slurmScript } from "../train/compare_slurm.ts";
 import type { TrainConfig } from "../train/config.ts";
@@ -191,6 +194,33 @@ Deno.test("grid resume: an interrupted cell resumes to the uninterrupted result;
     // A different configuration in the directory is stale: retrained, not skipped.
     const changed = { ...cell, config: { ...cell.config, lr: 5e-4 } };
     assert.equal(await cellStatus(changed), "stale");
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("collect: unfinished cells are listed, not guessed; the stats use what exists", async () => {
+  const out = await Deno.makeTempDir({ prefix: "actlab_grid_" });
+  try {
+    const plan = makePlan({ ...grid({ activations: ["relu", "gelu"], seeds: [0, 1] }), out });
+    const quiet = { progress: false, log: () => {} };
+    // Shard 0/2 of [relu 0, relu 1, gelu 0, gelu 1] is relu 0 and gelu 0.
+    const r = await runPlan(plan, { ...quiet, shard: parseShard("0/2") });
+    assert.equal(r.report, null);
+    assert.equal(r.counts.trained, 2);
+    const got = await collect(plan);
+    assert.deepEqual(got.missing, [
+      { id: "mlp_synthetic/relu_seed1", status: "absent" },
+      { id: "mlp_synthetic/gelu_seed1", status: "absent" },
+    ]);
+    const report = buildReport(plan, got);
+    const gelu = report.groups[0].arms[1];
+    assert.equal(gelu.top1.n, 1);
+    assert.equal(gelu.vsBaseline?.n, 1);
+    assert.equal(gelu.vsBaseline?.verdict, "too few seeds");
+    const md = reportMarkdown(report);
+    assert.match(md, /Not finished \(2\): mlp_synthetic\/relu_seed1 \(absent\)/);
+    assert.match(md, /\| gelu \| 1 \| [-+][\d.]+ \| \[—, —\] \| too few seeds \|/);
   } finally {
     await Deno.remove(out, { recursive: true });
   }
