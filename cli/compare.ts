@@ -200,6 +200,19 @@ if (import.meta.main) {
       return;
     }
     const shard = values.shard ? parseShard(values.shard) : undefined;
+    if (values["run-plan"]) {
+      // The plan fixes the grid: a grid flag next to it would be silently ignored.
+      const allowed = ["run-plan", "shard", "no-progress", "emit", "shards"];
+      const extra = Object.keys(values).filter((k) =>
+        !allowed.includes(k) && !k.startsWith("slurm-")
+      );
+      if (extra.length) {
+        throw new ActlabError(
+          `--run-plan fixes the grid; --${extra.join(", --")} cannot change it`,
+          "write a new plan with those flags and --plan, then run that",
+        );
+      }
+    }
     const plan = values["run-plan"]
       ? await readPlan(values["run-plan"])
       : makePlan(await gridFromFlags(values));

@@ -166,6 +166,7 @@ Deno.test("compare bad input: clear message, exit 1, nothing written", async () 
       [["--activations", "relu", "--activation", "gelu"], /--activation does not apply/],
       [["--activations", "relu", "--preset", "paper-nope"], /unknown preset "paper-nope"/],
       [["--collect", `${root}/nothing`], /cannot read plan/],
+      [["--run-plan", `${root}/nothing.json`], /--run-plan fixes the grid; --out cannot change it/],
       [["--set", "seeds=1"], /no arms/],
     ];
     for (const [args, message] of cases) {
