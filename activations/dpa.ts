@@ -99,6 +99,11 @@ export interface DpaTrace {
 /** Parse and validate DPA options (clear errors for bad values). */
 export function parseDpaOptions(options: PluginOptions): DpaOptions {
   const { mask = "memory", ...numeric } = options;
+  const known = ["tau", "momentum", "updateInterval", "channelLoss", "numClasses", "mask"];
+  const unknown = Object.keys(numeric).find((k) => !known.includes(k));
+  if (unknown !== undefined) {
+    throw new ActlabError(`dpa: unknown option "${unknown}"`, `dpa takes: ${known.join(", ")}`);
+  }
   if (!MASK_KINDS.includes(mask as DpaMaskKind)) {
     throw new ActlabError(
       `dpa: option mask = ${JSON.stringify(mask)} is invalid`,
