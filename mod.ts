@@ -86,3 +86,30 @@ export type { ActivationOutput } from "./nn/context.ts";
 export type { LocateOptions } from "./data/locate.ts";
 export type { SubsetOptions } from "./data/subset.ts";
 export type { DownloadProgress, FetchLike } from "./data/download.ts";
+export {
+  compare,
+  type CompareOptions,
+  type CompareResult,
+  runPlan,
+  writeReport,
+} from "./train/compare_run.ts";
+export type {
+  ArmSpec,
+  CompareGrid,
+  GridCell,
+  GridSweep,
+  GridTrainSettings,
+} from "./train/compare_grid.ts";
+export { type ComparePlan, makePlan, readPlan } from "./train/compare_plan.ts";
+export type { ArmReport, CompareReport, CostReport, GroupReport } from "./train/compare_report.ts";
+export type { CellResult, Collected } from "./train/compare_collect.ts";
+export type { CellStatus, RunCounts, Shard } from "./train/compare_shard.ts";
+export {
+  type PairedDifference,
+  pairedDifference,
+  studentTQuantile,
+  summarize,
+  type Summary,
+  type Verdict,
+} from "./train/compare_stats.ts";
+export { COMPARE_PRESETS, type ComparePreset } from "./train/compare_presets.ts";

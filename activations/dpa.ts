@@ -17,6 +17,9 @@
  *   spatial (token) mean of ∂total/∂y, as in the authors' code
  *   (`grad_output[0].mean((-1, -2))` in qtcls/modules/DPA/dpa.py).
  *
+ * Controls: `mask: "random"` swaps M for a random mask of the same size
+ * (`dpa_random_mask.ts`); `mask: "none"` is TAU alone (no memories, no loss).
+ *
  * The memories are declared in both phases so train and eval graphs share
  * state names (checkpoints load into either); eval reads neither.
  * @module
@@ -41,6 +44,7 @@ import {
 } from "../core/ops.ts";
 import type { BuildContext } from "../nn/context.ts";
 import { checkLabels, classEmaWeights } from "./class_ema.ts";
+import { randomMask } from "./dpa_random_mask.ts";
 import { readOptions } from "./options.ts";
 import type { ActivationInstance, ActivationPlugin, PluginOptions, Site } from "./registry.ts";
 import { checkSitePooling, checkSiteTensor, poolSite } from "./site_tensor.ts";
@@ -57,7 +61,18 @@ export interface DpaOptions {
   readonly channelLoss: number;
   /** Memory rows; defaults to the build's class count (must not be smaller). */
   readonly numClasses?: number;
+  /**
+   * Which mask the channel loss uses: `memory` (DPA, default); `random` (the
+   * control of `dpa_random_mask.ts`: as many entries, drawn at random); `none`
+   * (the TAU-only ablation: no memories, no channel loss, only the threshold).
+   */
+  readonly mask: DpaMaskKind;
 }
+
+/** Values of DPA's `mask` option. */
+export type DpaMaskKind = "memory" | "random" | "none";
+
+const MASK_KINDS: readonly DpaMaskKind[] = ["memory", "random", "none"];
 
 /** Tensors of one traced DPA site (train phase), for tests and analysis tools. */
 export interface DpaTrace {
@@ -67,8 +82,10 @@ export interface DpaTrace {
   readonly forwardView: Tensor;
   /** Each sample's row of the backward memory before this step, [B, C]. */
   readonly backwardView: Tensor;
-  /** Mask M as f32 0/1, [B, C]. */
+  /** The mask the channel loss uses as f32 0/1, [B, C] (M, or the random control's R). */
   readonly mask: Tensor;
+  /** DPA's memory mask M as f32 0/1, [B, C] (equal to `mask` unless `mask: "random"`). */
+  readonly memoryMask: Tensor;
   /** Σ M·v² (scalar). */
   readonly numerator: Tensor;
   /** Σ M (scalar). */
@@ -81,14 +98,26 @@ export interface DpaTrace {
 
 /** Parse and validate DPA options (clear errors for bad values). */
 export function parseDpaOptions(options: PluginOptions): DpaOptions {
-  const o = readOptions("dpa", options, {
+  const { mask = "memory", ...numeric } = options;
+  const known = ["tau", "momentum", "updateInterval", "channelLoss", "numClasses", "mask"];
+  const unknown = Object.keys(numeric).find((k) => !known.includes(k));
+  if (unknown !== undefined) {
+    throw new ActlabError(`dpa: unknown option "${unknown}"`, `dpa takes: ${known.join(", ")}`);
+  }
+  if (!MASK_KINDS.includes(mask as DpaMaskKind)) {
+    throw new ActlabError(
+      `dpa: option mask = ${JSON.stringify(mask)} is invalid`,
+      `mask must be one of ${MASK_KINDS.join(", ")}`,
+    );
+  }
+  const o = readOptions("dpa", numeric, {
     tau: { default: 0, min: 0 },
     momentum: { default: 0.9, min: 0, minExclusive: true, max: 1 },
     updateInterval: { default: 5, min: 1, integer: true },
     channelLoss: { default: 5, min: 0 },
     numClasses: { min: 1, integer: true },
   });
-  return o;
+  return { ...o, mask: mask as DpaMaskKind };
 }
 
 /** The host-feed key of the EMA weights: shared by DPA layers with equal momentum, interval and K. */
@@ -127,7 +156,7 @@ export class DpaActivation implements ActivationInstance {
     const y = threshold(x, tau, true);
     const fMem = ctx.buffer("forward_memory", [k, c]);
     const gMem = ctx.buffer("backward_memory", [k, c]);
-    if (!ctx.training) return y;
+    if (!ctx.training || o.mask === "none") return y;
 
     const b = x.shape[0];
     if (b !== ctx.batchSize) {
@@ -162,10 +191,11 @@ export class DpaActivation implements ActivationInstance {
     ctx.updateBuffer(fMem, matmul(eClass, fStack));
     const backwardView = gather(gMem, labels, 0);
 
-    const mask = mul(
+    const memoryMask = mul(
       mul(cast(lt(forwardView, tau), "f32"), cast(gt(vFixed, tau), "f32")),
       cast(lt(backwardView, 0), "f32"),
     );
+    const mask = o.mask === "random" ? randomMask(ctx, vFixed, memoryMask, tau) : memoryMask;
     const numerator = sum(mul(mask, square(v)));
     const denominator = sum(mask);
     ctx.addPooledLoss("dpa_channel", numerator, denominator, o.channelLoss);
@@ -180,6 +210,7 @@ export class DpaActivation implements ActivationInstance {
       forwardView,
       backwardView,
       mask,
+      memoryMask,
       numerator,
       denominator,
       forwardMemory: fMem,

@@ -35,6 +35,7 @@ export const TRAIN_FLAGS = {
   momentum: { type: "string" },
   "update-interval": { type: "string" },
   "channel-loss": { type: "string" },
+  "dpa-mask": { type: "string" },
   "arr-lambda": { type: "string" },
   "model-opt": { type: "string", multiple: true },
   "image-size": { type: "string" },
@@ -53,6 +54,8 @@ export const TRAIN_FLAGS_HELP = `model and plugins:
   --activation NAME         relu | gelu | silu | softplus | elu | selu | gdn | raa | dpa | mish
   --tau T --momentum M --update-interval U --channel-loss L
                             DPA options (given only when set)
+  --dpa-mask memory|random|none
+                            DPA's channel-loss mask: random = control, none = TAU only
   --regulariser NAME        e.g. arr (response-site regulariser); --arr-lambda L
 data:
   --dataset NAME            fashion-mnist | cifar10 | cifar100 | synthetic
@@ -126,7 +129,7 @@ export function flagsToConfig(v: TrainFlagValues): Partial<TrainConfig> {
   set("out", v.out);
   set("trainSubset", num("train-subset", v["train-subset"]));
   set("testSubset", num("test-subset", v["test-subset"]));
-  const act: Record<string, number> = {};
+  const act: Record<string, number | string> = {};
   const pairs: [string, string][] = [
     ["tau", "tau"],
     ["momentum", "momentum"],
@@ -137,6 +140,7 @@ export function flagsToConfig(v: TrainFlagValues): Partial<TrainConfig> {
     const n = num(flag, v[flag as keyof TrainFlagValues] as string | undefined);
     if (n !== undefined) act[key] = n;
   }
+  if (v["dpa-mask"] !== undefined) act.mask = v["dpa-mask"];
   if (Object.keys(act).length) c.activationOptions = act as PluginOptions;
   const lambda = num("arr-lambda", v["arr-lambda"]);
   if (lambda !== undefined) c.regulariserOptions = { lambda };

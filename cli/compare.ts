@@ -1,90 +1,261 @@
 /**
- * `deno task compare`: a grid of activations × seeds on one model, dataset
- * and backend. Every activation sees the same seeds, data order and initial
- * weights (parameters are initialised from (seed, parameter name)). Writes
- * `<out>/compare.md`, `<out>/compare.svg` and one run directory per cell.
+ * `deno task compare`: a controlled comparison over a grid of arms
+ * (activations and DPA controls) × option sweeps × models × datasets × seeds,
+ * one run directory per cell, paired by seed (same init, data order and
+ * masks), with per-arm statistics, the paired difference to a baseline and
+ * a verdict. Scales out with `--plan`/`--shard`/`--collect` and `--emit slurm`.
  * @module
  */
 import { parseArgs } from "node:util";
 import "../mod.ts";
-import { getActivation } from "../activations/registry.ts";
 import { ActlabError } from "../core/errors.ts";
-import { compareMarkdown, type CompareRow, compareSvg } from "../train/compare_report.ts";
-import { train, type TrainSummary } from "../train/engine.ts";
-import { writeTextAtomic } from "../train/files.ts";
+import { applySets, type CompareGrid, validateGrid } from "../train/compare_grid.ts";
+import { makePlan, readPlan, writePlan } from "../train/compare_plan.ts";
+import { getPreset } from "../train/compare_presets.ts";
+import { reportMarkdown } from "../train/compare_report.ts";
+import { runPlan, writeReport } from "../train/compare_run.ts";
+import { parseShard } from "../train/compare_shard.ts";
+import { slurmScript } from "../train/compare_slurm.ts";
 import { flagsToConfig, runMain, TRAIN_FLAGS, TRAIN_FLAGS_HELP } from "./common.ts";
 
-const HELP = `usage: deno task compare --activations relu,gelu,dpa [--seeds 3] [flags]
+const HELP =
+  `usage: deno task compare --activations relu,gelu,dpa,dpa:random-mask [--seeds 3] [flags]
+       deno task compare --grid grid.json [--set KEY=V1,V2 ...]
+       deno task compare --preset paper-vit-tiny-cifar100 [--backend ort-cuda]
 
-Train every activation with every seed (0..seeds-1, or --seed-list 1,2,3) on
-the same model/dataset/backend and write <out>/compare.md (mean ± std top-1,
-top-5, sparsity, img/s) and <out>/compare.svg. Activation options (--tau …)
-apply to the activations that accept them.
-  --activations LIST        comma-separated activation names (required)
-  --seeds N                 number of seeds (default 3)
-  --seed-list LIST          explicit seeds instead of --seeds
-${TRAIN_FLAGS_HELP}`;
+Trains every cell of the grid (arms × sweeps × models × datasets × seeds) as a
+normal run directory <out>/<model>_<dataset>/<arm>_seed<S>/, skipping cells
+that finished before (summary.json present, same config) and resuming
+interrupted ones, then writes <out>/compare.md, compare.svg and compare.json:
+mean ± std and n per arm, and the paired difference to --baseline over seeds
+with a 95 % paired-t confidence interval and a verdict.
+
+grid:
+  --activations LIST        arms: activation names and the DPA controls
+                            dpa:random-mask (memory mask → random mask of the same size),
+                            dpa:tau-only (TAU alone, needs tau > 0), dpa:channel-loss-only (tau 0)
+  --seeds N | --seed-list LIST   seeds 0..N-1 (default 3) or an explicit list
+  --grid FILE               JSON grid: {"activations": [...], "models": [...], "datasets": [...],
+                            "seeds": [...], "sweep": {"tau": [0, 0.1], ...}, "train": {...},
+                            "baseline": "relu", "out": "runs/x"}
+  --set KEY=V1,V2           repeatable; KEY: activations models datasets seeds tau momentum
+                            update-interval channel-loss dpa-mask arr-lambda (0 = no ARR).
+                            DPA keys sweep DPA arms only; every sweep is crossed with the rest
+  --preset NAME             paper-vit-tiny-cifar100 | paper-resnet18-cifar100 (the DPA paper's
+                            recipes; flags given with it override it)
+  --baseline ARM            arm the others are compared with (default relu when present)
+scale-out:
+  --plan FILE               write the plan (grid + cell list) to FILE and exit
+  --run-plan FILE           run the cells of a plan written by --plan
+  --shard i/n               run only cells i, i+n, … (0 <= i < n); writes no report
+  --collect DIR             build the report from the finished cells of DIR/plan.json
+  --emit slurm              print a Slurm job-array script (one task per shard), write the plan
+  --shards N                array size for --emit slurm (default: one task per cell)
+  --slurm-time T --slurm-partition P --slurm-cpus N --slurm-gpus N --slurm-mem M
+  --slurm-setup CMD         shell line run first in every task (e.g. "module load cuda")
+  --no-progress             no progress bars
+${TRAIN_FLAGS_HELP}
+  (in compare, --model/--dataset/--tau/... set single-valued grid axes; --out is the grid's dir)`;
+
+const COMPARE_FLAGS = {
+  ...TRAIN_FLAGS,
+  activations: { type: "string" },
+  seeds: { type: "string" },
+  "seed-list": { type: "string" },
+  grid: { type: "string" },
+  set: { type: "string", multiple: true },
+  preset: { type: "string" },
+  baseline: { type: "string" },
+  plan: { type: "string" },
+  "run-plan": { type: "string" },
+  shard: { type: "string" },
+  collect: { type: "string" },
+  emit: { type: "string" },
+  shards: { type: "string" },
+  "slurm-time": { type: "string" },
+  "slurm-partition": { type: "string" },
+  "slurm-cpus": { type: "string" },
+  "slurm-gpus": { type: "string" },
+  "slurm-mem": { type: "string" },
+  "slurm-setup": { type: "string" },
+  "no-progress": { type: "boolean" },
+  help: { type: "boolean" },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof COMPARE_FLAGS }>>["values"];
+
+async function readGridFile(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new ActlabError(
+      `cannot read --grid ${path}: ${e instanceof Error ? e.message : e}`,
+      "pass the path of a JSON grid file",
+    );
+  }
+  try {
+    const g = JSON.parse(text);
+    if (typeof g !== "object" || g === null || Array.isArray(g)) throw new Error("not an object");
+    return g;
+  } catch (e) {
+    throw new ActlabError(
+      `--grid ${path} is not a JSON object: ${e instanceof Error ? e.message : e}`,
+      'e.g. {"activations": ["relu", "dpa"], "seeds": [0, 1, 2]}',
+    );
+  }
+}
+
+function intFlag(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) {
+    throw new ActlabError(`--${name} must be an integer >= ${min}, got "${v}"`, `e.g. --${name} 3`);
+  }
+  return n;
+}
+
+/** Preset < grid file < flags < --set. */
+async function gridFromFlags(values: Values): Promise<CompareGrid> {
+  for (
+    const [flag, fix] of [
+      ["activation", "use --activations LIST"],
+      ["seed", "use --seeds N, --seed-list LIST or --set seeds=..."],
+      ["regulariser", "use --set arr-lambda=L (0 = no ARR)"],
+    ] as const
+  ) {
+    if (values[flag] !== undefined) {
+      throw new ActlabError(`--${flag} does not apply to compare`, fix);
+    }
+  }
+  const g: Record<string, unknown> = {};
+  if (values.preset) {
+    Object.assign(g, structuredClone(getPreset(values.preset)));
+    g.out = `runs/${values.preset}`;
+  }
+  if (values.grid) {
+    const file = await readGridFile(values.grid);
+    for (const [k, v] of Object.entries(file)) {
+      g[k] = k === "train" || k === "sweep" ? { ...(g[k] as object ?? {}), ...(v as object) } : v;
+    }
+  }
+  const given = flagsToConfig(values);
+  const {
+    model,
+    dataset,
+    out,
+    activationOptions,
+    regulariserOptions,
+    activation: _a,
+    seed: _s,
+    regulariser: _r,
+    ...train
+  } = given;
+  if (model) g.models = [model];
+  if (dataset) g.datasets = [dataset];
+  if (out) g.out = out;
+  if (Object.keys(train).length) g.train = { ...(g.train as object ?? {}), ...train };
+  const sweep: Record<string, unknown> = { ...(g.sweep as object ?? {}) };
+  for (const [k, v] of Object.entries(activationOptions ?? {})) sweep[k] = [v];
+  if (regulariserOptions?.lambda !== undefined) sweep.arrLambda = [regulariserOptions.lambda];
+  if (Object.keys(sweep).length) g.sweep = sweep;
+  if (values.activations) {
+    g.activations = values.activations.split(",").map((s) => s.trim()).filter(Boolean);
+  }
+  if (values["seed-list"]) {
+    g.seeds = values["seed-list"].split(",").map((s) => Number(s.trim()));
+  } else if (values.seeds !== undefined) {
+    const n = intFlag("seeds", values.seeds, 1)!;
+    g.seeds = Array.from({ length: n }, (_, i) => i);
+  }
+  if (values.baseline) g.baseline = values.baseline;
+  applySets(g, values.set ?? []);
+  if (!g.activations) {
+    throw new ActlabError(
+      "no arms: --activations, --grid or --preset is required",
+      "e.g. --activations relu,gelu,dpa,dpa:random-mask",
+    );
+  }
+  if (!g.out) {
+    const models = (g.models as string[] | undefined) ?? ["vit_micro"];
+    const datasets = (g.datasets as string[] | undefined) ?? ["fashion-mnist"];
+    g.out = `runs/compare_${models.join("+")}_${datasets.join("+")}`;
+  }
+  return validateGrid(g, values.grid ?? "grid");
+}
 
 if (import.meta.main) {
   await runMain(async () => {
-    const { values } = parseArgs({
-      args: Deno.args,
-      options: {
-        ...TRAIN_FLAGS,
-        activations: { type: "string" },
-        seeds: { type: "string" },
-        "seed-list": { type: "string" },
-        "no-progress": { type: "boolean" },
-        help: { type: "boolean" },
-      },
-      strict: true,
-    });
+    const { values } = parseArgs({ args: Deno.args, options: COMPARE_FLAGS, strict: true });
     if (values.help) {
       console.log(HELP);
       return;
     }
-    if (!values.activations) {
-      throw new ActlabError("--activations is required", "e.g. --activations relu,gelu,dpa");
+    const progress = !values["no-progress"];
+    if (values.collect) {
+      const plan = await readPlan(`${values.collect}/plan.json`);
+      const report = await writeReport(plan, values.collect);
+      console.log(reportMarkdown(report));
+      console.log(`wrote ${values.collect}/compare.md, compare.svg and compare.json`);
+      return;
     }
-    const acts = values.activations.split(",").map((s) => s.trim()).filter(Boolean);
-    acts.forEach((a) => getActivation(a)); // unknown names fail before any training
-    const seeds = values["seed-list"]
-      ? values["seed-list"].split(",").map(Number)
-      : Array.from({ length: Number(values.seeds ?? 3) }, (_, i) => i);
-    if (seeds.length === 0 || !seeds.every((s) => Number.isInteger(s) && s >= 0)) {
-      throw new ActlabError(
-        `invalid seeds ${JSON.stringify(seeds)}`,
-        "use --seeds N (N >= 1) or --seed-list 0,1,2",
+    const shard = values.shard ? parseShard(values.shard) : undefined;
+    if (values["run-plan"]) {
+      // The plan fixes the grid: a grid flag next to it would be silently ignored.
+      const allowed = ["run-plan", "shard", "no-progress", "emit", "shards"];
+      const extra = Object.keys(values).filter((k) =>
+        !allowed.includes(k) && !k.startsWith("slurm-")
       );
-    }
-    const given = flagsToConfig(values);
-    const model = given.model ?? "vit_micro";
-    const dataset = given.dataset ?? "fashion-mnist";
-    const out = given.out ?? `runs/compare_${model}_${dataset}`;
-    const rows: CompareRow[] = [];
-    for (const act of acts) {
-      const runs: TrainSummary[] = [];
-      // DPA's options only go to DPA-like plugins that accept them.
-      const wantsOptions = act === "dpa";
-      for (const seed of seeds) {
-        console.log(`== ${act}, seed ${seed}`);
-        runs.push(
-          await train({
-            ...given,
-            activation: act,
-            activationOptions: wantsOptions ? given.activationOptions ?? {} : {},
-            seed,
-            out: `${out}/${act}_seed${seed}`,
-          }, { progress: !values["no-progress"] }),
+      if (extra.length) {
+        throw new ActlabError(
+          `--run-plan fixes the grid; --${extra.join(", --")} cannot change it`,
+          "write a new plan with those flags and --plan, then run that",
         );
       }
-      rows.push({ activation: act, runs });
     }
-    const title = `${model} on ${dataset}: ${acts.join(" vs ")} (${seeds.length} seeds)`;
-    await Deno.mkdir(out, { recursive: true });
-    await writeTextAtomic(`${out}/compare.md`, compareMarkdown(title, rows));
-    await writeTextAtomic(`${out}/compare.svg`, compareSvg(title, rows));
-    console.log(compareMarkdown(title, rows));
-    console.log(`wrote ${out}/compare.md and ${out}/compare.svg`);
+    const plan = values["run-plan"]
+      ? await readPlan(values["run-plan"])
+      : makePlan(await gridFromFlags(values));
+    if (values.emit !== undefined) {
+      if (values.emit !== "slurm") {
+        throw new ActlabError(`--emit ${values.emit} is not supported`, "use --emit slurm");
+      }
+      const planPath = `${plan.grid.out}/plan.json`;
+      // Regenerating the script for a changed grid replaces the plan (a running array keeps its cells).
+      await writePlan(planPath, plan, { replace: true });
+      console.log(
+        slurmScript({
+          planPath,
+          shards: intFlag("shards", values.shards, 1) ?? plan.cells.length,
+          logDir: plan.grid.out,
+          workdir: Deno.cwd(),
+          time: values["slurm-time"],
+          partition: values["slurm-partition"],
+          cpusPerTask: intFlag("slurm-cpus", values["slurm-cpus"], 1),
+          gpus: intFlag("slurm-gpus", values["slurm-gpus"], 1),
+          mem: values["slurm-mem"],
+          setup: values["slurm-setup"],
+        }).trimEnd(),
+      );
+      return;
+    }
+    if (values.plan) {
+      await writePlan(values.plan, plan, { replace: true });
+      console.log(`wrote ${values.plan}: ${plan.cells.length} cells`);
+      return;
+    }
+    const { counts, report } = await runPlan(plan, { shard, progress });
+    console.log(
+      `cells: ${counts.trained} trained, ${counts.resumed} resumed, ${counts.skipped} skipped` +
+        (shard ? ` (shard ${shard.index}/${shard.count})` : ""),
+    );
+    if (report) {
+      console.log(reportMarkdown(report));
+      console.log(`wrote ${plan.grid.out}/compare.md, compare.svg and compare.json`);
+    } else {
+      console.log(
+        `shard done; build the report with: deno task compare --collect ${plan.grid.out}`,
+      );
+    }
   });
 }

@@ -118,13 +118,14 @@ Deno.test("cli compare writes compare.md and compare.svg with a row per activati
     ]);
     assert.equal(r.code, 0, r.stderr);
     const md = await Deno.readTextFile(`${dir}/compare.md`);
-    const rows = md.split("\n").filter((l) => /^\| (relu|gelu) /.test(l));
+    // The per-arm table (mean ± std), then the paired difference of gelu to the relu baseline.
+    const rows = md.split("\n").filter((l) => /^\| (relu|gelu) \| 2 \| [\d.]+ ± [\d.]+ \|/.test(l));
     assert.equal(rows.length, 2, md);
-    assert.ok(rows.every((l) => l.includes("±")), md);
+    assert.match(md, /^\| gelu \| 2 \| [-+][\d.]+ \| \[[-+][\d.]+, [-+][\d.]+\] \| /m);
     const svg = await Deno.readTextFile(`${dir}/compare.svg`);
     assert.ok(svg.startsWith("<svg") && svg.includes("relu") && svg.includes("gelu"), svg);
     for (const cell of ["relu_seed0", "relu_seed1", "gelu_seed0", "gelu_seed1"]) {
-      assert.ok(await exists(`${dir}/${cell}/summary.json`), cell);
+      assert.ok(await exists(`${dir}/mlp_synthetic/${cell}/summary.json`), cell);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

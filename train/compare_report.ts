@@ -1,108 +1,238 @@
 /**
- * The `compare` report: a Markdown table (mean ± std over seeds) and an SVG
- * bar chart of top-1 per activation with ±1 std error bars.
+ * The `compare` report, built from collected cells: one JSON document with
+ * every number (`compare.json`), rendered as Markdown (`compare.md`) here
+ * and as SVG (`compare.svg`) in `compare_svg.ts`.
+ *
+ * Everything except the `cost` section is a pure function of the cells'
+ * results, so the report of a sharded run equals the unsharded one; timing
+ * (img/s, wall time) depends on the machine and its load and is kept apart.
  * @module
  */
-import type { TrainSummary } from "./engine.ts";
+import type { PluginOptions } from "../activations/registry.ts";
+import type { CellResult, Collected } from "./compare_collect.ts";
+import type { ComparePlan } from "./compare_plan.ts";
+import {
+  type PairedDifference,
+  pairedDifference,
+  summarize,
+  type Summary,
+} from "./compare_stats.ts";
 
-/** Mean and sample standard deviation (0 for a single value). */
-export function meanStd(xs: readonly number[]): { mean: number; std: number } {
-  const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const v = n > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
-  return { mean, std: Math.sqrt(v) };
-}
-
-/** One row per activation: its summaries over seeds. */
-export interface CompareRow {
+/** One arm of one group. */
+export interface ArmReport {
+  /** Arm label. */
+  readonly arm: string;
+  /** Activation plugin name. */
   readonly activation: string;
-  readonly runs: readonly TrainSummary[];
+  /** The arm's activation options. */
+  readonly options: PluginOptions;
+  /** Seeds with a finished run. */
+  readonly seeds: readonly number[];
+  /** Test top-1 per seed (fraction). */
+  readonly top1BySeed: Readonly<Record<string, number>>;
+  /** Test top-1 (fraction) over seeds. */
+  readonly top1: Summary;
+  /** Test top-5 (fraction) over seeds. */
+  readonly top5: Summary;
+  /** Test cross-entropy over seeds. */
+  readonly testLoss: Summary;
+  /** Test activation sparsity (fraction of zeros) over seeds. */
+  readonly sparsity: Summary;
+  /** Test top-1 per epoch over seeds: mean, std and count at each epoch. */
+  readonly curve: { readonly mean: number[]; readonly std: number[]; readonly n: number[] };
+  /** Paired top-1 difference to the baseline arm of the same group (null: none or self). */
+  readonly vsBaseline: PairedDifference | null;
 }
 
-function pm(xs: number[], scale: number, digits: number): string {
-  const { mean, std } = meanStd(xs);
-  return `${(mean * scale).toFixed(digits)} ± ${(std * scale).toFixed(digits)}`;
+/** Cells compared with each other: one model, dataset (and ARR setting). */
+export interface GroupReport {
+  /** Group name. */
+  readonly group: string;
+  /** Its arms in grid order. */
+  readonly arms: readonly ArmReport[];
 }
 
-/** The Markdown table. */
-export function compareMarkdown(title: string, rows: readonly CompareRow[]): string {
-  const lines = [
-    `# ${title}`,
-    "",
-    "| activation | seeds | top-1 (%) | top-5 (%) | sparsity (%) | train img/s | wall (s) |",
-    "|---|---:|---:|---:|---:|---:|---:|",
-  ];
-  for (const r of rows) {
-    const get = (f: (s: TrainSummary) => number | undefined) => r.runs.map((s) => f(s) ?? NaN);
-    lines.push(
-      `| ${r.activation} | ${r.runs.length} | ${pm(get((s) => s.test_top1), 100, 2)} | ${
-        pm(get((s) => s.test_top5), 100, 2)
-      } | ` +
-        `${pm(get((s) => s.sparsity), 100, 1)} | ${pm(get((s) => s.train_img_per_s), 1, 1)} | ${
-          pm(get((s) => s.wall_s), 1, 1)
+/** Timing of one arm (machine- and load-dependent; not part of the comparison). */
+export interface CostReport {
+  /** Group name. */
+  readonly group: string;
+  /** Arm label. */
+  readonly arm: string;
+  /** Steady-state training images per second over seeds. */
+  readonly trainImgPerS: Summary;
+  /** Wall time per run (s) over seeds. */
+  readonly wallS: Summary;
+}
+
+/** What `compare.json` holds. */
+export interface CompareReport {
+  /** Report title. */
+  readonly title: string;
+  /** Baseline arm (null: no paired comparison). */
+  readonly baseline: string | null;
+  /** The compared metric. */
+  readonly metric: "test_top1";
+  /** Confidence level of the intervals (0.95). */
+  readonly level: number;
+  /** Per model/dataset group. */
+  readonly groups: readonly GroupReport[];
+  /** Planned cells without a finished run. */
+  readonly missing: Collected["missing"];
+  /** Timing per group and arm. */
+  readonly cost: readonly CostReport[];
+}
+
+function uniq<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)];
+}
+
+function curveStats(results: readonly CellResult[]): ArmReport["curve"] {
+  const epochs = Math.max(0, ...results.map((r) => r.curve.length));
+  const mean: number[] = [], std: number[] = [], n: number[] = [];
+  for (let e = 0; e < epochs; e++) {
+    const s = summarize(results.map((r) => r.curve[e] ?? NaN));
+    mean.push(s.mean);
+    std.push(s.std);
+    n.push(s.n);
+  }
+  return { mean, std, n };
+}
+
+/** Build the report of `plan` from what was collected. */
+export function buildReport(plan: ComparePlan, collected: Collected): CompareReport {
+  const groups: GroupReport[] = [];
+  const cost: CostReport[] = [];
+  const arms = uniq(plan.cells.map((c) => c.arm));
+  for (const group of uniq(plan.cells.map((c) => c.group))) {
+    const inGroup = collected.results.filter((r) => r.cell.group === group);
+    const bySeed = (arm: string) =>
+      new Map(
+        inGroup.filter((r) => r.cell.arm === arm).map((r) => [
+          r.cell.seed,
+          r.summary.test_top1 ?? NaN,
+        ]),
+      );
+    const base = plan.baseline !== null ? bySeed(plan.baseline) : null;
+    const rows: ArmReport[] = [];
+    for (const arm of arms) {
+      const planned = plan.cells.find((c) => c.group === group && c.arm === arm);
+      if (!planned) continue;
+      const rs = inGroup.filter((r) => r.cell.arm === arm).sort((a, b) =>
+        a.cell.seed - b.cell.seed
+      );
+      const get = (f: (r: CellResult) => number | undefined) => rs.map((r) => f(r) ?? NaN);
+      rows.push({
+        arm,
+        activation: planned.config.activation,
+        options: planned.config.activationOptions,
+        seeds: rs.map((r) => r.cell.seed),
+        top1BySeed: Object.fromEntries(rs.map((r) => [r.cell.seed, r.summary.test_top1 ?? NaN])),
+        top1: summarize(get((r) => r.summary.test_top1)),
+        top5: summarize(get((r) => r.summary.test_top5)),
+        testLoss: summarize(get((r) => r.summary.test_loss)),
+        sparsity: summarize(get((r) => r.summary.sparsity)),
+        curve: curveStats(rs),
+        vsBaseline: base && arm !== plan.baseline ? pairedDifference(bySeed(arm), base) : null,
+      });
+      cost.push({
+        group,
+        arm,
+        trainImgPerS: summarize(get((r) => r.summary.train_img_per_s)),
+        wallS: summarize(get((r) => r.summary.wall_s)),
+      });
+    }
+    groups.push({ group, arms: rows });
+  }
+  const seeds = uniq(plan.cells.map((c) => c.seed));
+  const title = `${uniq(plan.cells.map((c) => c.group.split(" + ")[0])).join("; ")}: ${
+    arms.join(" vs ")
+  } (${seeds.length} seed${seeds.length === 1 ? "" : "s"})`;
+  return {
+    title,
+    baseline: plan.baseline,
+    metric: "test_top1",
+    level: 0.95,
+    groups,
+    missing: collected.missing,
+    cost,
+  };
+}
+
+function pct(s: Summary, digits = 2): string {
+  if (s.n === 0) return "—";
+  return `${(100 * s.mean).toFixed(digits)} ± ${(100 * s.std).toFixed(digits)}`;
+}
+
+function pp(v: number): string {
+  return Number.isFinite(v) ? `${v >= 0 ? "+" : ""}${(100 * v).toFixed(2)}` : "—";
+}
+
+/** The Markdown rendering. */
+export function reportMarkdown(r: CompareReport): string {
+  const out = [`# ${r.title}`, ""];
+  for (const g of r.groups) {
+    out.push(
+      `## ${g.group}`,
+      "",
+      "| arm | n | test top-1 (%) | test top-5 (%) | test loss | sparsity (%) |",
+      "|---|---:|---:|---:|---:|---:|",
+    );
+    for (const a of g.arms) {
+      const loss = a.testLoss.n
+        ? `${a.testLoss.mean.toFixed(4)} ± ${a.testLoss.std.toFixed(4)}`
+        : "—";
+      out.push(
+        `| ${a.arm} | ${a.top1.n} | ${pct(a.top1)} | ${pct(a.top5)} | ${loss} | ${
+          pct(a.sparsity, 1)
         } |`,
-    );
-  }
-  lines.push(
-    "",
-    "mean ± sample standard deviation over seeds; every activation saw the same seeds, data order and initial weights.",
-  );
-  return lines.join("\n") + "\n";
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-/** An SVG bar chart of mean top-1 with ±1 std error bars. */
-export function compareSvg(title: string, rows: readonly CompareRow[]): string {
-  const stats = rows.map((r) => ({
-    name: r.activation,
-    ...meanStd(r.runs.map((s) => (s.test_top1 ?? NaN) * 100)),
-  }));
-  const w = 120 + 90 * stats.length, h = 360, top = 50, bottom = 300, left = 70;
-  const hi = Math.min(100, Math.ceil((Math.max(...stats.map((s) => s.mean + s.std)) + 2) / 5) * 5);
-  const lo = Math.max(0, Math.floor((Math.min(...stats.map((s) => s.mean - s.std)) - 5) / 5) * 5);
-  const y = (v: number) => bottom - ((v - lo) / Math.max(1e-9, hi - lo)) * (bottom - top);
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="12">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${w / 2}" y="24" text-anchor="middle" font-size="15">${esc(title)}</text>`,
-    `<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="black"/>`,
-    `<line x1="${left}" y1="${bottom}" x2="${w - 20}" y2="${bottom}" stroke="black"/>`,
-    `<text x="18" y="${(top + bottom) / 2}" transform="rotate(-90 18 ${
-      (top + bottom) / 2
-    })" text-anchor="middle">test top-1 (%)</text>`,
-  ];
-  for (let t = lo; t <= hi; t += Math.max(1, Math.round((hi - lo) / 5))) {
-    parts.push(`<line x1="${left - 4}" y1="${y(t)}" x2="${left}" y2="${y(t)}" stroke="black"/>`);
-    parts.push(`<text x="${left - 8}" y="${y(t) + 4}" text-anchor="end">${t}</text>`);
-  }
-  stats.forEach((s, i) => {
-    const cx = left + 50 + i * 90;
-    const bar = y(s.mean);
-    parts.push(
-      `<rect x="${cx - 25}" y="${bar}" width="50" height="${bottom - bar}" fill="#4C78A8"/>`,
-    );
-    parts.push(
-      `<line x1="${cx}" y1="${y(s.mean + s.std)}" x2="${cx}" y2="${
-        y(s.mean - s.std)
-      }" stroke="black" stroke-width="1.5"/>`,
-    );
-    for (const v of [s.mean + s.std, s.mean - s.std]) {
-      parts.push(
-        `<line x1="${cx - 8}" y1="${y(v)}" x2="${cx + 8}" y2="${
-          y(v)
-        }" stroke="black" stroke-width="1.5"/>`,
       );
     }
-    parts.push(`<text x="${cx}" y="${bottom + 18}" text-anchor="middle">${esc(s.name)}</text>`);
-    parts.push(
-      `<text x="${cx}" y="${y(s.mean + s.std) - 6}" text-anchor="middle" font-size="11">${
-        s.mean.toFixed(2)
-      }</text>`,
+    out.push("");
+    if (r.baseline !== null) {
+      out.push(
+        `Paired difference to **${r.baseline}** in test top-1 (percentage points), over the seeds both`,
+        `have; ${100 * r.level} % confidence interval from the paired t distribution.`,
+        "",
+        "| arm | pairs | Δ top-1 (pp) | 95 % CI (pp) | verdict |",
+        "|---|---:|---:|---:|---|",
+      );
+      for (const a of g.arms) {
+        const d = a.vsBaseline;
+        if (!d) continue;
+        out.push(
+          `| ${a.arm} | ${d.n} | ${pp(d.mean)} | [${pp(d.ciLow)}, ${
+            pp(d.ciHigh)
+          }] | ${d.verdict} |`,
+        );
+      }
+      out.push("");
+    }
+  }
+  out.push(
+    "mean ± sample standard deviation over seeds (n = finished runs). Within a seed every arm",
+    "starts from the same initial values of the parameters it shares with the others and sees the",
+    "same data order, augmentation and dropout/drop-path masks, so differences are paired by seed.",
+    "",
+  );
+  if (r.missing.length) {
+    out.push(
+      `Not finished (${r.missing.length}): ${
+        r.missing.map((m) => `${m.id} (${m.status})`).join(", ")
+      }`,
+      "",
     );
-  });
-  parts.push("</svg>");
-  return parts.join("\n") + "\n";
+  }
+  out.push(
+    "## Cost",
+    "",
+    "Machine- and load-dependent; not part of the comparison.",
+    "",
+    "| group | arm | train img/s | wall per run (s) |",
+    "|---|---|---:|---:|",
+  );
+  for (const c of r.cost) {
+    const f = (s: Summary) => (s.n ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : "—");
+    out.push(`| ${c.group} | ${c.arm} | ${f(c.trainImgPerS)} | ${f(c.wallS)} |`);
+  }
+  return out.join("\n") + "\n";
 }

@@ -298,6 +298,11 @@ export async function train(
     session.dispose();
     throw options.signal!.reason;
   }
+  // Resumed from a checkpoint taken after the last step: nothing ran, but the summary needs the test figures.
+  if (!lastEval && step > 0) {
+    await session.syncEvalState();
+    lastEval = await evaluate(session, testSet, step);
+  }
   const summary: TrainSummary = {
     model: config.model,
     activation: config.activation,

@@ -1,0 +1,118 @@
+/**
+ * Running a share of a comparison's cells: `--shard i/n` takes cells
+ * i, i+n, i+2n, … (round-robin keeps every shard's mix of arms alike), and
+ * each cell is skipped when finished (summary.json present and config.json
+ * equal to the cell's configuration), resumed from its checkpoint when it
+ * was interrupted, and trained from scratch otherwise.
+ * @module
+ */
+import { ActlabError } from "../core/errors.ts";
+import type { GridCell } from "./compare_grid.ts";
+import { canonicalJson } from "./compare_plan.ts";
+import { train } from "./engine.ts";
+
+/** One shard of n. */
+export interface Shard {
+  /** 0-based index, < count. */
+  readonly index: number;
+  /** Number of shards. */
+  readonly count: number;
+}
+
+/** Parse `i/n` (0 ≤ i < n). */
+export function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const index = m ? Number(m[1]) : NaN, count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) {
+    throw new ActlabError(
+      `--shard "${text}" is not i/n with 0 <= i < n`,
+      "e.g. --shard 0/4 … --shard 3/4 (Slurm: --shard $SLURM_ARRAY_TASK_ID/4)",
+    );
+  }
+  return { index, count };
+}
+
+/** The cells of `shard` (all cells without one). */
+export function shardCells(cells: readonly GridCell[], shard?: Shard): GridCell[] {
+  return shard ? cells.filter((_, k) => k % shard.count === shard.index) : [...cells];
+}
+
+/** Where a cell stands on disk. */
+export type CellStatus = "done" | "interrupted" | "absent" | "stale";
+
+async function readJson(path: string): Promise<unknown | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw new ActlabError(
+      `cannot read ${path}: ${e instanceof Error ? e.message : e}`,
+      "delete the cell's run directory to retrain it",
+    );
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `done`: summary.json and an equal config.json; `interrupted`: equal config
+ * and a checkpoint but no summary; `stale`: a run of another configuration;
+ * `absent`: nothing usable.
+ */
+export async function cellStatus(cell: GridCell): Promise<CellStatus> {
+  const dir = cell.config.out;
+  const stored = await readJson(`${dir}/config.json`) as Record<string, unknown> | undefined;
+  if (!stored) return "absent";
+  const { backendResolved: _, ...config } = stored;
+  if (canonicalJson(config) !== canonicalJson(cell.config)) return "stale";
+  if (await exists(`${dir}/summary.json`)) return "done";
+  return (await exists(`${dir}/last.ckpt`)) ? "interrupted" : "absent";
+}
+
+/** Counts of what `runCells` did. */
+export interface RunCounts {
+  /** Cells trained from scratch. */
+  readonly trained: number;
+  /** Cells resumed from a checkpoint. */
+  readonly resumed: number;
+  /** Cells finished before. */
+  readonly skipped: number;
+}
+
+/** Train every cell that is not done yet, in order. */
+export async function runCells(
+  cells: readonly GridCell[],
+  options: { progress?: boolean; log?: (line: string) => void } = {},
+): Promise<RunCounts> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  let trained = 0, resumed = 0, skipped = 0;
+  for (const [k, cell] of cells.entries()) {
+    const status = await cellStatus(cell);
+    const at = `[${k + 1}/${cells.length}] ${cell.id}`;
+    if (status === "done") {
+      log(`${at}: finished earlier, skipped`);
+      skipped++;
+      continue;
+    }
+    if (status === "stale") {
+      log(`${at}: the run there has another configuration; retraining`);
+      // An old summary next to the new config.json would mark a later interruption as done.
+      for (const f of ["summary.json", "last.ckpt"]) {
+        await Deno.remove(`${cell.config.out}/${f}`).catch(() => {});
+      }
+    }
+    const resume = status === "interrupted" ? `${cell.config.out}/last.ckpt` : undefined;
+    log(`${at}: ${resume ? "resuming" : "training"}`);
+    await train(cell.config, { progress: options.progress, log, resume });
+    if (resume) resumed++;
+    else trained++;
+  }
+  return { trained, resumed, skipped };
+}
