@@ -4,11 +4,15 @@
  *
  * Layout (all integers little-endian):
  *   bytes 0–7   magic "ACTLABCK"
- *   bytes 8–11  format version (u32, currently 1)
+ *   bytes 8–11  format version (u32, currently 2)
  *   bytes 12–15 header length H (u32)
+ *   bytes 16–19 CRC-32 of everything after byte 19 (version 2 only)
  *   H bytes     UTF-8 JSON header: { meta, tensors: [{ name, dtype, shape, offset, bytes }] }
  *   then        tensor payloads, each at `offset` from the payload start,
  *               raw little-endian f32 / i32 / u8 (bool)
+ * The CRC catches bit flips and truncation anywhere in the header or the
+ * tensors (a flipped bit in a float would otherwise load silently). Version 1
+ * files (no CRC) are still read.
  * `meta` holds step, epoch, rng state and the run config; tensors hold
  * parameters, optimizer moments, BatchNorm statistics and plugin memories
  * (every piece of graph state).
@@ -16,10 +20,14 @@
  */
 import { ActlabError } from "../core/errors.ts";
 import { allocData, type DType, type HostTensor, sizeOf } from "../core/host_tensor.ts";
+import { crc32 } from "./crc32.ts";
+import { writeBytesAtomic } from "./files.ts";
 
 const MAGIC = "ACTLABCK";
 /** Current checkpoint format version. */
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
+/** Fixed prefix length by version: v1 has no CRC field. */
+const PREFIX: Readonly<Record<number, number>> = { 1: 16, 2: 20 };
 
 /** JSON-serialisable metadata stored with the tensors. */
 export type CheckpointMeta = Record<string, unknown>;
@@ -58,14 +66,16 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
     offset += (4 - (offset % 4)) % 4; // keep payloads 4-byte aligned
   }
   const header = new TextEncoder().encode(JSON.stringify({ meta: ckpt.meta, tensors: entries }));
-  const out = new Uint8Array(16 + header.length + offset);
+  const prefix = PREFIX[CHECKPOINT_VERSION];
+  const out = new Uint8Array(prefix + header.length + offset);
   out.set(new TextEncoder().encode(MAGIC), 0);
   const dv = new DataView(out.buffer);
   dv.setUint32(8, CHECKPOINT_VERSION, true);
   dv.setUint32(12, header.length, true);
-  out.set(header, 16);
-  const base = 16 + header.length;
+  out.set(header, prefix);
+  const base = prefix + header.length;
   entries.forEach((e, i) => out.set(blobs[i], base + e.offset));
+  dv.setUint32(16, crc32(out.subarray(prefix)), true);
   return out;
 }
 
@@ -82,18 +92,30 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = dv.getUint32(8, true);
-  if (version !== CHECKPOINT_VERSION) {
-    bad(`format version ${version}, this actlab reads ${CHECKPOINT_VERSION}`);
+  const prefix = PREFIX[version];
+  if (prefix === undefined) {
+    bad(`format version ${version}, this actlab reads versions 1 and ${CHECKPOINT_VERSION}`);
   }
+  if (bytes.length < prefix) bad("truncated header");
   const hlen = dv.getUint32(12, true);
-  if (16 + hlen > bytes.length) bad("truncated header");
+  if (prefix + hlen > bytes.length) bad("truncated header");
+  if (version >= 2) {
+    const want = dv.getUint32(16, true);
+    const got = crc32(bytes.subarray(prefix));
+    if (got !== want) {
+      bad(`checksum mismatch (stored ${want.toString(16)}, computed ${got.toString(16)}): the file is corrupt or truncated`);
+    }
+  }
   let header: { meta: CheckpointMeta; tensors: TensorEntry[] };
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + hlen)));
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(prefix, prefix + hlen)));
   } catch {
     return bad("unreadable header");
   }
-  const base = 16 + hlen;
+  if (!header || typeof header !== "object" || !Array.isArray(header.tensors)) {
+    bad("header lacks the tensor table");
+  }
+  const base = prefix + hlen;
   const tensors: Record<string, HostTensor> = {};
   for (const e of header.tensors) {
     const n = sizeOf(e.shape);
@@ -108,15 +130,8 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
 }
 
 /** Write a checkpoint atomically: temp file in the same folder, then rename. */
-export async function saveCheckpoint(path: string, ckpt: Checkpoint): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  try {
-    await Deno.writeFile(tmp, encodeCheckpoint(ckpt));
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
+export function saveCheckpoint(path: string, ckpt: Checkpoint): Promise<void> {
+  return writeBytesAtomic(path, encodeCheckpoint(ckpt));
 }
 
 /** Read a checkpoint file with clear errors for missing or corrupt files. */
@@ -134,4 +149,59 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     throw e;
   }
   return decodeCheckpoint(bytes, path);
+}
+
+/** Shape and dtype of one piece of state, as a compiled graph expects it. */
+export interface StateSpec {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+}
+
+function describeRun(meta: CheckpointMeta): string {
+  const c = meta.config as Record<string, unknown> | undefined;
+  if (!c || typeof c !== "object") return "an unknown run";
+  const opts = c.modelOptions && Object.keys(c.modelOptions).length
+    ? ` ${JSON.stringify(c.modelOptions)}`
+    : "";
+  return `${c.model}${opts} + ${c.activation}${c.regulariser ? ` + ${c.regulariser}` : ""}`;
+}
+
+/**
+ * Check that `ckpt` holds exactly the state `expected` describes (same names,
+ * shapes and dtypes). A checkpoint of another model, activation or model
+ * option would otherwise load partly and leave the rest at its initial
+ * values without a word.
+ */
+export function checkCheckpointState(
+  ckpt: Checkpoint,
+  expected: Readonly<Record<string, StateSpec>>,
+  path: string,
+  running: string,
+): void {
+  const problems: string[] = [];
+  const missing = Object.keys(expected).filter((n) => !(n in ckpt.tensors));
+  const extra = Object.keys(ckpt.tensors).filter((n) => !(n in expected));
+  if (missing.length) problems.push(`lacks ${missing.length} state(s), e.g. "${missing[0]}"`);
+  if (extra.length) problems.push(`has ${extra.length} unknown state(s), e.g. "${extra[0]}"`);
+  for (const [name, spec] of Object.entries(expected)) {
+    const t = ckpt.tensors[name];
+    if (!t) continue;
+    if (t.dtype !== spec.dtype || t.shape.join("×") !== spec.shape.join("×")) {
+      problems.push(
+        `state "${name}" is ${t.dtype}[${t.shape.join("×")}], expected ${spec.dtype}[${
+          spec.shape.join("×")
+        }]`,
+      );
+      break;
+    }
+  }
+  if (problems.length) {
+    throw new ActlabError(
+      `checkpoint ${path} was written by ${describeRun(ckpt.meta)} and does not fit ${running}: ${
+        problems.join("; ")
+      }`,
+      "resume with the model, activation and options of the run that wrote it " +
+        "(leave those flags out), or start a fresh run without --resume",
+    );
+  }
 }

@@ -10,10 +10,22 @@ import { resolveBackend } from "../backends/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { trainBatchCount, trainBatches } from "../data/loader.ts";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import {
+  checkCheckpointState,
+  encodeCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+  type StateSpec,
+} from "./checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "./config.ts";
 import { type EvalResult, evaluate, meanMetric } from "./evaluate.ts";
-import { appendJsonLine, writeJsonAtomic } from "./files.ts";
+import {
+  appendJsonLine,
+  probeWritable,
+  removeStaleTemps,
+  trimLogToStep,
+  writeJsonAtomic,
+} from "./files.ts";
 import { MeanTracker, topKCorrect } from "./metrics.ts";
 import { Progress } from "./progress.ts";
 import { learningRate } from "./schedule.ts";
@@ -55,6 +67,11 @@ export interface TrainOptions {
   readonly stopAfterSteps?: number;
   /** Called after every training step with its 0-based index and total loss. */
   readonly onStep?: (step: number, loss: number) => void;
+  /**
+   * Also write `last.ckpt` every this many steps inside an epoch (default 0:
+   * only at the end of each epoch), so a killed run loses at most that many steps.
+   */
+  readonly checkpointEvery?: number;
 }
 
 /** Load the train/test splits a config asks for. */
@@ -107,19 +124,35 @@ export async function train(
   };
 
   let step = 0, epoch = 0, batchInEpoch = 0;
+  let resumedMeans: unknown;
   if (options.resume) {
     const ckpt = await loadCheckpoint(options.resume);
+    const graph = session.trainStep.graph;
+    const specs: Record<string, StateSpec> = {};
+    for (const [name, slot] of graph.states) specs[name] = graph.nodes[slot.id];
+    checkCheckpointState(
+      ckpt,
+      specs,
+      options.resume,
+      `${config.model} + ${config.activation}${config.regulariser ? ` + ${config.regulariser}` : ""}`,
+    );
     await session.trainExe.writeState(ckpt.tensors);
     step = Number(ckpt.meta.step);
     epoch = Number(ckpt.meta.epoch);
     batchInEpoch = Number(ckpt.meta.batchInEpoch);
+    resumedMeans = ckpt.meta.epochMeans;
     log(
       `resumed from ${options.resume} at step ${step} (epoch ${epoch + 1}, batch ${batchInEpoch})`,
     );
   }
-  await Deno.mkdir(config.out, { recursive: true });
+  // Before any file is touched: the run directory must take a new checkpoint beside the old one.
+  const ckptBytes = encodeCheckpoint({ meta: {}, tensors: await session.trainExe.readState() })
+    .length;
+  await probeWritable(config.out, 2 * ckptBytes + 65536);
+  await removeStaleTemps(config.out);
   // A fresh run in an existing directory starts a fresh log; a resumed run continues it.
   if (!options.resume) await Deno.remove(`${config.out}/log.jsonl`).catch(() => {});
+  else await trimLogToStep(`${config.out}/log.jsonl`, step);
   await writeJsonAtomic(`${config.out}/config.json`, { ...config, backendResolved: backend.name });
   log(
     `actlab: ${config.model} + ${config.activation} on ${trainSet.name} (${trainSet.n} train / ${testSet.n} test), ` +
@@ -132,9 +165,32 @@ export async function train(
   let timedImages = 0, timedMs = 0, stepsThisRun = 0;
   let lastEval: EvalResult | undefined;
   let lastTrainLoss = NaN;
+  const every = options.checkpointEvery ?? 0;
+  let tracker = MeanTracker.from(resumedMeans);
+  const saveState = async () => {
+    const state = await session.trainExe.readState();
+    for (const [name, t] of Object.entries(state)) {
+      if (t.dtype === "f32" && !t.data.every(Number.isFinite)) {
+        throw new ActlabError(
+          `training diverged: state "${name}" is not finite after step ${step}`,
+          `lower --lr (now ${config.lr}) or enable clipping; the last good checkpoint (${config.out}/${STATE_FILE}) is kept`,
+        );
+      }
+    }
+    await saveCheckpoint(`${config.out}/${STATE_FILE}`, {
+      meta: {
+        format: "actlab-train-state",
+        step,
+        epoch,
+        batchInEpoch,
+        config,
+        epochMeans: batchInEpoch > 0 ? tracker.toJSON() : undefined,
+      },
+      tensors: state,
+    });
+  };
   while (step < totalSteps && epoch < config.epochs && stepsThisRun !== options.stopAfterSteps) {
     const epochStart = performance.now();
-    const tracker = new MeanTracker();
     const remaining = Math.min(perEpoch - batchInEpoch, totalSteps - step);
     const progress = options.progress === false
       ? null
@@ -191,6 +247,7 @@ export async function train(
         `loss ${tracker.mean("loss").toFixed(4)} acc ${(100 * tracker.mean("top1")).toFixed(1)}%`,
       );
       if (step >= totalSteps || stepsThisRun === options.stopAfterSteps) break;
+      if (every > 0 && step % every === 0 && batchInEpoch < perEpoch) await saveState();
     }
     progress?.done();
     const finishedEpoch = batchInEpoch >= perEpoch;
@@ -227,11 +284,8 @@ export async function train(
       epoch++;
       batchInEpoch = 0;
     }
-    const state = await session.trainExe.readState();
-    await saveCheckpoint(`${config.out}/${STATE_FILE}`, {
-      meta: { format: "actlab-train-state", step, epoch, batchInEpoch, config },
-      tensors: state,
-    });
+    await saveState();
+    tracker = new MeanTracker();
   }
   const summary: TrainSummary = {
     model: config.model,
