@@ -103,7 +103,11 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
     const want = dv.getUint32(16, true);
     const got = crc32(bytes.subarray(prefix));
     if (got !== want) {
-      bad(`checksum mismatch (stored ${want.toString(16)}, computed ${got.toString(16)}): the file is corrupt or truncated`);
+      bad(
+        `checksum mismatch (stored ${want.toString(16)}, computed ${
+          got.toString(16)
+        }): the file is corrupt or truncated`,
+      );
     }
   }
   let header: { meta: CheckpointMeta; tensors: TensorEntry[] };

@@ -101,9 +101,9 @@ function checkShape(c: Record<string, unknown>, where: string): void {
     }
     if (!types.includes(typeName(v))) {
       throw new ActlabError(
-        `invalid configuration${where}: "${k}" must be ${types.join(" or ")}, got ${
-          typeName(v)
-        } ${JSON.stringify(v)}`,
+        `invalid configuration${where}: "${k}" must be ${types.join(" or ")}, got ${typeName(v)} ${
+          JSON.stringify(v)
+        }`,
         `fix the value of "${k}" (or remove it to use the default)`,
       );
     }

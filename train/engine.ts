@@ -134,7 +134,9 @@ export async function train(
       ckpt,
       specs,
       options.resume,
-      `${config.model} + ${config.activation}${config.regulariser ? ` + ${config.regulariser}` : ""}`,
+      `${config.model} + ${config.activation}${
+        config.regulariser ? ` + ${config.regulariser}` : ""
+      }`,
     );
     await session.trainExe.writeState(ckpt.tensors);
     step = Number(ckpt.meta.step);

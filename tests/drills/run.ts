@@ -38,6 +38,8 @@ export async function runDrills(opts: {
   budget: DrillBudget;
   only?: readonly string[];
   backends: readonly string[];
+  /** Backends of the kill -9 drill (default: `backends`). */
+  killBackends?: readonly string[];
   seed: number;
   say: Say;
   onTally?: (t: Tally) => void;
@@ -50,7 +52,7 @@ export async function runDrills(opts: {
     opts.onTally?.(t);
   };
   if (want("kill9")) {
-    for (const backend of opts.backends) {
+    for (const backend of opts.killBackends ?? opts.backends) {
       done(await kill9Drill({ trials: b.killTrials, backend, seed, say }));
     }
   }
