@@ -79,12 +79,24 @@ export function encodeCheckpoint(ckpt: Checkpoint): Uint8Array {
   return out;
 }
 
+/** Length the header's tensor table implies, or null when the header does not parse. */
+function expectedLength(bytes: Uint8Array, prefix: number, hlen: number): number | null {
+  try {
+    const h = JSON.parse(new TextDecoder().decode(bytes.subarray(prefix, prefix + hlen)));
+    const end = Math.max(0, ...h.tensors.map((e: TensorEntry) => e.offset + e.bytes));
+    return prefix + hlen + end;
+  } catch {
+    return null;
+  }
+}
+
 /** Parse checkpoint bytes; `path` names the file in errors. */
 export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
   const bad = (what: string): never => {
     throw new ActlabError(
       `checkpoint ${path}: ${what}`,
-      "use a checkpoint written by actlab (the file may be truncated or not a checkpoint)",
+      "the file is damaged or not an actlab checkpoint: use an intact copy (or another " +
+        "checkpoint of the run), or start a fresh run without --resume",
     );
   };
   if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
@@ -103,10 +115,12 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): Checkpoint {
     const want = dv.getUint32(16, true);
     const got = crc32(bytes.subarray(prefix));
     if (got !== want) {
+      const need = expectedLength(bytes, prefix, hlen);
       bad(
-        `checksum mismatch (stored ${want.toString(16)}, computed ${
-          got.toString(16)
-        }): the file is corrupt or truncated`,
+        need !== null && need > bytes.length
+          ? `truncated: ${bytes.length} bytes, the header describes ${need}`
+          : `checksum mismatch (stored ${want.toString(16)}, computed ${got.toString(16)}): ` +
+            "the file is corrupt",
       );
     }
   }
@@ -161,8 +175,9 @@ export interface StateSpec {
   readonly dtype: DType;
 }
 
-function describeRun(meta: CheckpointMeta): string {
-  const c = meta.config as Record<string, unknown> | undefined;
+/** "model {options} + activation [+ regulariser]" of a run configuration, for messages. */
+export function describeRun(config: unknown): string {
+  const c = config as Record<string, unknown> | undefined;
   if (!c || typeof c !== "object") return "an unknown run";
   const opts = c.modelOptions && Object.keys(c.modelOptions).length
     ? ` ${JSON.stringify(c.modelOptions)}`
@@ -201,9 +216,9 @@ export function checkCheckpointState(
   }
   if (problems.length) {
     throw new ActlabError(
-      `checkpoint ${path} was written by ${describeRun(ckpt.meta)} and does not fit ${running}: ${
-        problems.join("; ")
-      }`,
+      `checkpoint ${path} was written by ${
+        describeRun(ckpt.meta.config)
+      } and does not fit ${running}: ${problems.join("; ")}`,
       "resume with the model, activation and options of the run that wrote it " +
         "(leave those flags out), or start a fresh run without --resume",
     );

@@ -12,6 +12,7 @@ import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { trainBatchCount, trainBatches } from "../data/loader.ts";
 import {
   checkCheckpointState,
+  describeRun,
   encodeCheckpoint,
   loadCheckpoint,
   saveCheckpoint,
@@ -130,14 +131,7 @@ export async function train(
     const graph = session.trainStep.graph;
     const specs: Record<string, StateSpec> = {};
     for (const [name, slot] of graph.states) specs[name] = graph.nodes[slot.id];
-    checkCheckpointState(
-      ckpt,
-      specs,
-      options.resume,
-      `${config.model} + ${config.activation}${
-        config.regulariser ? ` + ${config.regulariser}` : ""
-      }`,
-    );
+    checkCheckpointState(ckpt, specs, options.resume, describeRun(config));
     await session.trainExe.writeState(ckpt.tensors);
     step = Number(ckpt.meta.step);
     epoch = Number(ckpt.meta.epoch);
