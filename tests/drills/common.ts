@@ -168,6 +168,8 @@ export class Tally {
   readonly notes: string[] = [];
   /** Cases that could not be simulated on this machine (not counted as trials). */
   notSimulated = 0;
+  /** Trials the drill meant to run (fewer = the drill could not do its job). */
+  wanted = 0;
 
   constructor(readonly name: string) {}
 
@@ -187,6 +189,11 @@ export class Tally {
   /** Trials lost. */
   get lost(): number {
     return this.trials - this.survived;
+  }
+
+  /** True when trials were lost or fewer trials ran than wanted. */
+  get failed(): boolean {
+    return this.lost > 0 || this.trials < this.wanted;
   }
 
   /** `drill <name>: trials N, survived N, lost N`. */
