@@ -27,6 +27,7 @@ async function drill(name: string, minTrials: number, killBackends?: string[]): 
       `${t.summary()}: expected at least ${minTrials} trials\n${detail}`,
     );
     assert.equal(t.survived, t.trials);
+    assert.ok(!t.failed, t.summary());
   }
   return tallies;
 }

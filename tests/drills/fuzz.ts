@@ -38,6 +38,8 @@ interface Case {
   readonly expect: "reject" | "accept";
   /** CLI flags besides --out. */
   readonly args: string[];
+  /** The CLI run (default train, which also gets --out). */
+  readonly command?: "train" | "eval" | "export";
 }
 
 function idx(magic: number, dims: number[], data: Uint8Array): Uint8Array {
@@ -310,6 +312,22 @@ export async function fuzzDrill(o: FuzzOptions): Promise<Tally> {
         args: resume(),
       },
       {
+        label: "eval of a checkpoint cut in half",
+        file: ck,
+        bytes: good.slice(0, good.length >> 1),
+        expect: "reject",
+        args: ["--checkpoint", ck],
+        command: "eval",
+      },
+      {
+        label: "export of a bit-flipped checkpoint",
+        file: ck,
+        bytes: flip(good, int(good.length), int(8)),
+        expect: "reject",
+        args: ["--checkpoint", ck, "--out", `${dir}/ck_dpa/model.onnx`],
+        command: "export",
+      },
+      {
         label: "a JSON file passed as checkpoint",
         file: ck,
         bytes: new TextEncoder().encode('{"step": 1}'),
@@ -355,7 +373,9 @@ export async function fuzzDrill(o: FuzzOptions): Promise<Tally> {
         await Deno.writeFile(c.file, c.bytes);
         const before = await snapshot(dir);
         const out = c.expect === "reject" ? guard : `${scratch}/run`;
-        const r = await cli("train", [...c.args, "--out", out]);
+        const r = c.command && c.command !== "train"
+          ? await cli(c.command, c.args)
+          : await cli("train", [...c.args, "--out", out]);
         const changed = snapshotDiff(before, await snapshot(dir));
         let problem: string | null = null;
         if (c.expect === "reject") {
