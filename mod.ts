@@ -71,3 +71,18 @@ export {
   ortCpuBackend,
   ortCudaBackend,
 } from "./backends/ort/mod.ts";
+export { evaluate, type EvaluateOptions, loadDataset, train } from "./train/api.ts";
+export type { DatasetOptions } from "./train/api.ts";
+export { resolveConfig, TRAIN_DEFAULTS, type TrainConfig } from "./train/config.ts";
+export type { EpochLog, TrainOptions, TrainSummary } from "./train/engine.ts";
+export type { EvalResult } from "./train/evaluate.ts";
+export { type DataShape, Session } from "./train/session.ts";
+export type { StepGraph } from "./train/step_graph.ts";
+export type { AdamWConfig } from "./train/adamw.ts";
+export type { Checkpoint, CheckpointMeta } from "./train/checkpoint.ts";
+export type { Dataset, LoadOptions, Split } from "./data/dataset.ts";
+export type { SyntheticOptions } from "./data/synthetic.ts";
+export type { ActivationOutput } from "./nn/context.ts";
+export type { LocateOptions } from "./data/locate.ts";
+export type { SubsetOptions } from "./data/subset.ts";
+export type { DownloadProgress, FetchLike } from "./data/download.ts";

@@ -28,7 +28,6 @@ import {
   concat,
   div,
   gather,
-  ge,
   gt,
   lt,
   matmul,
@@ -37,6 +36,7 @@ import {
   square,
   stopGradient,
   sum,
+  threshold,
   where,
 } from "../core/ops.ts";
 import type { BuildContext } from "../nn/context.ts";
@@ -124,7 +124,7 @@ export class DpaActivation implements ActivationInstance {
         "omit numClasses (it defaults to the model's) or raise it",
       );
     }
-    const y = where(ge(x, tau), x, 0);
+    const y = threshold(x, tau, true);
     const fMem = ctx.buffer("forward_memory", [k, c]);
     const gMem = ctx.buffer("backward_memory", [k, c]);
     if (!ctx.training) return y;

@@ -67,7 +67,7 @@ optimisation:
 run:
   --backend NAME            auto | reference | ort-cpu | ort-cuda | webgpu (auto = fastest available)
   --seed S                  seeds init, data order, augmentation and dropout
-  --out DIR                 run directory (config.json, log.jsonl, last.ckpt, summary.json)`;
+  --out DIR                 run directory (config.json, log.jsonl, curves.svg, last.ckpt, summary.json)`;
 
 /** Values parsed by `TRAIN_FLAGS` (all strings; repeated flags are arrays). */
 export type TrainFlagValues = {

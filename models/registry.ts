@@ -15,6 +15,7 @@ import {
   getActivation,
   getRegulariser,
   type PluginOptions,
+  type Site,
 } from "../activations/registry.ts";
 import { cast, eq, mean } from "../core/ops.ts";
 import { BuildContext } from "../nn/context.ts";
@@ -164,12 +165,14 @@ function resolveOptions(def: ModelDefinition, opts: CreateModelOptions): ModelOp
 
 /**
  * Report each activation site's sparsity (fraction of exact zeros in its
- * output) as the metric `<site>.sparsity`, whatever the plugin is.
+ * output) as the metric `<site>.sparsity`, whatever the plugin is, and record
+ * the output for analysis.
  */
-function withSparsity(inner: ActivationInstance): ActivationInstance {
+function withSparsity(inner: ActivationInstance, site: Site): ActivationInstance {
   return {
     apply(ctx: BuildContext, x: Tensor): Tensor {
       const y = inner.apply(ctx, x);
+      ctx.record.activationOutputs.push({ name: ctx.prefix, site, output: y });
       ctx.metric("sparsity", mean(cast(eq(y, 0), "f32")));
       return y;
     },
@@ -211,7 +214,7 @@ export function createModel(name: string, opts: CreateModelOptions): Model {
     options: resolveOptions(def, opts),
   };
   const sites: ModelSites = {
-    activation: (site) => withSparsity(activation.create(site, config.activationOptions)),
+    activation: (site) => withSparsity(activation.create(site, config.activationOptions), site),
     regulariser: regulariser ? (site) => regulariser.create(site, config.regulariserOptions) : null,
   };
   const builder = def.create(config, sites);

@@ -9,6 +9,7 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
+import type { Site } from "../activations/registry.ts";
 import type { Graph, Tensor } from "../core/graph.ts";
 import type { DType, HostTensor, Shape } from "../core/host_tensor.ts";
 import { fmtShape } from "../core/shape.ts";
@@ -105,6 +106,16 @@ export interface TapRequest {
   readonly onGrad: (grad: Tensor) => void;
 }
 
+/** The output of one activation site, recorded for analysis (`deno task analyze`). */
+export interface ActivationOutput {
+  /** The site's scope name, e.g. `blocks.0.mlp.act`. */
+  readonly name: string;
+  /** The site's layout and pooling. */
+  readonly site: Site;
+  /** The post-activation tensor. */
+  readonly output: Tensor;
+}
+
 /** Everything collected while tracing, shared by all scopes of one build. */
 export interface BuildRecord {
   /** Trainable parameters, in declaration order. */
@@ -121,6 +132,8 @@ export interface BuildRecord {
   readonly taps: TapRequest[];
   /** Scalar (or small) tensors reported per step, by name. */
   readonly metrics: Map<string, Tensor>;
+  /** Every activation site's output, in trace order (nothing is computed unless a graph output reads it). */
+  readonly activationOutputs: ActivationOutput[];
 }
 
 /** Options for `BuildContext` construction. */
@@ -170,6 +183,7 @@ export class BuildContext {
       pooledLosses: new Map(),
       taps: [],
       metrics: new Map(),
+      activationOutputs: [],
     };
     if (this.phase === "train" && !this.labels) {
       throw new ActlabError(

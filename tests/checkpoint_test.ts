@@ -6,17 +6,14 @@
  * writability probe and log trimming leave nothing behind.
  */
 import assert from "node:assert/strict";
+import "../mod.ts";
 import { ActlabError } from "../core/errors.ts";
-import {
-  checkCheckpointState,
-  type Checkpoint,
-  decodeCheckpoint,
-  encodeCheckpoint,
-  type StateSpec,
-} from "../train/checkpoint.ts";
+import { Graph } from "../core/graph.ts";
+import { type Checkpoint, decodeCheckpoint, encodeCheckpoint } from "../train/checkpoint.ts";
 import { resolveConfig } from "../train/config.ts";
 import { probeWritable, trimLogToStep } from "../train/files.ts";
 import { MeanTracker } from "../train/metrics.ts";
+import { exactStateForGraph } from "../train/restore.ts";
 
 const CKPT: Checkpoint = {
   meta: { step: 3, epoch: 0, batchInEpoch: 3, config: { model: "mlp", activation: "dpa" } },
@@ -67,26 +64,41 @@ Deno.test("checkpoint: version-1 files (no checksum) still load", () => {
   assert.deepEqual(back.tensors.w.data, CKPT.tensors.w.data);
 });
 
-Deno.test("checkpoint: state of another model is refused, naming the file and both runs", () => {
-  const ok: Record<string, StateSpec> = {
-    w: { dtype: "f32", shape: [2, 3] },
-    n: { dtype: "i32", shape: [3] },
+Deno.test("resume: state of another model is refused, naming the file and both runs", () => {
+  const graph = (states: [string, number[], "f32" | "i32"][]) => {
+    const g = new Graph();
+    for (const [name, shape, dtype] of states) g.state(name, shape, dtype);
+    return g;
   };
-  checkCheckpointState(CKPT, ok, "a.ckpt", "mlp + dpa");
-  const cases: [Record<string, StateSpec>, RegExp][] = [
-    [{ ...ok, m: { dtype: "f32", shape: [1] } }, /lacks 1 state\(s\), e\.g\. "m"/],
-    [{ w: ok.w }, /has 1 unknown state\(s\), e\.g\. "n"/],
-    [{ ...ok, w: { dtype: "f32", shape: [3, 2] } }, /"w" is f32\[2×3\], expected f32\[3×2\]/],
+  const config = resolveConfig({ out: "r", model: "convnet", activation: "relu" });
+  const fits = exactStateForGraph(
+    CKPT,
+    graph([["w", [2, 3], "f32"], ["n", [3], "i32"]]),
+    "a.ckpt",
+    config,
+  );
+  assert.deepEqual(Object.keys(fits).sort(), ["n", "w"]);
+  const cases: [[string, number[], "f32" | "i32"][], RegExp][] = [
+    [
+      [["w", [2, 3], "f32"], ["n", [3], "i32"], ["m", [1], "f32"]],
+      /lacks 1 state\(s\), e\.g\. "m"/,
+    ],
+    [[["w", [2, 3], "f32"]], /has 1 state\(s\) this model lacks, e\.g\. "n"/],
+    [[["w", [3, 2], "f32"], ["n", [3], "i32"]], /"w" is f32\[2.3\]/],
   ];
-  for (const [expected, pattern] of cases) {
+  for (const [states, pattern] of cases) {
     assert.throws(
-      () => checkCheckpointState(CKPT, expected, "a.ckpt", "convnet + relu"),
+      () => exactStateForGraph(CKPT, graph(states), "a.ckpt", config),
       (e: unknown) =>
-        e instanceof ActlabError && pattern.test(e.message) &&
-        e.message.includes("a.ckpt was written by mlp + dpa") &&
-        e.message.includes("convnet + relu") && e.hint.includes("--resume"),
+        e instanceof ActlabError && pattern.test(e.message) && e.message.includes("a.ckpt"),
     );
   }
+  assert.throws(
+    () => exactStateForGraph(CKPT, graph([["w", [2, 3], "f32"]]), "a.ckpt", config),
+    (e: unknown) =>
+      e instanceof ActlabError && e.message.includes("written by mlp + dpa") &&
+      e.message.includes("does not fit convnet + relu") && e.hint.includes("--resume"),
+  );
 });
 
 Deno.test("config: unknown keys and wrong types are errors naming the source", () => {

@@ -78,7 +78,7 @@ Deno.test("cli train → eval → export on a run directory", async () => {
       run,
     ]);
     assert.equal(t.code, 0, t.stderr);
-    for (const f of ["config.json", "log.jsonl", "last.ckpt", "summary.json"]) {
+    for (const f of ["config.json", "log.jsonl", "curves.svg", "last.ckpt", "summary.json"]) {
       assert.ok(await exists(`${run}/${f}`), f);
     }
     const s = JSON.parse(await Deno.readTextFile(`${run}/summary.json`));

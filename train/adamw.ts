@@ -12,9 +12,13 @@ import type { StepGraph } from "./step_graph.ts";
 
 /** AdamW hyper-parameters. */
 export interface AdamWConfig {
+  /** First-moment decay. */
   readonly beta1: number;
+  /** Second-moment decay. */
   readonly beta2: number;
+  /** Denominator epsilon. */
   readonly eps: number;
+  /** Decoupled weight decay. */
   readonly weightDecay: number;
   /** Global gradient-norm clip (0 or Infinity disables). */
   readonly clipNorm: number;

@@ -34,7 +34,9 @@ export type CheckpointMeta = Record<string, unknown>;
 
 /** A loaded checkpoint. */
 export interface Checkpoint {
+  /** Step, epoch, position in the data order and the run configuration. */
   readonly meta: CheckpointMeta;
+  /** Every piece of graph state by name. */
   readonly tensors: Record<string, HostTensor>;
 }
 
@@ -169,12 +171,6 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
   return decodeCheckpoint(bytes, path);
 }
 
-/** Shape and dtype of one piece of state, as a compiled graph expects it. */
-export interface StateSpec {
-  readonly shape: readonly number[];
-  readonly dtype: DType;
-}
-
 /** "model {options} + activation [+ regulariser]" of a run configuration, for messages. */
 export function describeRun(config: unknown): string {
   const c = config as Record<string, unknown> | undefined;
@@ -183,44 +179,4 @@ export function describeRun(config: unknown): string {
     ? ` ${JSON.stringify(c.modelOptions)}`
     : "";
   return `${c.model}${opts} + ${c.activation}${c.regulariser ? ` + ${c.regulariser}` : ""}`;
-}
-
-/**
- * Check that `ckpt` holds exactly the state `expected` describes (same names,
- * shapes and dtypes). A checkpoint of another model, activation or model
- * option would otherwise load partly and leave the rest at its initial
- * values without a word.
- */
-export function checkCheckpointState(
-  ckpt: Checkpoint,
-  expected: Readonly<Record<string, StateSpec>>,
-  path: string,
-  running: string,
-): void {
-  const problems: string[] = [];
-  const missing = Object.keys(expected).filter((n) => !(n in ckpt.tensors));
-  const extra = Object.keys(ckpt.tensors).filter((n) => !(n in expected));
-  if (missing.length) problems.push(`lacks ${missing.length} state(s), e.g. "${missing[0]}"`);
-  if (extra.length) problems.push(`has ${extra.length} unknown state(s), e.g. "${extra[0]}"`);
-  for (const [name, spec] of Object.entries(expected)) {
-    const t = ckpt.tensors[name];
-    if (!t) continue;
-    if (t.dtype !== spec.dtype || t.shape.join("×") !== spec.shape.join("×")) {
-      problems.push(
-        `state "${name}" is ${t.dtype}[${t.shape.join("×")}], expected ${spec.dtype}[${
-          spec.shape.join("×")
-        }]`,
-      );
-      break;
-    }
-  }
-  if (problems.length) {
-    throw new ActlabError(
-      `checkpoint ${path} was written by ${
-        describeRun(ckpt.meta.config)
-      } and does not fit ${running}: ${problems.join("; ")}`,
-      "resume with the model, activation and options of the run that wrote it " +
-        "(leave those flags out), or start a fresh run without --resume",
-    );
-  }
 }

@@ -10,15 +10,9 @@ import { resolveBackend } from "../backends/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { trainBatchCount, trainBatches } from "../data/loader.ts";
-import {
-  checkCheckpointState,
-  describeRun,
-  encodeCheckpoint,
-  loadCheckpoint,
-  saveCheckpoint,
-  type StateSpec,
-} from "./checkpoint.ts";
+import { encodeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "./config.ts";
+import { writeCurves } from "./curves.ts";
 import { type EvalResult, evaluate, meanMetric } from "./evaluate.ts";
 import {
   appendJsonLine,
@@ -29,26 +23,46 @@ import {
 } from "./files.ts";
 import { MeanTracker, topKCorrect } from "./metrics.ts";
 import { Progress } from "./progress.ts";
+import { exactStateForGraph } from "./restore.ts";
 import { learningRate } from "./schedule.ts";
 import { Session } from "./session.ts";
 
 /** What `summary.json` holds. */
 export interface TrainSummary {
+  /** Model name. */
   readonly model: string;
+  /** Activation name. */
   readonly activation: string;
+  /** The backend that ran (`auto` resolved). */
   readonly backend: string;
+  /** Dataset name. */
   readonly dataset: string;
+  /** Configured epochs. */
   readonly epochs: number;
+  /** Training steps taken in total (all invocations). */
   readonly steps: number;
+  /** Trainable parameters. */
   readonly params: number;
+  /** Test top-1 accuracy after the last epoch (0–1). */
   readonly test_top1?: number;
+  /** Test top-5 accuracy after the last epoch (0–1). */
   readonly test_top5?: number;
+  /** Mean test cross-entropy after the last epoch. */
   readonly test_loss?: number;
+  /** Mean fraction of exact zeros at the activation sites on the test split. */
   readonly sparsity?: number;
+  /** Mean total training loss of the last epoch. */
   readonly train_loss: number;
+  /**
+   * Steady-state training throughput (images per second), end to end: batch loading and
+   * augmentation, feeds, the step and its bookkeeping; evaluation and checkpoints excluded.
+   */
   readonly train_img_per_s: number;
+  /** Wall-clock seconds. */
   readonly wall_s: number;
+  /** Peak resident memory of the process (MiB). */
   readonly peak_rss_mib: number;
+  /** The run's seed. */
   readonly seed: number;
 }
 
@@ -73,6 +87,39 @@ export interface TrainOptions {
    * only at the end of each epoch), so a killed run loses at most that many steps.
    */
   readonly checkpointEvery?: number;
+  /** Called after every epoch's evaluation with the line just appended to `log.jsonl`. */
+  readonly onEpoch?: (line: EpochLog) => void;
+  /**
+   * Stop at the next step boundary: the partial epoch is evaluated, logged and
+   * checkpointed (so `resume` continues it exactly), then `train` rejects with
+   * `signal.reason`.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** One line of `log.jsonl`: an epoch's (or a stopped partial epoch's) results. */
+export interface EpochLog {
+  /** 1-based epoch number. */
+  readonly epoch: number;
+  /** Training steps taken so far. */
+  readonly step: number;
+  /** Learning rate of the last step. */
+  readonly lr: number;
+  /** Means over the epoch's steps: `loss`, `top1`, each loss term, activation metrics. */
+  readonly train: Readonly<Record<string, number>>;
+  /** Test-split results after this epoch. */
+  readonly test: {
+    readonly top1: number;
+    readonly top5: number;
+    readonly loss: number;
+    readonly sparsity: number;
+  };
+  /** Steady-state training throughput so far (images per second). */
+  readonly img_per_s: number;
+  /** Seconds this epoch took (training and evaluation). */
+  readonly epoch_s: number;
+  /** Wall-clock seconds. */
+  readonly wall_s: number;
 }
 
 /** Load the train/test splits a config asks for. */
@@ -96,6 +143,7 @@ export async function train(
   partial: Partial<TrainConfig> & { out: string },
   options: TrainOptions = {},
 ): Promise<TrainSummary> {
+  options.signal?.throwIfAborted();
   const t0 = performance.now();
   const log = options.log ?? ((line: string) => console.log(line));
   const config = resolveConfig(partial);
@@ -128,11 +176,9 @@ export async function train(
   let resumedMeans: unknown;
   if (options.resume) {
     const ckpt = await loadCheckpoint(options.resume);
-    const graph = session.trainStep.graph;
-    const specs: Record<string, StateSpec> = {};
-    for (const [name, slot] of graph.states) specs[name] = graph.nodes[slot.id];
-    checkCheckpointState(ckpt, specs, options.resume, describeRun(config));
-    await session.trainExe.writeState(ckpt.tensors);
+    await session.trainExe.writeState(
+      exactStateForGraph(ckpt, session.trainStep.graph, options.resume, config),
+    );
     step = Number(ckpt.meta.step);
     epoch = Number(ckpt.meta.epoch);
     batchInEpoch = Number(ckpt.meta.batchInEpoch);
@@ -185,14 +231,19 @@ export async function train(
       tensors: state,
     });
   };
-  while (step < totalSteps && epoch < config.epochs && stepsThisRun !== options.stopAfterSteps) {
+  // One bar for the whole run: its ETA covers every remaining epoch and evaluation.
+  const progress = options.progress === false ? null : new Progress("", totalSteps - step);
+  const aborted = () => options.signal?.aborted === true;
+  while (
+    step < totalSteps && epoch < config.epochs && stepsThisRun !== options.stopAfterSteps &&
+    !aborted()
+  ) {
     const epochStart = performance.now();
-    const remaining = Math.min(perEpoch - batchInEpoch, totalSteps - step);
-    const progress = options.progress === false
-      ? null
-      : new Progress(`epoch ${epoch + 1}/${config.epochs}`, remaining);
-    let done = 0;
+    progress?.setLabel(`epoch ${epoch + 1}/${config.epochs}`);
     const augment = config.augment === "default" ? undefined : config.augment === "on";
+    // Timed from the request for a batch to the end of its bookkeeping: img/s is end to
+    // end (data loading and augmentation, feeds, the step, metrics), not the step alone.
+    let ts = performance.now();
     for (
       const batch of trainBatches(trainSet, {
         batchSize: config.batchSize,
@@ -202,7 +253,6 @@ export async function train(
         startBatch: batchInEpoch,
       })
     ) {
-      const ts = performance.now();
       const lr = learningRate(schedule, step);
       const out = await session.trainExe.run(session.trainFeeds(batch.x, batch.labels, step, lr));
       const loss = out.loss.data[0];
@@ -230,28 +280,29 @@ export async function train(
       if (!Number.isNaN(masked)) tracker.add("masked_fraction", masked);
       step++;
       batchInEpoch++;
-      done++;
       stepsThisRun++;
+      peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
+      progress?.update(
+        stepsThisRun,
+        `loss ${tracker.mean("loss").toFixed(4)} acc ${(100 * tracker.mean("top1")).toFixed(1)}%`,
+      );
       // Steady state: the first two steps of a process include lazy initialisation.
       if (stepsThisRun > 2) {
         timedMs += performance.now() - ts;
         timedImages += batch.valid;
       }
-      peakRss = Math.max(peakRss, Deno.memoryUsage().rss);
-      progress?.update(
-        done,
-        `loss ${tracker.mean("loss").toFixed(4)} acc ${(100 * tracker.mean("top1")).toFixed(1)}%`,
-      );
-      if (step >= totalSteps || stepsThisRun === options.stopAfterSteps) break;
+      if (step >= totalSteps || stepsThisRun === options.stopAfterSteps || aborted()) break;
+      // Outside the timed span: img/s excludes checkpoints, as it excludes evaluation.
       if (every > 0 && step % every === 0 && batchInEpoch < perEpoch) await saveState();
+      ts = performance.now();
     }
-    progress?.done();
+    progress?.clear();
     const finishedEpoch = batchInEpoch >= perEpoch;
     await session.syncEvalState();
     lastEval = await evaluate(session, testSet, step);
     lastTrainLoss = tracker.mean("loss");
     const imgPerS = timedMs > 0 ? (timedImages * 1000) / timedMs : NaN;
-    const line = {
+    const line: EpochLog = {
       epoch: epoch + 1,
       step,
       lr: learningRate(schedule, Math.max(0, step - 1)),
@@ -267,6 +318,8 @@ export async function train(
       wall_s: (performance.now() - t0) / 1000,
     };
     await appendJsonLine(`${config.out}/log.jsonl`, line);
+    await writeCurves(config.out);
+    options.onEpoch?.(line);
     log(
       `epoch ${epoch + 1}: train loss ${lastTrainLoss.toFixed(4)} acc ${
         (100 * tracker.mean("top1")).toFixed(2)
@@ -282,6 +335,11 @@ export async function train(
     }
     await saveState();
     tracker = new MeanTracker();
+  }
+  progress?.done();
+  if (aborted()) {
+    session.dispose();
+    throw options.signal!.reason;
   }
   const summary: TrainSummary = {
     model: config.model,

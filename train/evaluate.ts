@@ -11,13 +11,17 @@ import type { Session } from "./session.ts";
 
 /** Evaluation results. */
 export interface EvalResult {
+  /** Top-1 accuracy (0–1). */
   readonly top1: number;
+  /** Top-5 accuracy (0–1; top-K when there are fewer than 5 classes). */
   readonly top5: number;
   /** Mean cross-entropy (no label smoothing) over all images. */
   readonly loss: number;
   /** Mean activation sparsity over all activation sites. */
   readonly sparsity: number;
+  /** Images evaluated. */
   readonly images: number;
+  /** Wall-clock seconds of the pass. */
   readonly seconds: number;
 }
 

@@ -1,6 +1,7 @@
 /**
- * Progress reporting: a redrawn bar with ETA on a TTY, plain periodic lines
- * otherwise (logs stay readable when piped).
+ * Progress reporting: a bar redrawn in place on a TTY, plain periodic lines
+ * otherwise (logs stay readable when piped). One `Progress` spans a whole
+ * run, so its ETA is the run's, not the current epoch's.
  * @module
  */
 
@@ -13,47 +14,76 @@ export function formatDuration(s: number): string {
   return `${h > 0 ? `${h}:` : ""}${mm}:${String(sec).padStart(2, "0")}`;
 }
 
-/** A progress bar over `total` units. */
-export class Progress {
-  private readonly start = performance.now();
-  private lastPlain = 0;
-  private readonly tty: boolean;
-  private readonly encoder = new TextEncoder();
+/** Where and how progress is shown (defaults: stderr, TTY detection, the wall clock). */
+export interface ProgressOptions {
+  /** Redraw one line in place (default: whether stderr is a terminal). */
+  readonly tty?: boolean;
+  /** Output sink (default: stderr). */
+  readonly write?: (text: string) => void;
+  /** Clock in milliseconds (default `performance.now`). */
+  readonly now?: () => number;
+  /** Seconds between plain lines when not on a TTY (default 10). */
+  readonly plainEvery?: number;
+}
 
-  /** `label` prefixes each line; output goes to stderr. */
-  constructor(
-    private readonly label: string,
-    private readonly total: number,
-    tty = Deno.stderr.isTerminal(),
-  ) {
-    this.tty = tty;
+const encoder = new TextEncoder();
+
+/** A progress bar over `total` units (e.g. the training steps left in the run). */
+export class Progress {
+  private readonly tty: boolean;
+  private readonly write: (text: string) => void;
+  private readonly now: () => number;
+  private readonly start: number;
+  private readonly plainEvery: number;
+  private lastPlain = -Infinity;
+  private drawn = false;
+
+  /** `label` prefixes each line (change it with `setLabel`). */
+  constructor(private label: string, private readonly total: number, opts: ProgressOptions = {}) {
+    this.tty = opts.tty ?? Deno.stderr.isTerminal();
+    this.write = opts.write ?? ((t) => Deno.stderr.writeSync(encoder.encode(t)));
+    this.now = opts.now ?? (() => performance.now());
+    this.start = this.now();
+    this.plainEvery = opts.plainEvery ?? 10;
   }
 
-  /** Report `done` units finished, with a short status text (running loss etc.). */
+  /** Change the prefix (e.g. the epoch) without resetting the clock. */
+  setLabel(label: string): void {
+    this.label = label;
+  }
+
+  /**
+   * Report `done` of `total` units finished, with a short status. The ETA is
+   * elapsed ÷ done × remaining over everything since construction, so time
+   * spent between units (evaluation, checkpoints) is part of the estimate.
+   */
   update(done: number, status = ""): void {
-    const elapsed = (performance.now() - this.start) / 1000;
+    const elapsed = (this.now() - this.start) / 1000;
     const eta = done > 0 ? (elapsed / done) * (this.total - done) : NaN;
-    const frac = this.total > 0 ? done / this.total : 1;
+    const frac = this.total > 0 ? Math.min(1, done / this.total) : 1;
+    const times = `${formatDuration(elapsed)} elapsed, ETA ${formatDuration(eta)}`;
     if (this.tty) {
       const width = 24;
       const fill = Math.round(frac * width);
       const bar = "█".repeat(fill) + "░".repeat(width - fill);
-      const line = `\r${this.label} ${bar} ${done}/${this.total} ${formatDuration(elapsed)}<${
-        formatDuration(eta)
-      } ${status}`;
-      Deno.stderr.writeSync(this.encoder.encode(line.padEnd(100)));
-    } else if (elapsed - this.lastPlain >= 10 || done === this.total) {
+      // \r + erase-line: redraw in place, whatever the previous line's length.
+      this.write(`\r\x1b[2K${this.label} ${bar} ${done}/${this.total} ${times} ${status}`);
+      this.drawn = true;
+    } else if (elapsed - this.lastPlain >= this.plainEvery || done === this.total) {
       this.lastPlain = elapsed;
-      console.error(
-        `${this.label} ${done}/${this.total} elapsed ${formatDuration(elapsed)} eta ${
-          formatDuration(eta)
-        } ${status}`,
-      );
+      this.write(`${this.label} ${done}/${this.total} ${times} ${status}\n`);
     }
   }
 
-  /** Finish the bar (newline on a TTY). */
+  /** Erase the in-place bar (TTY) so a log line can be printed; the next update redraws it. */
+  clear(): void {
+    if (this.tty && this.drawn) this.write("\r\x1b[2K");
+    this.drawn = false;
+  }
+
+  /** Finish: leave the last bar on its own line (TTY). */
   done(): void {
-    if (this.tty) Deno.stderr.writeSync(this.encoder.encode("\n"));
+    if (this.tty && this.drawn) this.write("\n");
+    this.drawn = false;
   }
 }

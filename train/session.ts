@@ -15,9 +15,13 @@ import { buildStepGraph, type StepGraph } from "./step_graph.ts";
 
 /** Data facts the session needs (from the dataset). */
 export interface DataShape {
+  /** Per-sample input shape [C, H, W]. */
   readonly inputShape: readonly [number, number, number];
+  /** Number of classes. */
   readonly numClasses: number;
+  /** Per-channel normalisation mean (0–1 scale). */
   readonly mean: readonly number[];
+  /** Per-channel normalisation standard deviation (0–1 scale). */
   readonly std: readonly number[];
 }
 
@@ -137,6 +141,7 @@ export class Session {
     this.evalExe.dispose();
   }
 
+  /** Input, label and host feeds shared by both phases. */
   private commonFeeds(
     step: StepGraph,
     x: Float32Array,

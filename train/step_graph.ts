@@ -34,12 +34,17 @@ export interface StepGraphOptions {
 
 /** The assembled graph and what the engine needs to drive it. */
 export interface StepGraph {
+  /** The step graph. */
   readonly graph: Graph;
+  /** What the model declared while tracing (params, buffers, feeds, losses, metrics). */
   readonly record: BuildRecord;
+  /** Train or eval. */
   readonly phase: Phase;
   /** Feed names: `x` (f32 [B, ...inputShape]), `labels` (i32 [B]), plus host feeds in `record.hostFeeds`. */
   readonly x: Tensor;
+  /** The i32 [B] labels feed. */
   readonly labels: Tensor;
+  /** The model's logits [B, numClasses]. */
   readonly logits: Tensor;
   /** Total loss (cross-entropy + coefficients · extra terms). */
   readonly loss: Tensor;

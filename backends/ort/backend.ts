@@ -28,6 +28,28 @@ function profilePrefix(): string | undefined {
   }
 }
 
+/**
+ * ORT's intra-op thread count: `ACTLAB_ORT_THREADS` when set (as OMP_NUM_THREADS
+ * is for PyTorch: to share a machine, or to measure per-thread work), else every core.
+ */
+function intraOpThreads(): number {
+  let value: string | undefined;
+  try {
+    value = Deno.env.get("ACTLAB_ORT_THREADS");
+  } catch {
+    return navigator.hardwareConcurrency; // no env permission: the default
+  }
+  if (value === undefined || value === "") return navigator.hardwareConcurrency;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new ActlabError(
+      `ACTLAB_ORT_THREADS="${value}" is not a positive integer`,
+      "set it to a thread count such as 1 or 2, or unset it to use every core",
+    );
+  }
+  return n;
+}
+
 /** Session options shared by both backends (threads = all cores, full graph optimisation). */
 export function sessionOptions(provider: Provider): Ort.InferenceSession.SessionOptions {
   const prefix = profilePrefix();
@@ -35,7 +57,7 @@ export function sessionOptions(provider: Provider): Ort.InferenceSession.Session
     ...(prefix ? { enableProfiling: true, profileFilePrefix: prefix } : {}),
     executionProviders: [provider],
     graphOptimizationLevel: "all",
-    intraOpNumThreads: navigator.hardwareConcurrency,
+    intraOpNumThreads: intraOpThreads(),
     interOpNumThreads: 1,
     executionMode: "sequential",
     // ORT's own log lines are noise here: every error also throws, and is rethrown with a fix.

@@ -3,7 +3,7 @@
  * catalogue's, so binary ops map one to one; the exceptions are spelled out.
  * @module
  */
-import { DataType } from "./onnx_proto.ts";
+import { aFloat, DataType } from "./onnx_proto.ts";
 import { int } from "./attrs.ts";
 import { onnxType } from "./onnx_builder.ts";
 import { type LowerArgs, registerLowering } from "./lowering.ts";
@@ -30,6 +30,24 @@ direct("tanh", "Tanh");
 direct("sigmoid", "Sigmoid");
 // ORT's Softplus is the stable form (x + log1p(e^-x) for x > 0), like the catalogue's.
 direct("softplus", "Softplus");
+
+// ThresholdedRelu passes x > alpha and leaves NaN at 0, exactly as the catalogue's
+// `threshold`; x >= τ is x > (the float32 just below τ) for every float32 x.
+registerLowering("threshold", ({ b, node, x }) => {
+  const tau = node.attrs.tau as number;
+  const alpha = node.attrs.inclusive ? float32Below(tau) : tau;
+  return b.op("ThresholdedRelu", x, { alpha: aFloat(alpha) });
+});
+
+/** The largest float32 below `v` (a finite float32). */
+export function float32Below(v: number): number {
+  const bits = new DataView(new ArrayBuffer(4));
+  bits.setFloat32(0, v);
+  const u = bits.getUint32(0);
+  if (v === 0) bits.setUint32(0, 0x80000001); // -0 and +0: the negative subnormal closest to 0
+  else bits.setUint32(0, v > 0 ? u - 1 : u + 1);
+  return bits.getFloat32(0);
+}
 
 registerLowering("div", ({ b, node, x }) => {
   if (node.dtype !== "i32") return b.op("Div", x);

@@ -194,6 +194,54 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   return cond.graph.apply("where", [cond, x, y]);
 }
 
+interface ThresholdAttrs extends Attrs {
+  tau: number;
+  inclusive: boolean;
+}
+
+/**
+ * `threshold`: the ReLU family's select-with-zero as one op, so that every
+ * backend can run it as a single fast kernel (ORT: ThresholdedRelu) instead of
+ * `where(cmp(x, τ), x, 0)`, whose ORT kernel makes three single-threaded passes.
+ * Forward: x where x > τ (x ≥ τ when inclusive), else 0 — NaN gives 0, as
+ * `where` would. Gradient: g · [x > τ] (TensorFlow's ReluGrad rule): equal to
+ * `where`'s gradient for every finite g; a non-finite g at a closed position
+ * gives NaN instead of 0. τ is rounded to float32, the precision x has.
+ */
+defineOp<ThresholdAttrs>({
+  name: "threshold",
+  arity: 1,
+  attrs: (raw) => {
+    if (typeof raw.tau !== "number" || !Number.isFinite(raw.tau)) {
+      return attrError(
+        "threshold",
+        `tau must be a finite number, got ${JSON.stringify(raw.tau)}`,
+        "pass tau: <number>",
+      );
+    }
+    if (typeof raw.inclusive !== "boolean") {
+      return attrError(
+        "threshold",
+        `inclusive must be a boolean, got ${JSON.stringify(raw.inclusive)}`,
+        "pass inclusive: true (x >= tau passes) or false (x > tau passes)",
+      );
+    }
+    return { tau: Math.fround(raw.tau), inclusive: raw.inclusive };
+  },
+  infer: (ins) => ({ shape: ins[0].shape, dtype: floatOnly("threshold", ins) }),
+  vjp: ({ inputs: [x], grad, attrs }) => [
+    mul(grad, cast(attrs.inclusive ? ge(x, attrs.tau) : gt(x, attrs.tau), "f32")),
+  ],
+});
+
+/**
+ * x where x > tau (x >= tau with `inclusive`), else 0; NaN gives 0. ReLU is
+ * `threshold(x, 0)`, DPA's TAU `threshold(x, tau, true)`.
+ */
+export function threshold(x: Tensor, tau: number, inclusive = false): Tensor {
+  return x.graph.apply("threshold", [x], { tau, inclusive });
+}
+
 interface CastAttrs extends Attrs {
   dtype: DType;
 }

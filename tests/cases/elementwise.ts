@@ -51,6 +51,18 @@ export const cases: GradCase[] = [
     build: (c, a, b) => o.where(o.gt(c, 0), a, b),
   },
   {
+    op: "threshold",
+    name: "relu form (x > 0), away from 0",
+    inputs: [{ shape: [2, 3], values: [-1, 0.5, 2, -0.3, 0.8, -0.05] }],
+    build: (x) => o.threshold(x, 0),
+  },
+  {
+    op: "threshold",
+    name: "inclusive tau 0.4 (x >= tau), away from tau",
+    inputs: [{ shape: [2, 3], values: [-1, 0.5, 2, 0.3, 0.45, 0.35] }],
+    build: (x) => o.threshold(x, 0.4, true),
+  },
+  {
     op: "cast",
     name: "f32 -> f32 passes, f32 -> i32 -> f32 blocks",
     inputs: [{ shape: S, range: [0.2, 0.8] }],

@@ -67,6 +67,13 @@ registerKernel("pow", (node) => {
   const p = node.attrs.exponent as number;
   return unaryKernel((x) => x ** p)(node);
 });
+registerKernel("threshold", (node) => {
+  const tau = node.attrs.tau as number;
+  // `x > tau ? x : 0` leaves NaN at 0 (every comparison with NaN is false).
+  return node.attrs.inclusive
+    ? unaryKernel((x) => (x >= tau ? x : 0))(node)
+    : unaryKernel((x) => (x > tau ? x : 0))(node);
+});
 registerKernel("neg", unaryKernel((x) => -x, (x) => -x | 0));
 registerKernel("abs", unaryKernel(Math.abs, (x) => Math.abs(x) | 0));
 registerKernel("sign", unaryKernel((x) => (x > 0 ? 1 : x < 0 ? -1 : 0)));

@@ -175,6 +175,10 @@ reg("pow", ([x], node) => {
   return `select(pow(${x}, ${f32Lit(p)}), bitcast<f32>(0x7fc00000u), ${x} < 0.0)`;
 });
 
+reg("threshold", ([x], node) => {
+  const cmp = node.attrs.inclusive ? ">=" : ">";
+  return `select(0.0, ${x}, ${x} ${cmp} ${f32Lit(node.attrs.tau as number)})`;
+});
 reg("neg", ([x]) => `-${x}`);
 reg("abs", ([x]) => `abs(${x})`);
 reg("sign", ([x], node) => {

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""PyTorch peer of bench/ort_bench.ts: the same ViT-Tiny training step.
+"""PyTorch peer of the actlab step benchmarks: the same models, same step.
 
-ViT-Tiny/4 as actlab builds it (timm VisionTransformer: embed 192, depth 12,
-3 heads, MLP ratio 4, qkv bias, pre-norm, LayerNorm eps 1e-6, class token,
-learned position embedding), 3x32x32 input, 100 classes; one step =
-forward, cross-entropy (+ DPA's channel loss), backward, global-norm clip 1.0
-and AdamW. Activations: relu, gelu, and dpa.
+Models as actlab builds them (models/*.ts): vit_tiny (timm VisionTransformer:
+embed 192, depth 12, 3 heads, MLP ratio 4, qkv bias, pre-norm, LayerNorm eps
+1e-6, class token, learned position embedding; patch 4), vit_micro (embed 96,
+depth 6, otherwise the same), convnet (conv3x3-BatchNorm-activation-maxpool2
+blocks of 32, 64, 128 channels, linear head) and mlp (784-512-256-classes).
+One step = forward, cross-entropy (+ DPA's channel loss), backward,
+global-norm clip 1.0 and AdamW (lr 1e-3, weight decay 0.05), the defaults of
+actlab's train config. Activations: relu, gelu, and dpa.
 
 DPA here is written for this project from the semantics in actlab's
 DESIGN.md section 2, in the style of the authors' PyTorch code (it is NOT
@@ -14,9 +17,10 @@ tensor hook, the class memories updated by a per-sample loop on the host on
 update steps (every 5th step).
 
 Prints one JSON line per activation:
-{"activation", "batch", "img_per_s", "step_ms", "threads", "torch"}.
-Usage: python3 bench/peers/pytorch_vit.py [--activations relu,dpa] [--batch 64]
-       [--steps 6] [--threads N]
+{"model", "activation", "batch", "img_per_s", "step_ms", "threads", "torch"}.
+Usage: python3 bench/peers/pytorch_peer.py [--model vit_tiny] [--image 3x32x32]
+       [--classes 100] [--activations relu,dpa] [--batch 64] [--steps 6]
+       [--threads N]
 Needs: apt-get install -y python3-torch libopenblas0-openmp  (Debian's python3).
 """
 import argparse
@@ -60,9 +64,9 @@ class DpaState:
 
 
 class Dpa(nn.Module):
-    def __init__(self, channels, classes, state, tau=0.0, momentum=0.9):
+    def __init__(self, channels, classes, state, layout, tau=0.0, momentum=0.9):
         super().__init__()
-        self.state, self.tau, self.m = state, tau, momentum
+        self.state, self.tau, self.m, self.layout = state, tau, momentum, layout
         self.register_buffer("fmem", torch.zeros(classes, channels))
         self.register_buffer("gmem", torch.zeros(classes, channels))
 
@@ -75,13 +79,21 @@ class Dpa(nn.Module):
             views[b] = mem[k]
         return views
 
+    def _pool(self, x):
+        """The pooled value per channel: class token, spatial mean, or the features."""
+        if self.layout == "tokens":
+            return x[:, 0, :]
+        if self.layout == "nchw":
+            return x.mean((2, 3))
+        return x
+
     def forward(self, x):
         y = Tau.apply(x, self.tau)
         if not self.training:
             return y
         st = self.state
         labels = st.labels
-        v = x[:, 0, :]  # class token (pooling "token")
+        v = self._pool(x)
         update = st.updating()
         with torch.no_grad():
             g_old = self.gmem[labels].clone()
@@ -93,7 +105,7 @@ class Dpa(nn.Module):
 
         if update:
             def hook(grad):
-                sign = torch.where(grad[:, 0, :] > 0, 1.0, -1.0)
+                sign = torch.where(self._pool(grad) > 0, 1.0, -1.0)
                 with torch.no_grad():
                     self._sequential(self.gmem, sign, labels)
 
@@ -124,9 +136,9 @@ class Block(nn.Module):
 
 
 class ViT(nn.Module):
-    def __init__(self, make_act, dim=192, depth=12, heads=3, patch=4, image=32, classes=100):
+    def __init__(self, make_act, dim, depth, patch, image, in_ch, classes, heads=3):
         super().__init__()
-        self.patch_embed = nn.Conv2d(3, dim, patch, patch)
+        self.patch_embed = nn.Conv2d(in_ch, dim, patch, patch)
         tokens = (image // patch) ** 2 + 1
         self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
         self.pos_embed = nn.Parameter(torch.randn(1, tokens, dim) * 0.02)
@@ -142,21 +154,64 @@ class ViT(nn.Module):
         return self.head(self.norm(x)[:, 0])
 
 
-def measure(activation, batch, steps, classes=100):
+class ConvNet(nn.Module):
+    def __init__(self, make_act, in_ch, image, classes, channels=(32, 64, 128)):
+        super().__init__()
+        layers, c_in, side = [], in_ch, image
+        for c in channels:
+            layers += [nn.Conv2d(c_in, c, 3, padding=1), nn.BatchNorm2d(c), make_act(c, "nchw"),
+                       nn.MaxPool2d(2)]
+            c_in, side = c, side // 2
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(c_in * side * side, classes)
+
+    def forward(self, x):
+        return self.head(self.body(x).flatten(1))
+
+
+class Mlp(nn.Module):
+    def __init__(self, make_act, inputs, classes, widths=(512, 256)):
+        super().__init__()
+        layers, n = [], inputs
+        for w in widths:
+            layers += [nn.Linear(n, w), make_act(w, "features")]
+            n = w
+        self.body = nn.Sequential(*layers)
+        self.head = nn.Linear(n, classes)
+
+    def forward(self, x):
+        return self.head(self.body(x.flatten(1)))
+
+
+def build(name, make_act, image, classes):
+    c, h, _ = image
+    tokens_act = lambda w: make_act(w, "tokens")  # noqa: E731
+    if name == "vit_tiny":
+        return ViT(tokens_act, dim=192, depth=12, patch=4, image=h, in_ch=c, classes=classes)
+    if name == "vit_micro":
+        return ViT(tokens_act, dim=96, depth=6, patch=4, image=h, in_ch=c, classes=classes)
+    if name == "convnet":
+        return ConvNet(make_act, c, h, classes)
+    if name == "mlp":
+        return Mlp(make_act, c * h * h, classes)
+    raise SystemExit(f"unknown model {name!r}: use vit_tiny, vit_micro, convnet or mlp")
+
+
+def measure(model_name, activation, batch, steps, image, classes):
     torch.manual_seed(0)
     state = DpaState(interval=5)
     if activation == "dpa":
-        make_act = lambda c: Dpa(c, classes, state)  # noqa: E731
+        make_act = lambda c, layout: Dpa(c, classes, state, layout)  # noqa: E731
     elif activation == "relu":
-        make_act = lambda c: nn.ReLU()  # noqa: E731
+        make_act = lambda c, layout: nn.ReLU()  # noqa: E731
     elif activation == "gelu":
-        make_act = lambda c: nn.GELU()  # noqa: E731
+        make_act = lambda c, layout: nn.GELU()  # noqa: E731
     else:
         raise SystemExit(f"unknown activation {activation!r}: use relu, gelu or dpa")
-    model = ViT(make_act)
+    model = build(model_name, make_act, image, classes)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
-    x = torch.rand(batch, 3, 32, 32)
+    x = torch.rand(batch, *image)
     labels = torch.arange(batch) % classes
 
     def step():
@@ -179,12 +234,15 @@ def measure(activation, batch, steps, classes=100):
     dt = (time.perf_counter() - t0) / steps
     if not math.isfinite(loss):
         raise SystemExit(f"{activation}: non-finite loss {loss}")
-    return {"activation": activation, "batch": batch, "img_per_s": batch / dt,
+    return {"model": model_name, "activation": activation, "batch": batch, "img_per_s": batch / dt,
             "step_ms": dt * 1000, "threads": torch.get_num_threads(), "torch": torch.__version__}
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", default="vit_tiny")
+    p.add_argument("--image", default="3x32x32", help="CxHxW (square)")
+    p.add_argument("--classes", type=int, default=100)
     p.add_argument("--activations", default="relu,dpa")
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--steps", type=int, default=6)
@@ -192,7 +250,8 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     for act in a.activations.split(","):
-        print(json.dumps(measure(act, a.batch, a.steps)), flush=True)
+        image = tuple(int(v) for v in a.image.split("x"))
+        print(json.dumps(measure(a.model, act, a.batch, a.steps, image, a.classes)), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,183 @@
+/**
+ * Same-run comparisons of actlab's ort-cpu training step with the PyTorch
+ * peer (`bench/peers/pytorch_peer.py`): the pieces shared by `ort_bench.ts`
+ * (vit_tiny) and `small_bench.ts` (vit_micro, convnet, mlp). Absolute img/s
+ * differ by up to 2× between machines of the same size, so every table names
+ * the machine and carries ratios measured in the same run: actlab ÷ PyTorch,
+ * DPA's step ÷ ReLU's, and ORT's lone-matmul GFLOP/s as the roofline.
+ * @module
+ */
+import { ortCpuBackend } from "../backends/ort/mod.ts";
+import { Graph } from "../core/graph.ts";
+import { hostTensor } from "../core/host_tensor.ts";
+import { matmul, sum } from "../core/ops.ts";
+import { contractionFlops } from "./graph_flops.ts";
+import { trainStepRunner, type TrainStepSpec } from "./train_step.ts";
+
+/** Debian's python3 (python3-torch is a Debian package, not a pip one). */
+const PYTHON = "/usr/bin/python3";
+// DPA updates its memories every 5th step: whole rounds of 5 see the same mix.
+const ROUND = 5;
+
+/** The CPU model and core count, from /proc/cpuinfo. */
+export function machine(): string {
+  let model = "unknown CPU";
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    model = info.match(/^model name\s*:\s*(.+)$/m)?.[1].trim() ?? model;
+  } catch { /* not Linux: keep "unknown CPU" */ }
+  return `${model}, ${navigator.hardwareConcurrency} cores`;
+}
+
+/** ORT's GFLOP/s on a lone 1024³ MatMul with the backend's thread settings (best of 5). */
+export async function ortMatmulGflops(): Promise<number> {
+  const n = 1024;
+  const g = new Graph();
+  g.output("s", sum(matmul(g.state("a", [n, n]), g.state("b", [n, n]))));
+  const exe = await ortCpuBackend.compile(g);
+  const data = () => new Float32Array(n * n).map((_, i) => ((i * 0.618) % 1) - 0.5);
+  await exe.writeState({
+    a: hostTensor("f32", [n, n], data()),
+    b: hostTensor("f32", [n, n], data()),
+  });
+  await exe.run({});
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    await exe.run({});
+    best = Math.min(best, performance.now() - t0);
+  }
+  exe.dispose();
+  return 2 * n ** 3 / best / 1e6;
+}
+
+/** One activation's figures from the PyTorch peer. */
+export interface PeerResult {
+  readonly activation: string;
+  readonly img_per_s: number;
+  readonly threads: number;
+  readonly torch: string;
+}
+
+/** PyTorch's figures for `spec` × `activations`, or the reason there are none. */
+export async function pytorchPeer(
+  spec: Omit<TrainStepSpec, "activation">,
+  activations: readonly string[],
+  steps: number,
+): Promise<PeerResult[] | string> {
+  const script = new URL("./peers/pytorch_peer.py", import.meta.url).pathname;
+  const args = [
+    script,
+    "--model",
+    spec.model,
+    "--image",
+    spec.image.join("x"),
+    "--classes",
+    String(spec.classes),
+    "--activations",
+    activations.join(","),
+    "--batch",
+    String(spec.batch),
+    "--steps",
+    String(steps),
+  ];
+  try {
+    const out = await new Deno.Command(PYTHON, { args, stdout: "piped", stderr: "piped" }).output();
+    if (!out.success) {
+      const err = new TextDecoder().decode(out.stderr).trim().split("\n").pop();
+      return `the PyTorch peer failed (${err}); install it with ` +
+        "`apt-get install -y python3-torch libopenblas0-openmp`";
+    }
+    const text = new TextDecoder().decode(out.stdout);
+    return text.trim().split("\n").map((l) => JSON.parse(l) as PeerResult);
+  } catch (e) {
+    return `${PYTHON} could not be run (${e instanceof Error ? e.message : e})`;
+  }
+}
+
+/** A compiled actlab step and its timings. */
+export interface StepRunner {
+  readonly activation: string;
+  /** Matmul/conv work of one step (FLOP). */
+  readonly flops: number;
+  /** The planner's peak-bytes estimate of the step graph. */
+  readonly peakBytes: number;
+  readonly step: () => Promise<unknown>;
+  /** Milliseconds per step, one entry per round. */
+  readonly times: number[];
+}
+
+/** Compile `spec` with `activation` on ort-cpu and warm it up. */
+export async function stepRunner(
+  spec: Omit<TrainStepSpec, "activation">,
+  activation: string,
+): Promise<StepRunner> {
+  const { session, step } = await trainStepRunner(ortCpuBackend, { ...spec, activation });
+  for (let i = 0; i < 2; i++) await step(); // warm-up: allocation, first touch
+  return {
+    activation,
+    flops: contractionFlops(session.trainStep.graph),
+    peakBytes: session.trainExe.stats().peakBytes,
+    step,
+    times: [],
+  };
+}
+
+/** Time `runners` round by round, interleaved, so drift hits every activation alike. */
+export async function interleave(runners: readonly StepRunner[], rounds: number): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
+    for (const run of runners) {
+      const t0 = performance.now();
+      for (let i = 0; i < ROUND; i++) await run.step();
+      run.times.push((performance.now() - t0) / ROUND);
+    }
+  }
+}
+
+/** The median of `values`. */
+export function median(values: readonly number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+}
+
+/** Markdown rows: img/s, GFLOP/s, step ÷ ReLU step, plan peak, PyTorch, actlab ÷ PyTorch. */
+export function tableRows(
+  model: string,
+  batch: number,
+  runners: readonly StepRunner[],
+  peer: PeerResult[] | string,
+): string[] {
+  const relu = runners.find((r) => r.activation === "relu");
+  const reluMs = relu ? median(relu.times) : NaN;
+  return runners.map((run) => {
+    const ms = median(run.times);
+    const imgs = batch / ms * 1000;
+    const p = typeof peer === "string"
+      ? undefined
+      : peer.find((q) => q.activation === run.activation);
+    const cells = [
+      model,
+      run.activation,
+      imgs.toFixed(1),
+      (run.flops / ms / 1e6).toFixed(0),
+      Number.isFinite(reluMs) ? (ms / reluMs).toFixed(3) : "—",
+      (run.peakBytes / 2 ** 20).toFixed(0),
+      p ? p.img_per_s.toFixed(1) : "—",
+      p ? (imgs / p.img_per_s).toFixed(2) + "×" : "—",
+    ];
+    return `| ${cells.join(" | ")} |`;
+  });
+}
+
+/** The header of the table `tableRows` fills. */
+export const TABLE_HEADER: string =
+  "| model | activation | actlab ort-cpu img/s | GFLOP/s | step ÷ relu step | plan peak MiB | " +
+  "PyTorch img/s | actlab ÷ PyTorch |\n| --- | --- | --- | --- | --- | --- | --- | --- |";
+
+/** One line naming the machine, ORT's matmul roofline and the peer. */
+export function header(gflops: number, peer: PeerResult[] | string): string {
+  const p = typeof peer === "string"
+    ? `PyTorch: ${peer}`
+    : `PyTorch ${peer[0].torch}, ${peer[0].threads} threads`;
+  return `machine: ${machine()}; ORT lone 1024³ MatMul ${gflops.toFixed(0)} GFLOP/s; ${p}`;
+}

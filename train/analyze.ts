@@ -1,0 +1,223 @@
+/**
+ * Per-class channel responses of a trained model (the DPA paper's Figure 3
+ * view): for every activation site, the mean over the images of each class
+ * of the pooled post-activation response — the class token for token
+ * layouts, the spatial mean for NCHW, the vector itself for features — as a
+ * [K, C] matrix, with two summary statistics:
+ *
+ * - sparsity: the fraction of pooled responses (images × channels) that are
+ *   exactly zero;
+ * - category specificity: for each channel the largest class's share of its
+ *   total absolute class-mean response, `max_k |M[k,c]| / Σ_k |M[k,c]|`,
+ *   averaged over the channels that respond at all (1/K = indifferent,
+ *   1 = fires for one class only).
+ *
+ * The eval graph gets one extra output per site (the pooled response), so
+ * any activation plugin on any backend is analysed the same way.
+ * @module
+ */
+import { resolveBackend } from "../backends/registry.ts";
+import { poolSite } from "../activations/site_tensor.ts";
+import type { Site } from "../activations/registry.ts";
+import type { HostTensor } from "../core/host_tensor.ts";
+import { type Dataset, loadDataset, type Split } from "../data/dataset.ts";
+import { evalBatches } from "../data/loader.ts";
+import { createModel } from "../models/registry.ts";
+import { loadCheckpoint } from "./checkpoint.ts";
+import { checkpointConfig, stateForGraph } from "./restore.ts";
+import { buildStepGraph } from "./step_graph.ts";
+import { gridSvg, heatmap } from "./plot_svg.ts";
+
+/** One activation site's class-mean matrix and statistics. */
+export interface SiteAnalysis {
+  /** Scope name of the site, e.g. `blocks.0.mlp.act`. */
+  readonly name: string;
+  /** The site's layout and pooling. */
+  readonly site: Site;
+  /** `classMeans[k][c]`: mean pooled response of channel c over the images of class k. */
+  readonly classMeans: number[][];
+  /** Channels ordered by preferred class (argmax over k), then by that class's share, descending. */
+  readonly channelOrder: number[];
+  /** Fraction of pooled responses that are exactly zero. */
+  readonly sparsity: number;
+  /** Mean over responding channels of the largest class's share of |class means|. */
+  readonly specificity: number;
+  /** Channels whose class means are all zero (left out of `specificity`). */
+  readonly silentChannels: number;
+}
+
+/** Everything `analyze` reports about one checkpoint on one split. */
+export interface Analysis {
+  readonly checkpoint: string;
+  readonly model: string;
+  readonly activation: string;
+  readonly dataset: string;
+  readonly split: Split;
+  readonly backend: string;
+  readonly images: number;
+  readonly classNames: readonly string[];
+  /** Images per class in the split. */
+  readonly classCounts: number[];
+  readonly sites: SiteAnalysis[];
+}
+
+/** Options of `analyzeCheckpoint`. */
+export interface AnalyzeOptions {
+  readonly split?: Split;
+  /** Backend to run on (default: the run's). */
+  readonly backend?: string;
+  /** Where to look for the dataset first (default: the run's). */
+  readonly dataDir?: string;
+  /** Use this dataset split instead of loading the run's. */
+  readonly dataset?: Dataset;
+}
+
+/** Class means and statistics from per-class sums (`sums[k][c]`), counts and the zero count. */
+export function siteStatistics(
+  sums: readonly Float64Array[],
+  counts: readonly number[],
+  zeros: number,
+  images: number,
+): Pick<
+  SiteAnalysis,
+  "classMeans" | "channelOrder" | "sparsity" | "specificity" | "silentChannels"
+> {
+  const k = sums.length, c = k ? sums[0].length : 0;
+  const classMeans = sums.map((row, i) => Array.from(row, (v) => counts[i] ? v / counts[i] : 0));
+  const pref: { ch: number; cls: number; share: number }[] = [];
+  let shareSum = 0, responding = 0;
+  for (let ch = 0; ch < c; ch++) {
+    let total = 0, best = 0, cls = 0;
+    for (let i = 0; i < k; i++) {
+      const a = Math.abs(classMeans[i][ch]);
+      total += a;
+      if (a > best) [best, cls] = [a, i];
+    }
+    const share = total > 0 ? best / total : 0;
+    if (total > 0) {
+      shareSum += share;
+      responding++;
+    }
+    // Silent channels sort last (class index k).
+    pref.push({ ch, cls: total > 0 ? cls : k, share });
+  }
+  pref.sort((a, b) => a.cls - b.cls || b.share - a.share || a.ch - b.ch);
+  return {
+    classMeans,
+    channelOrder: pref.map((p) => p.ch),
+    sparsity: images * c > 0 ? zeros / (images * c) : 0,
+    specificity: responding ? shareSum / responding : 0,
+    silentChannels: c - responding,
+  };
+}
+
+/**
+ * Analyse the checkpoint at `path` on a split of its own dataset. Missing
+ * or corrupt files and checkpoints that do not fit their model are
+ * `ActlabError`s; nothing is written.
+ */
+export async function analyzeCheckpoint(
+  path: string,
+  options: AnalyzeOptions = {},
+): Promise<Analysis> {
+  const split = options.split ?? "test";
+  const ckpt = await loadCheckpoint(path);
+  const config = checkpointConfig(ckpt, path, {
+    ...(options.backend ? { backend: options.backend } : {}),
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  });
+  const subset = split === "test" ? config.testSubset : config.trainSubset;
+  const ds = options.dataset ?? await loadDataset(config.dataset, split, {
+    dataDir: config.dataDir,
+    synthetic: config.synthetic,
+    subset: subset ? { n: subset } : undefined,
+  });
+  const backend = await resolveBackend(config.backend);
+  const model = createModel(config.model, {
+    ...config.modelOptions,
+    numClasses: ds.numClasses,
+    inputShape: ds.shape,
+    activation: config.activation,
+    activationOptions: config.activationOptions,
+    regulariser: config.regulariser,
+    regulariserOptions: config.regulariserOptions,
+  });
+  const step = buildStepGraph({
+    model,
+    phase: "eval",
+    batchSize: config.evalBatchSize,
+    inputShape: ds.shape,
+    numClasses: ds.numClasses,
+    normalize: { mean: ds.mean, std: ds.std },
+    labelSmoothing: config.labelSmoothing,
+  });
+  const sites = step.record.activationOutputs;
+  sites.forEach((s, i) => step.graph.output(`analyze.${i}`, poolSite("analyze", s.site, s.output)));
+  const state = stateForGraph(ckpt, step.graph, path, config.model);
+  const exe = await backend.compile(step.graph);
+  const k = ds.numClasses;
+  const sums = sites.map((s) => Array.from({ length: k }, () => new Float64Array(s.site.channels)));
+  const zeros = sites.map(() => 0);
+  const counts = new Array<number>(k).fill(0);
+  let images = 0;
+  try {
+    await exe.writeState(state);
+    for (const batch of evalBatches(ds, { batchSize: config.evalBatchSize })) {
+      const feeds: Record<string, HostTensor> = {
+        x: { dtype: "f32", shape: [batch.labels.length, ...ds.shape], data: batch.x },
+        labels: { dtype: "i32", shape: [batch.labels.length], data: batch.labels },
+      };
+      const info = { labels: batch.labels, step: 0, numClasses: k, seed: config.seed };
+      for (const spec of step.record.hostFeeds.values()) feeds[spec.key] = spec.compute(info);
+      const out = await exe.run(feeds);
+      // Only the first `valid` rows are images; the rest pad the last batch.
+      for (let r = 0; r < batch.valid; r++) counts[batch.labels[r]]++;
+      images += batch.valid;
+      sites.forEach((s, i) => {
+        const v = out[`analyze.${i}`].data, c = s.site.channels;
+        for (let r = 0; r < batch.valid; r++) {
+          const row = sums[i][batch.labels[r]];
+          for (let ch = 0; ch < c; ch++) {
+            const x = v[r * c + ch];
+            row[ch] += x;
+            if (x === 0) zeros[i]++;
+          }
+        }
+      });
+    }
+  } finally {
+    exe.dispose();
+  }
+  return {
+    checkpoint: path,
+    model: config.model,
+    activation: config.activation,
+    dataset: ds.name,
+    split,
+    backend: backend.name,
+    images,
+    classNames: ds.classNames,
+    classCounts: counts,
+    sites: sites.map((s, i) => ({
+      name: s.name,
+      site: s.site,
+      ...siteStatistics(sums[i], counts, zeros[i], images),
+    })),
+  };
+}
+
+/** The heatmaps: one panel per site, classes × channels (channels in `channelOrder`). */
+export function analysisSvg(a: Analysis): string {
+  const panels = a.sites.map((s) =>
+    heatmap({
+      title: `${a.model} + ${a.activation} · ${s.name} (${s.site.channels} channels)`,
+      subtitle: `sparsity ${s.sparsity.toFixed(3)} · category specificity ${
+        s.specificity.toFixed(3)
+      } · ${s.silentChannels} silent channels`,
+      values: s.classMeans.map((row) => s.channelOrder.map((c) => row[c])),
+      rowLabels: a.classNames,
+      xLabel: `channels ordered by preferred class · ${a.dataset} ${a.split}, ${a.images} images ·`,
+    })
+  );
+  return gridSvg(panels, 1);
+}
