@@ -191,5 +191,5 @@ export async function loadRunCheckpoint(
       "use a checkpoint written by deno task train",
     );
   }
-  return { ckpt, config: resolveConfig({ ...stored, ...overrides }) };
+  return { ckpt, config: resolveConfig({ ...stored, ...overrides }, path) };
 }

@@ -5,8 +5,9 @@
  */
 import { parseArgs } from "node:util";
 import "../mod.ts";
+import { ActlabError } from "../core/errors.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
-import type { TrainConfig } from "../train/config.ts";
+import { resolveConfig, type TrainConfig } from "../train/config.ts";
 import { train } from "../train/engine.ts";
 import { flagsToConfig, runMain, TRAIN_FLAGS, TRAIN_FLAGS_HELP } from "./common.ts";
 
@@ -18,6 +19,7 @@ Default: vit_micro + dpa on Fashion-MNIST, backend auto.
 
 ${TRAIN_FLAGS_HELP}
   --resume CKPT             continue a run from its checkpoint (flags given override its config)
+  --checkpoint-every N      also write last.ckpt every N steps inside an epoch (default: per epoch)
   --no-progress             no progress bar
   --help`;
 
@@ -28,6 +30,7 @@ if (import.meta.main) {
       options: {
         ...TRAIN_FLAGS,
         resume: { type: "string" },
+        "checkpoint-every": { type: "string" },
         "no-progress": { type: "boolean" },
         help: { type: "boolean" },
       },
@@ -42,6 +45,16 @@ if (import.meta.main) {
     let base: Partial<TrainConfig> = {};
     if (values.resume) {
       base = (await loadCheckpoint(values.resume)).meta.config as Partial<TrainConfig>;
+      // The stored configuration is validated on its own, so its errors name the file.
+      resolveConfig(base as Partial<TrainConfig> & { out: string }, values.resume);
+    }
+    const every = values["checkpoint-every"];
+    const checkpointEvery = every === undefined ? 0 : Number(every);
+    if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0) {
+      throw new ActlabError(
+        `--checkpoint-every must be an integer >= 0, got "${every}"`,
+        "e.g. --checkpoint-every 1 (0 = only at the end of each epoch)",
+      );
     }
     const merged = { ...base, ...given };
     const out = merged.out ??
@@ -51,6 +64,7 @@ if (import.meta.main) {
     const summary = await train({ ...merged, out }, {
       resume: values.resume,
       progress: !values["no-progress"],
+      checkpointEvery,
     });
     console.log(`summary: ${out}/summary.json`);
     console.log(JSON.stringify(summary));

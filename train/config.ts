@@ -122,13 +122,46 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, "out"> = {
   seed: 0,
 };
 
-function check(ok: boolean, what: string, hint: string): void {
-  if (!ok) throw new ActlabError(`invalid configuration: ${what}`, hint);
+/** Fields without a default, with the JSON types they may hold. */
+const OPTIONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  out: ["string"],
+  dataDir: ["string", "undefined"],
+  synthetic: ["object", "undefined"],
+};
+
+function typeName(v: unknown): string {
+  return v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+}
+
+/** Unknown keys and values of the wrong JSON type (a hand-edited or foreign config). */
+function checkShape(c: Record<string, unknown>, where: string): void {
+  const allowed: Record<string, readonly string[]> = { ...OPTIONAL_FIELDS };
+  for (const [k, v] of Object.entries(TRAIN_DEFAULTS)) {
+    allowed[k] = k === "regulariser" ? ["string", "null"] : [typeName(v)];
+  }
+  for (const [k, v] of Object.entries(c)) {
+    const types = allowed[k];
+    if (!types) {
+      throw new ActlabError(
+        `invalid configuration${where}: unknown key "${k}"`,
+        `remove it; valid keys: ${Object.keys(allowed).join(", ")}`,
+      );
+    }
+    if (!types.includes(typeName(v))) {
+      throw new ActlabError(
+        `invalid configuration${where}: "${k}" must be ${types.join(" or ")}, got ${typeName(v)} ${
+          JSON.stringify(v)
+        }`,
+        `fix the value of "${k}" (or remove it to use the default)`,
+      );
+    }
+  }
 }
 
 /**
  * Fill defaults and validate; errors (`ActlabError`) say which field is
- * wrong and how to fix it.
+ * wrong (unknown keys and wrong JSON types included) and how to fix it.
+ * `source` names where the configuration came from (e.g. a checkpoint file).
  *
  * @example
  * ```ts
@@ -138,8 +171,16 @@ function check(ok: boolean, what: string, hint: string): void {
  * console.log(c.activation, c.epochs); // dpa 2
  * ```
  */
-export function resolveConfig(partial: Partial<TrainConfig> & { out: string }): TrainConfig {
+export function resolveConfig(
+  partial: Partial<TrainConfig> & { out: string },
+  source?: string,
+): TrainConfig {
+  const where = source ? ` in ${source}` : "";
+  const check = (ok: boolean, what: string, hint: string): void => {
+    if (!ok) throw new ActlabError(`invalid configuration${where}: ${what}`, hint);
+  };
   const c: TrainConfig = { ...TRAIN_DEFAULTS, ...partial };
+  checkShape(c as unknown as Record<string, unknown>, where);
   const posInt = (v: number) => Number.isInteger(v) && v >= 1;
   const nonNegInt = (v: number) => Number.isInteger(v) && v >= 0;
   check(

@@ -10,13 +10,20 @@ import { resolveBackend } from "../backends/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { trainBatchCount, trainBatches } from "../data/loader.ts";
-import { loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { encodeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "./config.ts";
-import { type EvalResult, evaluate, meanMetric } from "./evaluate.ts";
 import { writeCurves } from "./curves.ts";
-import { appendJsonLine, writeJsonAtomic } from "./files.ts";
+import { type EvalResult, evaluate, meanMetric } from "./evaluate.ts";
+import {
+  appendJsonLine,
+  probeWritable,
+  removeStaleTemps,
+  trimLogToStep,
+  writeJsonAtomic,
+} from "./files.ts";
 import { MeanTracker, topKCorrect } from "./metrics.ts";
 import { Progress } from "./progress.ts";
+import { exactStateForGraph } from "./restore.ts";
 import { learningRate } from "./schedule.ts";
 import { Session } from "./session.ts";
 
@@ -75,6 +82,11 @@ export interface TrainOptions {
   readonly stopAfterSteps?: number;
   /** Called after every training step with its 0-based index and total loss. */
   readonly onStep?: (step: number, loss: number) => void;
+  /**
+   * Also write `last.ckpt` every this many steps inside an epoch (default 0:
+   * only at the end of each epoch), so a killed run loses at most that many steps.
+   */
+  readonly checkpointEvery?: number;
   /** Called after every epoch's evaluation with the line just appended to `log.jsonl`. */
   readonly onEpoch?: (line: EpochLog) => void;
   /**
@@ -161,19 +173,28 @@ export async function train(
   };
 
   let step = 0, epoch = 0, batchInEpoch = 0;
+  let resumedMeans: unknown;
   if (options.resume) {
     const ckpt = await loadCheckpoint(options.resume);
-    await session.trainExe.writeState(ckpt.tensors);
+    await session.trainExe.writeState(
+      exactStateForGraph(ckpt, session.trainStep.graph, options.resume, config),
+    );
     step = Number(ckpt.meta.step);
     epoch = Number(ckpt.meta.epoch);
     batchInEpoch = Number(ckpt.meta.batchInEpoch);
+    resumedMeans = ckpt.meta.epochMeans;
     log(
       `resumed from ${options.resume} at step ${step} (epoch ${epoch + 1}, batch ${batchInEpoch})`,
     );
   }
-  await Deno.mkdir(config.out, { recursive: true });
+  // Before any file is touched: the run directory must take a new checkpoint beside the old one.
+  const ckptBytes = encodeCheckpoint({ meta: {}, tensors: await session.trainExe.readState() })
+    .length;
+  await probeWritable(config.out, 2 * ckptBytes + 65536);
+  await removeStaleTemps(config.out);
   // A fresh run in an existing directory starts a fresh log; a resumed run continues it.
   if (!options.resume) await Deno.remove(`${config.out}/log.jsonl`).catch(() => {});
+  else await trimLogToStep(`${config.out}/log.jsonl`, step);
   await writeJsonAtomic(`${config.out}/config.json`, { ...config, backendResolved: backend.name });
   log(
     `actlab: ${config.model} + ${config.activation} on ${trainSet.name} (${trainSet.n} train / ${testSet.n} test), ` +
@@ -186,6 +207,30 @@ export async function train(
   let timedImages = 0, timedMs = 0, stepsThisRun = 0;
   let lastEval: EvalResult | undefined;
   let lastTrainLoss = NaN;
+  const every = options.checkpointEvery ?? 0;
+  let tracker = MeanTracker.from(resumedMeans);
+  const saveState = async () => {
+    const state = await session.trainExe.readState();
+    for (const [name, t] of Object.entries(state)) {
+      if (t.dtype === "f32" && !t.data.every(Number.isFinite)) {
+        throw new ActlabError(
+          `training diverged: state "${name}" is not finite after step ${step}`,
+          `lower --lr (now ${config.lr}) or enable clipping; the last good checkpoint (${config.out}/${STATE_FILE}) is kept`,
+        );
+      }
+    }
+    await saveCheckpoint(`${config.out}/${STATE_FILE}`, {
+      meta: {
+        format: "actlab-train-state",
+        step,
+        epoch,
+        batchInEpoch,
+        config,
+        epochMeans: batchInEpoch > 0 ? tracker.toJSON() : undefined,
+      },
+      tensors: state,
+    });
+  };
   // One bar for the whole run: its ETA covers every remaining epoch and evaluation.
   const progress = options.progress === false ? null : new Progress("", totalSteps - step);
   const aborted = () => options.signal?.aborted === true;
@@ -194,7 +239,6 @@ export async function train(
     !aborted()
   ) {
     const epochStart = performance.now();
-    const tracker = new MeanTracker();
     progress?.setLabel(`epoch ${epoch + 1}/${config.epochs}`);
     const augment = config.augment === "default" ? undefined : config.augment === "on";
     // Timed from the request for a batch to the end of its bookkeeping: img/s is end to
@@ -248,6 +292,8 @@ export async function train(
         timedImages += batch.valid;
       }
       if (step >= totalSteps || stepsThisRun === options.stopAfterSteps || aborted()) break;
+      // Outside the timed span: img/s excludes checkpoints, as it excludes evaluation.
+      if (every > 0 && step % every === 0 && batchInEpoch < perEpoch) await saveState();
       ts = performance.now();
     }
     progress?.clear();
@@ -287,11 +333,8 @@ export async function train(
       epoch++;
       batchInEpoch = 0;
     }
-    const state = await session.trainExe.readState();
-    await saveCheckpoint(`${config.out}/${STATE_FILE}`, {
-      meta: { format: "actlab-train-state", step, epoch, batchInEpoch, config },
-      tensors: state,
-    });
+    await saveState();
+    tracker = new MeanTracker();
   }
   progress?.done();
   if (aborted()) {

@@ -63,6 +63,22 @@ export class MeanTracker {
     return c === 0 ? NaN : this.sums.get(name)! / c;
   }
 
+  /** Sums and counts, to store in a checkpoint (JSON keeps doubles exactly). */
+  toJSON(): { sums: Record<string, number>; counts: Record<string, number> } {
+    return { sums: Object.fromEntries(this.sums), counts: Object.fromEntries(this.counts) };
+  }
+
+  /** A tracker continuing from `toJSON()` output (empty when `saved` is not one). */
+  static from(saved: unknown): MeanTracker {
+    const t = new MeanTracker();
+    const s = saved as { sums?: Record<string, number>; counts?: Record<string, number> };
+    if (s && typeof s.sums === "object" && typeof s.counts === "object") {
+      for (const [k, v] of Object.entries(s.sums)) t.sums.set(k, Number(v));
+      for (const [k, v] of Object.entries(s.counts)) t.counts.set(k, Number(v));
+    }
+    return t;
+  }
+
   /** Every mean, by name. */
   means(): Record<string, number> {
     const out: Record<string, number> = {};

@@ -10,7 +10,7 @@ import { ActlabError } from "../core/errors.ts";
 import type { Graph } from "../core/graph.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
-import type { Checkpoint } from "./checkpoint.ts";
+import { type Checkpoint, describeRun } from "./checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "./config.ts";
 
 /** The run configuration stored in a training checkpoint, with `overrides` applied and validated. */
@@ -26,7 +26,7 @@ export function checkpointConfig(
       "use a last.ckpt written by deno task train or train()",
     );
   }
-  return resolveConfig({ ...(stored as TrainConfig), ...overrides });
+  return resolveConfig({ ...(stored as TrainConfig), ...overrides }, path);
 }
 
 /**
@@ -63,4 +63,35 @@ export function stateForGraph(
     );
   }
   return out;
+}
+
+/**
+ * For resuming training: the checkpoint must hold exactly the state of the
+ * train graph. Unlike evaluation (which reads a subset), a tensor the graph
+ * does not have means another activation or model — resuming would silently
+ * drop it (a DPA checkpoint resumed as ReLU) — so it is refused, naming the
+ * run that wrote the checkpoint and the run that is resuming.
+ */
+export function exactStateForGraph(
+  ckpt: Checkpoint,
+  graph: Graph,
+  path: string,
+  config: TrainConfig,
+): Record<string, HostTensor> {
+  const extra = Object.keys(ckpt.tensors).filter((n) => !graph.states.has(n));
+  const missing = [...graph.states.keys()].filter((n) => !(n in ckpt.tensors));
+  if (extra.length || missing.length) {
+    const what = [
+      missing.length ? `lacks ${missing.length} state(s), e.g. "${missing[0]}"` : "",
+      extra.length ? `has ${extra.length} state(s) this model lacks, e.g. "${extra[0]}"` : "",
+    ].filter((w) => w).join("; ");
+    throw new ActlabError(
+      `checkpoint ${path} was written by ${describeRun(ckpt.meta.config)} and does not fit ${
+        describeRun(config)
+      }: it ${what}`,
+      "resume with the model, activation and options of the run that wrote it " +
+        "(leave those flags out), or start a fresh run without --resume",
+    );
+  }
+  return stateForGraph(ckpt, graph, path, describeRun(config));
 }
