@@ -137,10 +137,15 @@ async function loadNative(flavour: "node" | "node-gpu"): Promise<TfjsLoad> {
     if (!(await tf.setBackend(engine))) throw new Error(`the "${engine}" engine did not initialise`);
     return { ok: true, tf, detail: `${pkg} (libtensorflow)` };
   } catch (e) {
+    const msg = firstLine(e);
+    // Deno's wording for a package that is not in deno.json: the usual, offline case.
+    const missing = /not a dependency|not in import map|Cannot find module/i.test(msg);
     return {
       ok: false,
-      reason: `${pkg} is not installed or failed to load (it cannot be installed offline: ` +
-        `its install script downloads libtensorflow): ${firstLine(e)}`,
+      reason: missing
+        ? `${pkg} is not installed (its install script downloads libtensorflow, so it ` +
+          "cannot be installed offline)"
+        : `${pkg} failed to load: ${msg}`,
       fix: nativeFix(flavour),
     };
   }
