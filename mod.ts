@@ -71,3 +71,9 @@ export {
   ortCpuBackend,
   ortCudaBackend,
 } from "./backends/ort/mod.ts";
+export {
+  tfjsCpuBackend,
+  tfjsGpuBackend,
+  tfjsNodeBackend,
+  tfjsWasmBackend,
+} from "./backends/tfjs/mod.ts";

@@ -57,7 +57,11 @@ for (const { backend } of backends) {
   }
 }
 
-console.log(`| train step img/s, batch ${BATCH} | ${backends.map((b) => b.backend.name).join(" | ")} | tfjs-wasm ÷ ort-cpu |`);
+console.log(
+  `| train step img/s, batch ${BATCH} | ${
+    backends.map((b) => b.backend.name).join(" | ")
+  } | tfjs-wasm ÷ ort-cpu |`,
+);
 console.log(`| --- | ${backends.map(() => "---").join(" | ")} | --- |`);
 for (const model of MODELS) {
   const cells = backends.map((b) => figures.get(`${b.backend.name}/${model}`)!.toFixed(1));

@@ -63,7 +63,9 @@ Deno.test("cli list --json: exactly the documented keys, parameter counts, backe
   assert.equal(ref.available, true);
   for (const b of l.backends) assert.deepEqual(Object.keys(b), ["name", "available", "reason"]);
   const names = l.backends.map((b: { name: string }) => b.name);
-  for (const n of ["tfjs-gpu", "tfjs-node", "tfjs-wasm", "tfjs-cpu"]) assert.ok(names.includes(n), n);
+  for (const n of ["tfjs-gpu", "tfjs-node", "tfjs-wasm", "tfjs-cpu"]) {
+    assert.ok(names.includes(n), n);
+  }
   for (const n of ["tfjs-wasm", "tfjs-cpu"]) {
     const b = l.backends.find((b: { name: string }) => b.name === n);
     assert.equal(b.available, true, `${n}: ${b.reason}`);

@@ -105,10 +105,22 @@ for (const backend of [tfjsWasmBackend, tfjsCpuBackend]) {
     // Window 1: all negative, max -1 at its 2nd element; window 2: a tie of 5s;
     // window 3: all equal zeros; window 4: max in the last position.
     const xs = [
-      -3, -1, 5, 2,
-      -1, -2, 5, 5,
-      0, 0, 1, 2,
-      0, 0, 3, 4,
+      -3,
+      -1,
+      5,
+      2,
+      -1,
+      -2,
+      5,
+      5,
+      0,
+      0,
+      1,
+      2,
+      0,
+      0,
+      3,
+      4,
     ];
     const g = new Graph();
     const x = g.input("x", [1, 1, 4, 4]);
@@ -155,7 +167,9 @@ for (const backend of [tfjsWasmBackend, tfjsCpuBackend]) {
 }
 
 Deno.test("tfjs-node / tfjs-gpu: unavailable here with the reason and the install command", async () => {
-  for (const [b, pkg] of [[tfjsNodeBackend, "tfjs-node"], [tfjsGpuBackend, "tfjs-node-gpu"]] as const) {
+  for (
+    const [b, pkg] of [[tfjsNodeBackend, "tfjs-node"], [tfjsGpuBackend, "tfjs-node-gpu"]] as const
+  ) {
     const a = await b.probe();
     if (a.available) continue; // installed on this machine: the parity tests would cover it
     assert.match(a.reason, new RegExp(`@tensorflow/${pkg}`));

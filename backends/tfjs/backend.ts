@@ -44,7 +44,8 @@ function createTfjsBackend(spec: Spec): Backend {
 export const tfjsGpuBackend: Backend = createTfjsBackend({
   name: "tfjs-gpu",
   flavour: "node-gpu",
-  description: "TensorFlow.js kernels op by op on libtensorflow with CUDA (@tensorflow/tfjs-node-gpu)",
+  description:
+    "TensorFlow.js kernels op by op on libtensorflow with CUDA (@tensorflow/tfjs-node-gpu)",
   speedRank: 15,
 });
 

@@ -134,7 +134,9 @@ async function loadNative(flavour: "node" | "node-gpu"): Promise<TfjsLoad> {
     // A variable specifier: `deno check` must not try to resolve (and download) it.
     const spec: string = pkg;
     await import(spec);
-    if (!(await tf.setBackend(engine))) throw new Error(`the "${engine}" engine did not initialise`);
+    if (!(await tf.setBackend(engine))) {
+      throw new Error(`the "${engine}" engine did not initialise`);
+    }
     return { ok: true, tf, detail: `${pkg} (libtensorflow)` };
   } catch (e) {
     const msg = firstLine(e);
@@ -155,11 +157,7 @@ async function loadNative(flavour: "node" | "node-gpu"): Promise<TfjsLoad> {
 export function loadTfjs(flavour: TfjsFlavour): Promise<TfjsLoad> {
   let p = loads.get(flavour);
   if (!p) {
-    p = flavour === "wasm"
-      ? loadWasm()
-      : flavour === "cpu"
-      ? loadCpu()
-      : loadNative(flavour);
+    p = flavour === "wasm" ? loadWasm() : flavour === "cpu" ? loadCpu() : loadNative(flavour);
     loads.set(flavour, p);
   }
   return p;

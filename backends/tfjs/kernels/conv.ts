@@ -16,11 +16,7 @@
  * or dilation to be 1, so when both are not the filter is dilated with zeros.
  * @module
  */
-import {
-  type Conv2dAttrs,
-  type Conv2dGeometry,
-  conv2dGeometry,
-} from "../../../core/ops/conv.ts";
+import { type Conv2dAttrs, type Conv2dGeometry, conv2dGeometry } from "../../../core/ops/conv.ts";
 import { registerTfKernel, type T } from "../kernel.ts";
 import type { TfModule } from "../loader.ts";
 import { spread } from "./indexing.ts";
@@ -75,7 +71,12 @@ function perGroup(tf: TfModule, groups: number, axis: number, f: (g: number) => 
 const NHWC = [0, 2, 3, 1];
 const NCHW = [0, 3, 1, 2];
 
-function geometry(op: string, node: { attrs: unknown }, x: readonly number[], w: readonly number[]) {
+function geometry(
+  op: string,
+  node: { attrs: unknown },
+  x: readonly number[],
+  w: readonly number[],
+) {
   return conv2dGeometry(op, x, w, node.attrs as Conv2dAttrs);
 }
 

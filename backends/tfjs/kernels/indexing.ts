@@ -22,7 +22,9 @@ export function spread(tf: TfModule, x: T, axis: number, step: number): T {
   const n = s[axis];
   if (n === 0) return x;
   const expanded = tf.reshape(x, [...s.slice(0, axis), n, 1, ...s.slice(axis + 1)]);
-  const pads = expanded.shape.map((_, ax): [number, number] => ax === axis + 1 ? [0, step - 1] : [0, 0]);
+  const pads = expanded.shape.map((_, ax): [number, number] =>
+    ax === axis + 1 ? [0, step - 1] : [0, 0]
+  );
   const merged = tf.reshape(tf.pad(expanded, pads), [
     ...s.slice(0, axis),
     n * step,
