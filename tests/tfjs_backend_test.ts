@@ -128,9 +128,14 @@ for (const backend of [tfjsWasmBackend, tfjsCpuBackend]) {
     const v = g.input("v", [1, 1, 4, 4]);
     g.output("dx", o.maxPool2dGrad(x, dy, { kernel: 2 }));
     g.output("gathered", o.maxPool2dGather(x, v, { kernel: 2 }));
+    // Overlapping, padded windows take the general (patch) path: same rule.
+    const dy3 = g.input("dy3", [1, 1, 4, 4]);
+    g.output("dx3", o.maxPool2dGrad(x, dy3, { kernel: 3, stride: 1, padding: 1 }));
+    g.output("gathered3", o.maxPool2dGather(x, v, { kernel: 3, stride: 1, padding: 1 }));
     const feeds = {
       x: f32([1, 1, 4, 4], xs),
       dy: f32([1, 1, 2, 2], [10, 20, 30, 40]),
+      dy3: f32([1, 1, 4, 4], xs.map((_, i) => 100 + i)),
       v: f32([1, 1, 4, 4], xs.map((_, i) => i)),
     };
     const want = await (await referenceBackend.compile(g)).run(feeds);
@@ -139,6 +144,8 @@ for (const backend of [tfjsWasmBackend, tfjsCpuBackend]) {
       const got = await exe.run(feeds);
       assert.deepEqual([...got.dx.data], [...want.dx.data]);
       assert.deepEqual([...got.gathered.data], [...want.gathered.data]);
+      assert.deepEqual([...got.dx3.data], [...want.dx3.data]);
+      assert.deepEqual([...got.gathered3.data], [...want.gathered3.data]);
       // The rule itself, spelled out: first max of each window, row-major.
       assert.deepEqual([...got.gathered.data], [1, 2, 8, 15]);
     } finally {

@@ -7,6 +7,7 @@
  * @module
  */
 import { registerTfKernel, type T, tfDtype } from "../kernel.ts";
+import { expandTo } from "./movement.ts";
 import type { TfModule } from "../loader.ts";
 
 type Bin = (tf: TfModule, a: T, b: T) => T;
@@ -37,8 +38,8 @@ registerTfKernel("div", ({ tf }, node) => {
 
 registerTfKernel("where", ({ tf }, node) => {
   const shape = [...node.shape];
-  const full = (t: T) => (t.shape.join() === shape.join() ? t : tf.broadcastTo(t, shape));
-  return ([c, a, b]) => tf.where(full(c), full(a), full(b));
+  return ([c, a, b]) =>
+    tf.where(expandTo(tf, c, shape), expandTo(tf, a, shape), expandTo(tf, b, shape));
 });
 
 registerTfKernel("cast", ({ tf }, node, [x]) => {

@@ -8,6 +8,7 @@
  */
 import { sizeOf } from "../../../core/host_tensor.ts";
 import { registerTfKernel } from "../kernel.ts";
+import { expandTo } from "./movement.ts";
 
 registerTfKernel("matmul", ({ tf }, node, [an, bn]) => {
   const transA = node.attrs.transA as boolean;
@@ -25,8 +26,8 @@ registerTfKernel("matmul", ({ tf }, node, [an, bn]) => {
   const full = (s: readonly number[]) => [nb, s[s.length - 2], s[s.length - 1]];
   const expand = (t: typeof an.shape) => [...batch, ...t.slice(-2)];
   return ([a, b]) => {
-    const a3 = tf.reshape(tf.broadcastTo(a, expand(an.shape)), full(an.shape));
-    const b3 = tf.reshape(tf.broadcastTo(b, expand(bn.shape)), full(bn.shape));
+    const a3 = tf.reshape(expandTo(tf, a, expand(an.shape)), full(an.shape));
+    const b3 = tf.reshape(expandTo(tf, b, expand(bn.shape)), full(bn.shape));
     return tf.reshape(tf.matMul(a3, b3, transA, transB), out);
   };
 });

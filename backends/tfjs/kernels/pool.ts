@@ -1,5 +1,8 @@
 /**
- * tfjs kernels for max/avg pooling and their gradient ops, built from the
+ * tfjs kernels for max/avg pooling and their gradient ops. Windows that tile
+ * the input (kernel = stride, no padding: the common 2×2/2 pool) become a
+ * trailing axis by reshape + transpose (first maximum via `argMax`); other
+ * geometries are built from the
  * kh·kw strided "patches" of the padded input (patch (i, j) holds, for every
  * output pixel, the window element at row i, column j). This pins the
  * catalogue's tie rule — a max-pool window's gradient goes to its *first*
@@ -25,25 +28,84 @@ function padded(tf: TfModule, x: T, g: Pool2dGeometry, value: number): T {
   return tf.pad(x, [[0, 0], [0, 0], [g.ph, g.ph], [g.pw, g.pw]], value);
 }
 
-/** The kh·kw patches of a padded input, row-major over the window. */
-function patches(tf: TfModule, xp: T, g: Pool2dGeometry): T[] {
+/**
+ * Rows/columns of `xp` cropped or zero-padded (at the end) to `rows`×`cols`:
+ * patches read whole stride blocks, which may reach past the padded input
+ * (such positions are never read as window elements).
+ */
+function fitTo(tf: TfModule, xp: T, rows: number, cols: number, value: number): T {
+  const [n, c, h, w] = xp.shape;
+  const cropped = h > rows || w > cols
+    ? tf.slice(xp, [0, 0, 0, 0], [n, c, Math.min(h, rows), Math.min(w, cols)])
+    : xp;
+  const [, , h2, w2] = cropped.shape;
+  return h2 < rows || w2 < cols
+    ? tf.pad(cropped, [[0, 0], [0, 0], [0, rows - h2], [0, cols - w2]], value)
+    : cropped;
+}
+
+/**
+ * The kh·kw patches of a padded input, row-major over the window. A strided
+ * read is a reshape into stride blocks plus a plain slice (TF.js's
+ * `stridedSlice` is ~10× slower than `slice` on WASM).
+ */
+function patches(tf: TfModule, xp: T, g: Pool2dGeometry, value: number): T[] {
+  const bh = Math.floor((g.kh - 1) / g.sh) + g.ho, bw = Math.floor((g.kw - 1) / g.sw) + g.wo;
+  const blocks = tf.reshape(fitTo(tf, xp, bh * g.sh, bw * g.sw, value), [
+    g.n,
+    g.c,
+    bh,
+    g.sh,
+    bw,
+    g.sw,
+  ]);
   const out: T[] = [];
-  const hs = (g.ho - 1) * g.sh + 1, ws = (g.wo - 1) * g.sw + 1;
   for (let i = 0; i < g.kh; i++) {
     for (let j = 0; j < g.kw; j++) {
-      out.push(
-        g.sh === 1 && g.sw === 1
-          ? tf.slice(xp, [0, 0, i, j], [g.n, g.c, g.ho, g.wo])
-          : tf.stridedSlice(xp, [0, 0, i, j], [g.n, g.c, i + hs, j + ws], [1, 1, g.sh, g.sw]),
-      );
+      const begin = [0, 0, Math.floor(i / g.sh), i % g.sh, Math.floor(j / g.sw), j % g.sw];
+      const p = tf.slice(blocks, begin, [g.n, g.c, g.ho, 1, g.wo, 1]);
+      out.push(tf.reshape(p, [g.n, g.c, g.ho, g.wo]));
     }
   }
   return out;
 }
 
+/** Whether the windows tile the input without overlap or padding (the common 2×2/2 pool). */
+function tiles(g: Pool2dGeometry): boolean {
+  return g.kh === g.sh && g.kw === g.sw && g.ph === 0 && g.pw === 0;
+}
+
+/** Tiling windows as a trailing axis: [n, c, ho, wo, kh·kw] (uncovered rows/cols dropped). */
+function windowAxis(tf: TfModule, x: T, g: Pool2dGeometry): T {
+  const cut = fitTo(tf, x, g.ho * g.kh, g.wo * g.kw, 0);
+  const six = tf.reshape(cut, [g.n, g.c, g.ho, g.kh, g.wo, g.kw]);
+  return tf.reshape(tf.transpose(six, [0, 1, 2, 4, 3, 5]), [g.n, g.c, g.ho, g.wo, g.kh * g.kw]);
+}
+
+/** The adjoint of `windowAxis`: [n, c, ho, wo, kh·kw] back to [n, c, h, w] (zeros elsewhere). */
+function unwindowAxis(tf: TfModule, t: T, g: Pool2dGeometry): T {
+  const six = tf.reshape(t, [g.n, g.c, g.ho, g.wo, g.kh, g.kw]);
+  const img = tf.reshape(tf.transpose(six, [0, 1, 2, 4, 3, 5]), [
+    g.n,
+    g.c,
+    g.ho * g.kh,
+    g.wo * g.kw,
+  ]);
+  return fitTo(tf, img, g.h, g.w, 0);
+}
+
+/**
+ * First-maximum one-hot mask over the tiling windows, f32 [n, c, ho, wo, K].
+ * `argMax` returns the first index of the maximum on both kernel sets
+ * (pinned by tests/tfjs_backend_test.ts).
+ */
+function tiledMask(tf: TfModule, x: T, g: Pool2dGeometry): T {
+  return tf.cast(tf.oneHot(tf.argMax(windowAxis(tf, x, g), -1), g.kh * g.kw), "float32");
+}
+
 /** For each patch, where it holds its window's first maximum (bool, pooled shape). */
 function firstMaxMasks(tf: TfModule, x: T, g: Pool2dGeometry): T[] {
-  const ps = patches(tf, padded(tf, x, g, -Infinity), g);
+  const ps = patches(tf, padded(tf, x, g, -Infinity), g, -Infinity);
   const m = ps.reduce((a, b) => tf.maximum(a, b));
   let found: T | null = null;
   return ps.map((p) => {
@@ -87,14 +149,19 @@ function divisor(g: Pool2dGeometry, countIncludePad: boolean): Float32Array {
 
 registerTfKernel("max_pool2d", ({ tf }, node, [xn]) => {
   const g = pool2dGeometry("max_pool2d", xn.shape, node.attrs as Pool2dAttrs);
-  return ([x]) => patches(tf, padded(tf, x, g, -Infinity), g).reduce((a, b) => tf.maximum(a, b));
+  if (tiles(g)) return ([x]) => tf.max(windowAxis(tf, x, g), -1);
+  return ([x]) =>
+    patches(tf, padded(tf, x, g, -Infinity), g, -Infinity).reduce((a, b) => tf.maximum(a, b));
 });
 
 registerTfKernel("max_pool2d_gather", ({ tf }, node, [xn]) => {
   const g = pool2dGeometry("max_pool2d_gather", xn.shape, node.attrs as Pool2dAttrs);
+  if (tiles(g)) {
+    return ([x, v]) => tf.sum(tf.mul(tiledMask(tf, x, g), windowAxis(tf, v, g)), -1);
+  }
   return ([x, v]) => {
     const masks = firstMaxMasks(tf, x, g);
-    const vs = patches(tf, padded(tf, v, g, 0), g);
+    const vs = patches(tf, padded(tf, v, g, 0), g, 0);
     const zero = tf.zerosLike(vs[0]);
     const picked = masks.map((m, k) => tf.where(m, vs[k], zero));
     return picked.length === 1 ? tf.clone(picked[0]) : tf.addN(picked);
@@ -103,6 +170,10 @@ registerTfKernel("max_pool2d_gather", ({ tf }, node, [xn]) => {
 
 registerTfKernel("max_pool2d_grad", ({ tf }, node, [xn]) => {
   const g = pool2dGeometry("max_pool2d_grad", xn.shape, node.attrs as Pool2dAttrs);
+  if (tiles(g)) {
+    return ([x, dy]) =>
+      unwindowAxis(tf, tf.mul(tiledMask(tf, x, g), tf.reshape(dy, [...dy.shape, 1])), g);
+  }
   return ([x, dy]) => {
     const zero = tf.zerosLike(dy);
     return unpatch(tf, firstMaxMasks(tf, x, g).map((m) => tf.where(m, dy, zero)), g);
@@ -112,9 +183,10 @@ registerTfKernel("max_pool2d_grad", ({ tf }, node, [xn]) => {
 registerTfKernel("avg_pool2d", ({ tf, keep }, node, [xn]) => {
   const a = node.attrs as AvgPool2dAttrs;
   const g = pool2dGeometry("avg_pool2d", xn.shape, a);
+  if (tiles(g)) return ([x]) => tf.mean(windowAxis(tf, x, g), -1);
   const div = keep(tf.tensor(divisor(g, a.countIncludePad), [g.ho, g.wo]));
   return ([x]) => {
-    const ps = patches(tf, padded(tf, x, g, 0), g);
+    const ps = patches(tf, padded(tf, x, g, 0), g, 0);
     return tf.div(ps.length === 1 ? ps[0] : tf.addN(ps), div);
   };
 });
@@ -122,6 +194,10 @@ registerTfKernel("avg_pool2d", ({ tf, keep }, node, [xn]) => {
 registerTfKernel("avg_pool2d_grad", ({ tf, keep }, node) => {
   const a = node.attrs as AvgPool2dGradAttrs;
   const g = pool2dGeometry("avg_pool2d_grad", a.inputShape, a);
+  if (tiles(g)) {
+    const spreadK = keep(tf.fill([g.kh * g.kw], 1 / (g.kh * g.kw)));
+    return ([dy]) => unwindowAxis(tf, tf.mul(tf.reshape(dy, [...dy.shape, 1]), spreadK), g);
+  }
   const div = keep(tf.tensor(divisor(g, a.countIncludePad), [g.ho, g.wo]));
   return ([dy]) => {
     const share = tf.div(dy, div);
