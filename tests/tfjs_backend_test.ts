@@ -185,3 +185,28 @@ Deno.test("tfjs-node / tfjs-gpu: unavailable here with the reason and the instal
     await assert.rejects(b.compile(new Graph()), /unavailable/);
   }
 });
+
+Deno.test("tfjs: rank-5/6 transposes (run as 4-D steps) match the reference", async () => {
+  for (
+    const [shape, perm] of [
+      [[2, 3, 4, 5, 6], [2, 0, 3, 1, 4]],
+      [[2, 3, 4, 5, 6], [4, 3, 2, 1, 0]],
+      [[2, 1, 3, 2, 2, 3], [5, 1, 3, 0, 4, 2]],
+    ] as const
+  ) {
+    const g = new Graph();
+    const x = g.input("x", shape);
+    g.output("y", o.transpose(x, perm));
+    const n = shape.reduce((a: number, b: number) => a * b, 1);
+    const feeds = { x: f32([...shape], Array.from({ length: n }, (_, i) => i)) };
+    const want = await (await referenceBackend.compile(g)).run(feeds);
+    for (const backend of [tfjsWasmBackend, tfjsCpuBackend]) {
+      const exe = await backend.compile(g);
+      try {
+        assert.deepEqual([...(await exe.run(feeds)).y.data], [...want.y.data], `${perm}`);
+      } finally {
+        exe.dispose();
+      }
+    }
+  }
+});

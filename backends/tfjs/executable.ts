@@ -45,6 +45,7 @@ export class TfjsExecutable implements Executable {
     this.plan = makePlan(graph, { outputs: this.outputNames });
     const ctx = {
       tf,
+      flavour,
       keep: <X extends T>(t: X): X => {
         this.kept.push(tf.keep(t));
         return t;
@@ -140,15 +141,10 @@ export class TfjsExecutable implements Executable {
         } else {
           const ins = node.inputs.map((i) => values[i]!);
           const run = this.runs[id]!;
-          const tq = performance.now();
           values[id] = tf.tidy(() => {
             const r = run(ins);
             return ins.includes(r) ? tf.clone(r) : r;
           });
-          // deno-lint-ignore no-explicit-any
-          const P = ((globalThis as any).__prof ??= new Map<string, number>());
-          if ((globalThis as any).__sync) values[id]!.dataSync();
-          P.set(node.op, (P.get(node.op) ?? 0) + performance.now() - tq);
         }
         // Free every input this node was the last reader of (outputs/updates survive).
         for (const i of new Set(node.inputs)) {

@@ -10,7 +10,7 @@ import type * as TF from "@tensorflow/tfjs-core";
 import { ActlabError } from "../../core/errors.ts";
 import type { Node } from "../../core/graph.ts";
 import type { DType } from "../../core/host_tensor.ts";
-import type { TfModule } from "./loader.ts";
+import type { TfjsFlavour, TfModule } from "./loader.ts";
 
 /** A TF.js tensor. */
 export type T = TF.Tensor;
@@ -19,6 +19,8 @@ export type T = TF.Tensor;
 export interface TfKernelContext {
   /** The TF.js module (loaded lazily, so kernels never import it themselves). */
   readonly tf: TfModule;
+  /** The kernel set the executable runs on (for set-specific fast paths). */
+  readonly flavour: TfjsFlavour;
   /** Keep a tensor for the executable's lifetime (disposed with it); returns it. */
   keep<X extends T>(t: X): X;
 }

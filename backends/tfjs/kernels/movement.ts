@@ -25,8 +25,48 @@ registerTfKernel("reshape", ({ tf }, node) => {
   return ([x]) => tf.reshape(x, shape);
 });
 
+/**
+ * A transpose of rank ≥ 5 as a sequence of 4-D ones: TF.js's WASM transpose
+ * is ~100× slower at rank 5 (50 ms for attention's [B,N,3,H,D] → [3,B,H,N,D]
+ * at B=16) than at rank ≤ 4. Each step moves the next wanted axis forward
+ * past the axes between: a [before, between, axis, after] view swapped in
+ * its middle two, with every group merged into one axis.
+ */
+export function transposeBy4d(tf: TfModule, x: T, perm: readonly number[]): T {
+  let order = perm.map((_, i) => i); // order[j] = original axis now at position j
+  let shape = [...x.shape];
+  let t = x;
+  const prod = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  for (let target = 0; target < perm.length; target++) {
+    const at = order.indexOf(perm[target]);
+    if (at === target) continue;
+    const view = [
+      prod(shape.slice(0, target)),
+      prod(shape.slice(target, at)),
+      shape[at],
+      prod(shape.slice(at + 1)),
+    ];
+    t = tf.transpose(tf.reshape(t, view), [0, 2, 1, 3]);
+    shape = [
+      ...shape.slice(0, target),
+      shape[at],
+      ...shape.slice(target, at),
+      ...shape.slice(at + 1),
+    ];
+    order = [
+      ...order.slice(0, target),
+      order[at],
+      ...order.slice(target, at),
+      ...order.slice(at + 1),
+    ];
+    t = tf.reshape(t, shape);
+  }
+  return t;
+}
+
 registerTfKernel("transpose", ({ tf }, node) => {
   const perm = [...(node.attrs.perm as number[])];
+  if (perm.length >= 5) return ([x]) => transposeBy4d(tf, x, perm);
   return ([x]) => tf.transpose(x, perm);
 });
 
