@@ -137,7 +137,18 @@ async function loadNative(flavour: "node" | "node-gpu"): Promise<TfjsLoad> {
     if (!(await tf.setBackend(engine))) {
       throw new Error(`the "${engine}" engine did not initialise`);
     }
-    return { ok: true, tf, detail: `${pkg} (libtensorflow)` };
+    // libtensorflow's GPU build quietly runs on the CPU when it finds no usable CUDA device:
+    // the GPU backend says so instead of falling back.
+    const gpu = (tf.backend() as { isUsingGpuDevice?: boolean }).isUsingGpuDevice === true;
+    if (flavour === "node-gpu" && !gpu) {
+      return {
+        ok: false,
+        reason:
+          `${pkg} loaded, but libtensorflow found no usable CUDA GPU (it would run on the CPU)`,
+        fix: "install an NVIDIA driver, CUDA 11.x and cuDNN 8, or use --backend tfjs-node",
+      };
+    }
+    return { ok: true, tf, detail: `${pkg} (libtensorflow${gpu ? ", CUDA GPU" : ""})` };
   } catch (e) {
     const msg = firstLine(e);
     // Deno's wording for a package that is not in deno.json: the usual, offline case.
