@@ -210,3 +210,33 @@ Deno.test("tfjs: rank-5/6 transposes (run as 4-D steps) match the reference", as
     }
   }
 });
+
+Deno.test("tfjs: integer semantics match the reference (one_hot, i32 division, casts)", async () => {
+  const g = new Graph();
+  const i = g.input("i", [5], "i32");
+  const j = g.input("j", [5], "i32");
+  const x = g.input("x", [5]);
+  g.output("onehot", o.oneHot(i, 4)); // -1 and 4 are out of range: zero rows
+  g.output("div", o.div(i, j)); // truncates toward zero; x/0 = 0
+  g.output("toI32", o.cast(x, "i32")); // truncates toward zero
+  g.output("toBool", o.cast(x, "bool"));
+  g.output("where", o.where(o.gt(x, 0), x, 0)); // broadcast scalar operand
+  const feeds = {
+    i: { dtype: "i32" as const, shape: [5], data: Int32Array.from([-1, 0, 3, 4, -7]) },
+    j: { dtype: "i32" as const, shape: [5], data: Int32Array.from([2, 5, 0, -3, 2]) },
+    x: f32([5], [-1.7, 0, 2.9, -0.2, 5]),
+  };
+  const want = await (await referenceBackend.compile(g)).run(feeds);
+  for (const backend of [tfjsWasmBackend, tfjsCpuBackend]) {
+    const exe = await backend.compile(g);
+    try {
+      const got = await exe.run(feeds);
+      for (const k of Object.keys(want)) {
+        assert.equal(got[k].data.constructor, want[k].data.constructor, `${backend.name} ${k}`);
+        assert.deepEqual([...got[k].data], [...want[k].data], `${backend.name} ${k}`);
+      }
+    } finally {
+      exe.dispose();
+    }
+  }
+});

@@ -1,9 +1,10 @@
 /**
  * tfjs kernels for elementwise ops. TF.js broadcasts like numpy; where its
  * semantics differ from the catalogue's they are pinned here: i32 division
- * truncates toward zero with x/0 = 0 (TF.js floors), `where` broadcasts its
- * three operands explicitly, and `maximum`/`minimum` ties are irrelevant to
- * the forward value (their gradients are catalogue ops of their own).
+ * truncates toward zero with x/0 = 0 (TF.js floors), a cast to bool is a
+ * comparison with zero, and `where` broadcasts its three operands explicitly.
+ * (`maximum`/`minimum` ties do not matter to forward values; their
+ * gradients are catalogue ops of their own.)
  * @module
  */
 import { registerTfKernel, type T, tfDtype } from "../kernel.ts";
@@ -46,6 +47,8 @@ registerTfKernel("cast", ({ tf }, node, [x]) => {
   const to = tfDtype(node.dtype);
   // Same dtype: a copy, so the node owns its own tensor.
   if (node.dtype === x.dtype) return ([a]) => tf.clone(a);
+  // Nonzero → true. TF.js's WASM Cast to bool truncates to a byte instead (−1.7 → 255, −0.2 → 0).
+  if (node.dtype === "bool") return ([a]) => tf.notEqual(a, tf.scalar(0, a.dtype));
   return ([a]) => tf.cast(a, to);
 });
 
