@@ -221,6 +221,13 @@ Deno.test("tfjs: integer semantics match the reference (one_hot, i32 division, c
   g.output("toI32", o.cast(x, "i32")); // truncates toward zero
   g.output("toBool", o.cast(x, "bool"));
   g.output("where", o.where(o.gt(x, 0), x, 0)); // broadcast scalar operand
+  g.output("i32ops", o.add(o.mul(o.sub(i, j), o.abs(j)), o.maximum(o.neg(i), o.square(j))));
+  g.output("i32sign", o.sign(i));
+  g.output("i32cmp", o.concat([o.lt(i, j), o.eq(i, 0), o.ge(x, 0)], 0));
+  g.output("i32sum", o.sum(i));
+  g.output("i32max", o.max(j));
+  g.output("boolPad", o.pad(o.gt(x, 0), [[1, 2]], 1));
+  g.output("boolCast", o.cast(o.le(x, 0), "f32"));
   const feeds = {
     i: { dtype: "i32" as const, shape: [5], data: Int32Array.from([-1, 0, 3, 4, -7]) },
     j: { dtype: "i32" as const, shape: [5], data: Int32Array.from([2, 5, 0, -3, 2]) },
