@@ -113,3 +113,9 @@ export {
   type Verdict,
 } from "./train/compare_stats.ts";
 export { COMPARE_PRESETS, type ComparePreset } from "./train/compare_presets.ts";
+export {
+  tfjsCpuBackend,
+  tfjsGpuBackend,
+  tfjsNodeBackend,
+  tfjsWasmBackend,
+} from "./backends/tfjs/mod.ts";

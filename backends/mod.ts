@@ -8,3 +8,9 @@ registerBackend(referenceBackend);
 registerBackend(webgpuBackend);
 registerBackend(ortCpuBackend);
 registerBackend(ortCudaBackend);
+import { tfjsCpuBackend, tfjsGpuBackend, tfjsNodeBackend, tfjsWasmBackend } from "./tfjs/mod.ts";
+
+registerBackend(tfjsGpuBackend);
+registerBackend(tfjsNodeBackend);
+registerBackend(tfjsWasmBackend);
+registerBackend(tfjsCpuBackend);

@@ -62,6 +62,16 @@ Deno.test("cli list --json: exactly the documented keys, parameter counts, backe
   const ref = l.backends.find((b: { name: string }) => b.name === "reference");
   assert.equal(ref.available, true);
   for (const b of l.backends) assert.deepEqual(Object.keys(b), ["name", "available", "reason"]);
+  const names = l.backends.map((b: { name: string }) => b.name);
+  for (const n of ["tfjs-gpu", "tfjs-node", "tfjs-wasm", "tfjs-cpu"]) {
+    assert.ok(names.includes(n), n);
+  }
+  for (const n of ["tfjs-wasm", "tfjs-cpu"]) {
+    const b = l.backends.find((b: { name: string }) => b.name === n);
+    assert.equal(b.available, true, `${n}: ${b.reason}`);
+  }
+  // ort-cpu ranks before every tfjs backend, so `--backend auto` keeps choosing it.
+  assert.ok(names.indexOf("ort-cpu") < names.indexOf("tfjs-gpu"));
 });
 
 Deno.test("cli train → eval → export on a run directory", async () => {

@@ -84,12 +84,29 @@ function assertNormClose(name: string, got: HostTensor, want: HostTensor, rtol: 
   }
 }
 
-/** Run `model` × `activation` training steps on `backend` and on reference; throw on a mismatch. */
+/** Per-call allowances of `compareTrainingSteps`. */
+export interface StepParityOptions {
+  /**
+   * Tolerance for the *parameters* only (outputs, moments, statistics and
+   * memories keep the model's rtol). For a backend whose float32 sums are
+   * ordered differently, an element with a near-zero gradient (|g| ~ 1e-5 of
+   * the largest) gets an AdamW update m/√v that rounding moves by ~1e-3 of
+   * lr; its moments still agree to 1e-4. Say which case needs it and why.
+   */
+  readonly paramRtol?: number;
+}
+
+/**
+ * Run `model` × `activation` training steps on `backend` (or several, against
+ * one reference run) and on reference; throw on a mismatch.
+ */
 export async function compareTrainingSteps(
-  backend: Backend,
+  backend: Backend | readonly Backend[],
   model: string,
   activation: string,
+  options: StepParityOptions = {},
 ): Promise<void> {
+  const backends: readonly Backend[] = Array.isArray(backend) ? backend : [backend as Backend];
   const small = SMALL[model];
   if (!small) throw new Error(`no small configuration for model "${model}": add one`);
   const config = resolveConfig({
@@ -110,8 +127,9 @@ export async function compareTrainingSteps(
     std: small.shape[0] === 1 ? [0.25] : [0.25, 0.2, 0.3],
   };
   const ref = await Session.create(config, data, referenceBackend);
-  const other = await Session.create(config, data, backend);
+  const others: Session[] = [];
   try {
+    for (const b of backends) others.push(await Session.create(config, data, b));
     const rand = lcg(17);
     const params = new Set(ref.trainStep.record.params.map((p) => p.name));
     const n = small.batch * small.shape.reduce((a, b) => a * b, 1);
@@ -120,19 +138,22 @@ export async function compareTrainingSteps(
       const labels = Int32Array.from({ length: small.batch }, (_, i) => (i * 3 + step) % 4);
       const feeds = ref.trainFeeds(x, labels, step, 1e-2);
       const want = await ref.trainExe.run(feeds);
-      const got = await other.trainExe.run(feeds);
-      const rtol = small.rtol ?? 1e-4;
-      const tag = `${model}/${activation} step ${step}`;
-      for (const k of Object.keys(want)) assertNormClose(`${tag} ${k}`, got[k], want[k], rtol);
       const ws = await ref.trainExe.readState();
-      const gs = await other.trainExe.readState();
-      for (const k of Object.keys(ws)) {
-        if (params.has(k) && small.skipParams) continue;
-        assertNormClose(`${tag} state ${k}`, gs[k], ws[k], rtol);
+      const rtol = small.rtol ?? 1e-4;
+      for (const [i, other] of others.entries()) {
+        const got = await other.trainExe.run(feeds);
+        const tag = `${backends[i].name} ${model}/${activation} step ${step}`;
+        for (const k of Object.keys(want)) assertNormClose(`${tag} ${k}`, got[k], want[k], rtol);
+        const gs = await other.trainExe.readState();
+        for (const k of Object.keys(ws)) {
+          if (params.has(k) && small.skipParams) continue;
+          const tol = params.has(k) ? Math.max(rtol, options.paramRtol ?? 0) : rtol;
+          assertNormClose(`${tag} state ${k}`, gs[k], ws[k], tol);
+        }
       }
     }
   } finally {
     ref.dispose();
-    other.dispose();
+    for (const o of others) o.dispose();
   }
 }
