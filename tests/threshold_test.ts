@@ -6,7 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { float32Below } from "../backends/ort/lower_elementwise.ts";
+import type { Backend } from "../backends/backend.ts";
+import "../backends/mod.ts";
 import { ortCpuBackend } from "../backends/ort/mod.ts";
+import { getBackend } from "../backends/registry.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import { grad } from "../core/autodiff.ts";
 import { hostTensor } from "../core/host_tensor.ts";
@@ -47,8 +50,10 @@ Deno.test("threshold: rejects a non-finite tau and a non-boolean inclusive", () 
   assert.throws(() => g.apply("threshold", [x], { tau: 0, inclusive: 1 }), /inclusive must be/);
 });
 
-const backends = [referenceBackend];
+const backends: Backend[] = [referenceBackend];
 if (await ortAvailability(ortCpuBackend)) backends.push(ortCpuBackend);
+// The TF.js backends load from npm packages: they are CI's too.
+for (const name of ["tfjs-wasm", "tfjs-cpu"]) backends.push(getBackend(name));
 
 for (const backend of backends) {
   Deno.test(`threshold on ${backend.name}: NaN, ±inf, ±0, subnormals, ties — bit for bit`, async () => {

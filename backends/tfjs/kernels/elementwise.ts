@@ -52,6 +52,16 @@ registerTfKernel("cast", ({ tf }, node, [x]) => {
   return ([a]) => tf.cast(a, to);
 });
 
+// x where it passes, else 0: a select, so NaN gives 0 as the catalogue says.
+registerTfKernel("threshold", ({ tf }, node) => {
+  const tau = node.attrs.tau as number;
+  const inclusive = node.attrs.inclusive as boolean;
+  return ([x]) => {
+    const pass = inclusive ? tf.greaterEqual(x, tf.scalar(tau)) : tf.greater(x, tf.scalar(tau));
+    return tf.where(pass, x, tf.zerosLike(x));
+  };
+});
+
 registerTfKernel("pow", ({ tf }, node) => {
   const p = node.attrs.exponent as number;
   if (p === 2) return ([x]) => tf.square(x);
