@@ -7,7 +7,7 @@
  */
 import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
-import { add, div, minimum, mul, sqrt, square, sub, sum } from "../core/ops.ts";
+import { add, div, minimum, mul, rsqrt, sqrt, square, sub, sum } from "../core/ops.ts";
 import type { StepGraph } from "./step_graph.ts";
 
 /** AdamW hyper-parameters. */
@@ -56,25 +56,31 @@ export function appendAdamW(step: StepGraph, cfg: AdamWConfig = DEFAULT_ADAMW): 
   const bc1 = g.input(OPT_FEEDS.bc1, [], "f32");
   const bc2 = g.input(OPT_FEEDS.bc2, [], "f32");
   const params = step.record.params;
-  let grads: Tensor[] = params.map((p) => step.grads.get(p.name)!);
+  const grads: Tensor[] = params.map((p) => step.grads.get(p.name)!);
   if (grads.length === 0) return;
   const sq = grads.map((gr) => sum(square(gr))).reduce((a, t) => add(a, t));
   const norm = sqrt(sq);
   g.output("opt.grad_norm", norm);
-  if (cfg.clipNorm > 0 && Number.isFinite(cfg.clipNorm)) {
-    const scale = minimum(div(cfg.clipNorm, add(norm, 1e-6)), 1);
-    grads = grads.map((gr) => mul(gr, scale));
-  }
+  // The clip factor, the bias corrections and the learning rate are scalars: fold them into
+  // per-step coefficients once, so each parameter costs the fewest full-size passes. The
+  // update is PyTorch's: denom = sqrt(v)/sqrt(bc2) + eps, p ← p·(1 − lr·wd) − (lr/bc1)·m/denom.
+  const clip = cfg.clipNorm > 0 && Number.isFinite(cfg.clipNorm)
+    ? minimum(div(cfg.clipNorm, add(norm, 1e-6)), 1)
+    : undefined;
+  const mCoef = clip ? mul(clip, 1 - cfg.beta1) : undefined;
+  const vCoef = clip ? mul(square(clip), 1 - cfg.beta2) : undefined;
+  const stepSize = div(lr, bc1);
+  const rootBc2 = rsqrt(bc2);
+  const keep = sub(1, mul(lr, cfg.weightDecay));
   params.forEach((p, i) => {
     const gr = grads[i];
     const m = g.state(`opt.m.${p.name}`, p.tensor.shape);
     const v = g.state(`opt.v.${p.name}`, p.tensor.shape);
-    const m1 = add(mul(m, cfg.beta1), mul(gr, 1 - cfg.beta1));
-    const v1 = add(mul(v, cfg.beta2), mul(square(gr), 1 - cfg.beta2));
-    const upd = div(div(m1, bc1), add(sqrt(div(v1, bc2)), cfg.eps));
-    let p1 = p.tensor;
-    if (p.decay && cfg.weightDecay > 0) p1 = sub(p1, mul(p1, mul(lr, cfg.weightDecay)));
-    p1 = sub(p1, mul(upd, lr));
+    const m1 = add(mul(m, cfg.beta1), mul(gr, mCoef ?? 1 - cfg.beta1));
+    const v1 = add(mul(v, cfg.beta2), mul(square(gr), vCoef ?? 1 - cfg.beta2));
+    const denom = add(mul(sqrt(v1), rootBc2), cfg.eps);
+    const decayed = p.decay && cfg.weightDecay > 0 ? mul(p.tensor, keep) : p.tensor;
+    const p1 = sub(decayed, div(mul(m1, stepSize), denom));
     g.setStateUpdate(`opt.m.${p.name}`, m1);
     g.setStateUpdate(`opt.v.${p.name}`, v1);
     g.setStateUpdate(p.name, p1);
