@@ -13,6 +13,7 @@ import { analysisSvg, analyzeCheckpoint, siteStatistics } from "../train/analyze
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
 import { train } from "../train/engine.ts";
 import { buildStepGraph } from "../train/step_graph.ts";
+import { cli, exists } from "./cli_run.ts";
 
 const SYN = { imageSize: 8, numClasses: 3, trainSize: 48, testSize: 20 };
 
@@ -151,27 +152,13 @@ Deno.test("siteStatistics: class means, sparsity, specificity and channel order 
   assert.equal(s.sparsity, 2 / 9);
 });
 
-const PERMS = ["--allow-read", "--allow-write", "--allow-env", "--allow-ffi", "--allow-sys"];
-
-async function cli(args: string[]) {
-  const script = new URL("../cli/analyze.ts", import.meta.url).pathname;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMS, script, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
+const analyze = (args: string[]) => cli("analyze", args);
 
 Deno.test("cli analyze: writes the heatmaps and JSON; bad input exits 1 and writes nothing", async () => {
   const dir = await Deno.makeTempDir({ prefix: "actlab_analyze_cli_" });
   try {
     const ckpt = await tinyRun(`${dir}/run`, "mlp", "relu", { widths: [10, 6] });
-    const ok = await cli(["--checkpoint", ckpt, "--out", `${dir}/a`]);
+    const ok = await analyze(["--checkpoint", ckpt, "--out", `${dir}/a`]);
     assert.equal(ok.code, 0, ok.stderr);
     const json = JSON.parse(await Deno.readTextFile(`${dir}/a/analysis_test.json`));
     assert.deepEqual(json.sites.map((s: { name: string }) => s.name), [
@@ -198,7 +185,7 @@ Deno.test("cli analyze: writes the heatmaps and JSON; bad input exits 1 and writ
       [[], /--checkpoint is required/],
     ];
     for (const [args, re] of cases) {
-      const r = await cli([...args, "--out", `${dir}/bad`]);
+      const r = await analyze([...args, "--out", `${dir}/bad`]);
       assert.equal(r.code, 1, `${args}: ${r.stderr}`);
       assert.match(r.stderr, re);
       assert.ok(!r.stderr.includes("    at "), "no stack trace");

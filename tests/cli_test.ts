@@ -4,8 +4,8 @@
  * few steps on the reference backend.
  */
 import assert from "node:assert/strict";
+import { cli, exists } from "./cli_run.ts";
 
-const PERMS = ["--allow-read", "--allow-write", "--allow-env", "--allow-ffi", "--allow-sys"];
 const SYNTHETIC = [
   "--dataset",
   "synthetic",
@@ -27,26 +27,6 @@ const SYNTHETIC = [
   "reference",
   "--no-progress",
 ];
-
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(name: string, args: string[]): Promise<Ran> {
-  const script = new URL(`../cli/${name}.ts`, import.meta.url).pathname;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMS, script, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-const exists = (p: string) => Deno.stat(p).then(() => true, () => false);
 
 Deno.test("cli list --json: exactly the documented keys, parameter counts, backends", async () => {
   const r = await cli("list", ["--json"]);

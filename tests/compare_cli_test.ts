@@ -6,9 +6,8 @@
  * clear message and write nothing.
  */
 import assert from "node:assert/strict";
+import { cli, exists } from "./cli_run.ts";
 
-const PERMS = ["--allow-read", "--allow-write", "--allow-env", "--allow-ffi", "--allow-sys"];
-const SCRIPT = new URL("../cli/compare.ts", import.meta.url).pathname;
 const GRID = [
   "--dataset",
   "synthetic",
@@ -39,31 +38,7 @@ const GRID = [
   "2",
 ];
 
-interface Ran {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function compare(args: string[]): Promise<Ran> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMS, SCRIPT, ...args],
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const compare = (args: string[]) => cli("compare", args);
 
 /** The report without its cost section (timing differs between any two runs). */
 async function comparable(dir: string) {
