@@ -163,7 +163,7 @@ export function modelBatch(slow: boolean, o: GridOptions): number {
 
 /** Timed iterations passed to `Deno.bench` (`n`); one untimed warm-up run precedes them. */
 export function iterations(slow: boolean, o: GridOptions): number {
-  return slow || o.quick || o.paper ? 1 : 3;
+  return slow || o.quick || o.paper ? 1 : 2;
 }
 
 const fmtShape = (s: readonly number[]) => `[${s.join(",")}]`;

@@ -1,0 +1,109 @@
+/**
+ * The bench table writer: a recorded `deno bench --json` sample (grid benches
+ * of mlp on ort-cpu and relu/dpa alone, one failed grid bench, one bench from
+ * another file, a console line before the JSON) parsed into rows and rendered.
+ * Expected figures are computed from the sample's own numbers.
+ */
+import assert from "node:assert/strict";
+import { ActlabError } from "../core/errors.ts";
+import type { CaseFacts } from "../bench/bench_register.ts";
+import { caseName, gridOptions, parseCaseName } from "../bench/grid.ts";
+import type { MemProbeResult } from "../bench/mem_probe.ts";
+import { dpaSummary, parseBenchJson, renderReport } from "../bench/results_md.ts";
+import { renderChart } from "../bench/results_svg.ts";
+
+const SAMPLE = await Deno.readTextFile(new URL("./fixtures/bench_sample.txt", import.meta.url));
+const raw = JSON.parse(SAMPLE.slice(SAMPLE.indexOf("{"))) as {
+  benches: { name: string; results: { ok?: { avg: number } }[] }[];
+};
+const avgMs = (name: string) => raw.benches.find((b) => b.name === name)!.results[0].ok!.avg / 1e6;
+
+Deno.test("parseBenchJson keeps grid benches, skips others and leading text, keeps failures", () => {
+  const { rows, runtime } = parseBenchJson(SAMPLE);
+  assert.match(runtime, /^Deno\//);
+  assert.equal(rows.length, raw.benches.length - 1); // the reference_bench row is not a grid case
+  const failed = rows.filter((r) => r.ms === null);
+  assert.deepEqual(failed.map((r) => r.error), ["webgpu: device lost"]);
+  for (const r of rows.filter((r) => r.ms !== null)) {
+    assert.equal(r.ms, avgMs(caseName(r.case)));
+  }
+  assert.equal(
+    rows.filter((r) => r.case.kind === "model" && r.case.backend === "ort-cpu").length,
+    4,
+  );
+  assert.equal(rows.filter((r) => r.case.kind === "act").length, 4);
+});
+
+Deno.test("case names round-trip", () => {
+  for (const r of parseBenchJson(SAMPLE).rows) {
+    assert.deepEqual(parseCaseName(caseName(r.case)), r.case);
+  }
+  assert.equal(parseCaseName("ort-cpu matmul 1024³"), null);
+});
+
+Deno.test("the report states DPA's overhead vs ReLU, memory and unavailable backends", () => {
+  const { rows } = parseBenchJson(SAMPLE);
+  const name = (act: string, phase: string) =>
+    `model=mlp act=${act} phase=${phase} batch=8 image=[3,32,32] classes=100 backend=ort-cpu`;
+  const probe = (rss: number): MemProbeResult => ({
+    planBytes: 1,
+    rssPeakBytes: rss,
+    rssCompiledBytes: 0,
+    rssAfterBytes: rss,
+    hwmReset: true,
+    deviceBytes: null,
+    runs: 1,
+  });
+  const memory = new Map<string, MemProbeResult | string>([
+    [name("relu", "train"), probe(100 * 2 ** 20)],
+    [name("dpa", "train"), probe(150 * 2 ** 20)],
+    [name("relu", "eval"), "out of memory"],
+  ]);
+  const facts = new Map<string, CaseFacts>([
+    [name("relu", "train"), {
+      name: name("relu", "train"),
+      planBytes: 50 * 2 ** 20,
+      deviceBytes: null,
+      device: "cpu",
+    }],
+  ]);
+  const backends = [
+    { name: "ort-cpu", available: true, reason: "onnxruntime-node (CPU)" },
+    { name: "ort-cuda", available: false, reason: "no CUDA here" },
+  ];
+  const md = renderReport({ rows, facts, memory, backends, header: ["Machine: test"] });
+  const pct = (act: string, phase: string) => avgMs(name(act, phase));
+  const train = ((pct("dpa", "train") / pct("relu", "train") - 1) * 100).toFixed(1);
+  const infer = ((pct("dpa", "eval") / pct("relu", "eval") - 1) * 100).toFixed(1);
+  const summary = dpaSummary({ rows, facts, memory }).join("\n");
+  assert.match(
+    summary,
+    new RegExp(`\\| ort-cpu \\| mlp \\| 8 \\| \\+?${train} % \\| \\+?${infer} % \\| 1\\.50× \\|`),
+  );
+  // The failed webgpu train bench says why, in the summary and in its table.
+  assert.match(summary, /\| webgpu \| mlp \| 2 \| webgpu: device lost \|/);
+  assert.match(md, /failed: webgpu: device lost/);
+  assert.match(md, /`ort-cuda`: no rows — unavailable: no CUDA here/);
+  assert.match(
+    md,
+    /\| ort-cpu \| relu \| [\d.]+ \| [\d.]+ \| 1\.00× \|.*\| 50\.0 \| 100 \(RSS\) \|/,
+  );
+  assert.match(md, /probe failed: out of memory/);
+  assert.match(md, /#### Activation alone — `ort-cpu`, nchw \[64,128,16,16\]/);
+  const svg = renderChart(rows, "t");
+  assert.match(svg, /^<svg/);
+  assert.match(svg, new RegExp(`${(pct("dpa", "train") / pct("relu", "train")).toFixed(2)}×`));
+});
+
+Deno.test("bad bench output and bad knobs are clear errors", () => {
+  assert.throws(() => parseBenchJson("no json here"), ActlabError);
+  assert.throws(() => parseBenchJson("{\n}"), /no `benches` list/);
+  assert.throws(
+    () => gridOptions((n) => (n === "ACTLAB_BENCH_BATCH" ? "0" : undefined)),
+    /positive integer/,
+  );
+  assert.throws(
+    () => gridOptions((n) => (n === "ACTLAB_BENCH_QUICK" ? "yes" : undefined)),
+    /not a flag/,
+  );
+});
