@@ -8,7 +8,7 @@
  * outputs. Device-side backends also report the bytes they hold
  * (`ExecStats.deviceBytes`).
  *
- * `deno run -A bench/mem_probe.ts '<case JSON>' [runs] [noarena]` prints one JSON line (`MemProbeResult`).
+ * `deno run -A bench/mem_probe.ts '<case JSON>' [runs] [default|noarena|ortprofile]` prints one JSON line (`MemProbeResult`).
  * @module
  */
 import "../backends/mod.ts";
@@ -16,6 +16,7 @@ import { getBackend } from "../backends/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import { compileCase, traceCase } from "./case_runner.ts";
 import type { BenchCase } from "./grid.ts";
+import { arenaFiguresIn, type OrtArenaFigures } from "./ort_arena.ts";
 import { ortCpuNoArena } from "./ort_noarena.ts";
 import { resetPeak, residentBytes } from "./rss.ts";
 
@@ -38,18 +39,28 @@ export interface MemProbeResult {
   readonly deviceBytes: number | null;
   /** Runs measured after the warm-up. */
   readonly runs: number;
+  /** ORT's arena figures when the probe ran with its profiler (variant `ortprofile`). */
+  readonly ortArena?: OrtArenaFigures | null;
 }
 
+/** Probe variants: as benchmarked, ORT without its arena, ORT with its profiler on. */
+export type ProbeVariant = "default" | "noarena" | "ortprofile";
+
 /**
- * Measure `c` in this process (call once per process). `noArena` runs an `ort-cpu` case
- * without ORT's arena (`ort_noarena.ts`), for the planner check.
+ * Measure `c` in this process (call once per process). For the planner check, `noarena`
+ * runs an `ort-cpu` case without ORT's arena (`ort_noarena.ts`) and `ortprofile` with ORT's
+ * profiler on, reporting the arena's own figures (its RSS figures then include the profiler).
  */
 export async function probeMemory(
   c: BenchCase,
   runs = 2,
-  noArena = false,
+  variant: ProbeVariant = "default",
 ): Promise<MemProbeResult> {
-  const backend = noArena && c.backend === "ort-cpu" ? ortCpuNoArena : getBackend(c.backend);
+  const backend = variant === "noarena" && c.backend === "ort-cpu"
+    ? ortCpuNoArena
+    : getBackend(c.backend);
+  const profileDir = variant === "ortprofile" ? await Deno.makeTempDir() : null;
+  if (profileDir) Deno.env.set("ACTLAB_ORT_PROFILE", `${profileDir}/step`);
   const a = await backend.probe(); // loads the backend's library before the baseline
   if (!a.available) {
     throw new ActlabError(`backend "${c.backend}" is unavailable: ${a.reason}`, a.fix);
@@ -71,8 +82,18 @@ export async function probeMemory(
     deviceBytes: stats.deviceBytes ?? null,
     runs,
   };
-  runner.dispose();
-  return result;
+  runner.dispose(); // ORT writes its profile here
+  if (!profileDir) return result;
+  const ortArena = arenaFiguresIn(profileDir);
+  await Deno.remove(profileDir, { recursive: true });
+  return { ...result, ortArena };
+}
+
+function parseVariant(v: string | undefined): ProbeVariant {
+  if (v === undefined || v === "default" || v === "noarena" || v === "ortprofile") {
+    return v ?? "default";
+  }
+  throw new ActlabError(`unknown probe variant "${v}"`, "use default, noarena or ortprofile");
 }
 
 if (import.meta.main) {
@@ -84,7 +105,7 @@ if (import.meta.main) {
       throw new ActlabError(`runs must be an integer >= 0, got ${runsText}`, "e.g. 2");
     }
     console.log(
-      JSON.stringify(await probeMemory(JSON.parse(text) as BenchCase, runs, variant === "noarena")),
+      JSON.stringify(await probeMemory(JSON.parse(text) as BenchCase, runs, parseVariant(variant))),
     );
   } catch (e) {
     console.error(e instanceof Error ? e.message : String(e));

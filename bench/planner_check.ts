@@ -5,23 +5,26 @@
  * (state + feeds + constants, live intermediates, every intermediate with no
  * reuse at all), the process's growth after compiling (before any run), the
  * ORT executable's second copy of the state (`backends/ort/executable.ts`
- * double-buffers state), and the peak with ORT's arena switched off.
+ * double-buffers state), ORT's own arena figures (live peak, bytes held)
+ * from its profiler, and the peak with ORT's arena switched off.
  * @module
  */
 import { bytesPerElement, sizeOf } from "../core/host_tensor.ts";
 import { plan } from "../core/plan.ts";
 import { traceCase } from "./case_runner.ts";
 import { caseName, type ModelCase } from "./grid.ts";
-import type { MemProbeResult } from "./mem_probe.ts";
+import type { MemProbeResult, ProbeVariant } from "./mem_probe.ts";
 
 /** Runs one memory probe in a fresh process. */
 export type Prober = (
   c: ModelCase,
   runs: number,
-  noArena: boolean,
+  variant: ProbeVariant,
 ) => Promise<MemProbeResult | string>;
 
-const mib = (b: number | null) => (b === null ? "—" : (b / 2 ** 20).toFixed(1));
+const mib = (b: number | null | undefined) =>
+  b === null || b === undefined ? "—" : (b / 2 ** 20).toFixed(1);
+const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
 
 /** Markdown lines of the check for case `c` (an ort-cpu model case). */
 export async function plannerCheck(c: ModelCase, probe: Prober): Promise<string[]> {
@@ -34,65 +37,75 @@ export async function plannerCheck(c: ModelCase, probe: Prober): Promise<string[
     const n = t.graph.nodes[slot.id];
     stateBytes += sizeOf(n.shape) * bytesPerElement(n.dtype);
   }
-  const arena = await probe(c, 2, false);
-  const noArena = await probe(c, 2, true);
+  const runs = 2;
+  const m = await probe(c, runs, "default");
+  const profiled = await probe(c, runs, "ortprofile");
+  const noArena = await probe(c, runs, "noarena");
+  const ok = (r: MemProbeResult | string) => (typeof r === "string" ? null : r);
+  const fail = (r: MemProbeResult | string) => (typeof r === "string" ? `probe failed: ${r}` : "");
+  const arena = ok(profiled)?.ortArena ?? null;
   const lines = [
     "",
     "## Planner check: planned vs measured peak",
     "",
-    `Case: \`${caseName(c)}\` (training step: forward, losses, backward, AdamW), each figure ` +
-    "from a fresh process (`bench/mem_probe.ts`), RSS growth from just before compiling.",
+    `Case: \`${caseName(c)}\` (training step: forward, losses, backward, AdamW), each measured ` +
+    `figure from a fresh process (\`bench/mem_probe.ts\`: compile, then ${1 + runs} runs), RSS ` +
+    "growth counted from just before compiling.",
     "",
     "| figure | MiB |",
     "| --- | --- |",
     `| planner peak (\`core/plan.ts\` peakBytes) | ${mib(p.peakBytes)} |`,
     `| … of which state, feeds, constants | ${mib(p.sourceBytes)} (state ${mib(stateBytes)}) |`,
     `| … of which peak live intermediates | ${mib(p.peakPooledBytes)} |`,
-    `| every intermediate with no buffer reuse (upper bound of a planner) | ${mib(noReuse)} |`,
+    `| every intermediate, no buffer reuse | ${mib(noReuse)} |`,
+    `| measured peak RSS growth, ort-cpu as benchmarked | ${mib(ok(m)?.rssPeakBytes)} ${fail(m)} |`,
+    `| … of which before any run (ONNX model, ORT session, the executable's two state copies) | ${
+      mib(ok(m)?.rssCompiledBytes)
+    } |`,
+    `| ORT arena, peak bytes in use (ORT's own count, per-node profiler) | ${
+      mib(arena?.inUsePeakBytes)
+    } ${fail(profiled)} |`,
+    `| ORT arena, bytes held (reserved) | ${mib(arena?.heldBytes)} |`,
+    `| measured peak RSS growth, ORT arena and memory patterns off | ${
+      mib(ok(noArena)?.rssPeakBytes)
+    } ${fail(noArena)} |`,
   ];
-  const row = (label: string, m: MemProbeResult | string) =>
-    typeof m === "string" ? [`| ${label} | probe failed: ${m} |`] : [
-      `| ${label}: peak RSS growth | ${mib(m.rssPeakBytes)} |`,
-      `| ${label}: RSS growth after compile + state, before any run | ${mib(m.rssCompiledBytes)} |`,
-    ];
-  lines.push(
-    ...row("measured, ort-cpu as benchmarked (arena on)", arena),
-    ...row("measured, ort-cpu with arena and memory patterns off", noArena),
-  );
-  if (typeof arena !== "string" && arena.rssPeakBytes !== null) {
-    const r = arena.rssPeakBytes / p.peakBytes;
+  const measured = ok(m)?.rssPeakBytes;
+  if (measured) {
+    const r = measured / p.peakBytes;
     const within = Math.abs(r - 1) <= 0.1;
     lines.push(
       "",
-      `Measured ÷ planned: **${r.toFixed(2)}** — ${
-        within ? "within 10 %." : "outside 10 %; where the difference goes:"
-      }`,
+      `Measured ÷ planned: **${r.toFixed(2)}** — ${within ? "within 10 %." : "outside 10 %. Why:"}`,
     );
     if (!within) {
-      const compiled = arena.rssCompiledBytes ?? 0;
+      const before = ok(m)?.rssCompiledBytes ?? 0;
       lines.push(
         "",
-        `- Before any run the process already grew by ${mib(compiled)} MiB: the ONNX model ` +
-          `bytes, ORT's session (graph, optimised kernels, pre-packed weights) and the ` +
-          `executable's two host copies of the state (${mib(stateBytes)} MiB each; the plan ` +
-          "counts one, as the update is written into the second).",
-        `- The runs add ${mib(arena.rssPeakBytes - compiled)} MiB on top: ORT's arena, whose ` +
-          "chunks grow by powers of two and are kept across runs, its own buffer planning " +
-          "of the lowered ONNX graph (which has more nodes than the actlab graph and differs " +
-          `in reuse), kernel workspaces, and the outputs copied to the host. With no reuse at ` +
-          `all the intermediates would total ${mib(noReuse)} MiB.`,
+        `- ${mib(before)} MiB are there before any run: the ONNX model bytes, ORT's session ` +
+          `(graph, kernels, pre-packed weights) and the executable's second host copy of the ` +
+          `state (${mib(stateBytes)} MiB; ORT writes the update into it, the plan counts one).`,
       );
-      if (typeof noArena !== "string" && noArena.rssPeakBytes !== null) {
-        const runGrowth = noArena.rssPeakBytes - (noArena.rssCompiledBytes ?? 0);
+      if (arena) {
         lines.push(
-          `- Without the arena the peak is ${mib(noArena.rssPeakBytes)} MiB ` +
-            `(${(noArena.rssPeakBytes / p.peakBytes).toFixed(2)}× the plan): the difference to ` +
-            `the arena's ${mib(arena.rssPeakBytes)} MiB is what the arena reserves beyond what ` +
-            `is live. The runs themselves then grow the process by ${mib(runGrowth)} MiB, ` +
-            `${(runGrowth / p.peakPooledBytes).toFixed(2)}× the planned live intermediates: ORT ` +
-            "executes its own plan of the lowered graph (its order, copies the lowering " +
-            "materialises, kernel scratch, allocator fragmentation); which values make up that " +
-            "part would need ORT's per-node memory trace, not taken here.",
+          `- The runs add ${mib(measured - before)} MiB, which is ORT's arena: it holds ` +
+            `${mib(arena.heldBytes)} MiB (not every reserved page is touched) for a live peak of ` +
+            `${mib(arena.inUsePeakBytes)} MiB, ${x(arena.heldBytes, arena.inUsePeakBytes)}: the ` +
+            "arena grows in power-of-two extensions and keeps them across runs.",
+          `- ORT's live peak itself is ${x(arena.inUsePeakBytes, p.peakPooledBytes)} the plan's ` +
+            `live intermediates (${mib(arena.inUsePeakBytes)} vs ${mib(p.peakPooledBytes)} MiB): ` +
+            "ORT runs its own optimised version of the lowered graph with its own order and " +
+            "buffer plan. Plan-like accounting of what ORT needs — before-run growth plus its " +
+            `live peak — gives ${mib(before + arena.inUsePeakBytes)} MiB, ` +
+            `${x(before + arena.inUsePeakBytes, p.peakBytes)} the plan.`,
+        );
+      }
+      const na = ok(noArena)?.rssPeakBytes;
+      if (na) {
+        lines.push(
+          `- Without the arena (plain malloc/free per tensor) the peak is ${mib(na)} MiB, ` +
+            `${x(na, p.peakBytes)} the plan: the C allocator's retained and fragmented heap ` +
+            "takes the arena's place.",
         );
       }
     }

@@ -18,7 +18,7 @@ import { ActlabError } from "../core/errors.ts";
 import { writeTextAtomic } from "../train/files.ts";
 import type { CaseFacts } from "./bench_register.ts";
 import { caseName, gridOptions, type ModelCase } from "./grid.ts";
-import type { MemProbeResult } from "./mem_probe.ts";
+import type { MemProbeResult, ProbeVariant } from "./mem_probe.ts";
 import { plannerCheck } from "./planner_check.ts";
 import { type BenchRow, parseBenchJson, renderReport } from "./results_md.ts";
 import { renderChart } from "./results_svg.ts";
@@ -66,11 +66,10 @@ async function runBench(env: Record<string, string>, factsPath: string): Promise
 export async function probeInSubprocess(
   c: unknown,
   runs = 1,
-  noArena = false,
+  variant: ProbeVariant = "default",
 ): Promise<MemProbeResult | string> {
-  const args = ["run", "-A", HERE + "mem_probe.ts", JSON.stringify(c), String(runs)];
   const out = await new Deno.Command(Deno.execPath(), {
-    args: noArena ? [...args, "noarena"] : args,
+    args: ["run", "-A", HERE + "mem_probe.ts", JSON.stringify(c), String(runs), variant],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -140,7 +139,9 @@ async function main(): Promise<void> {
 
   const extra: string[] = [];
   const ort = backends.find((b) => b.name === "ort-cpu");
-  if (!o.paper && ort?.available && (!o.backends || o.backends.includes("ort-cpu"))) {
+  if (o.quick) {
+    extra.push("", "## Planner check", "", "Skipped in quick mode (`--quick`).", "");
+  } else if (!o.paper && ort?.available && (!o.backends || o.backends.includes("ort-cpu"))) {
     const c: ModelCase = {
       kind: "model",
       backend: "ort-cpu",
