@@ -1,8 +1,8 @@
 /**
  * Registers grid cases with `Deno.bench` for the grid bench files. Cases are
  * compiled lazily, one at a time (the previous one is disposed first), so a
- * run never holds more than one compiled graph; compiling and one warm-up run
- * stay outside the timed region (explicit timers). When
+ * run never holds more than one compiled graph; compiling (and, on fast
+ * backends, one warm-up run) stay outside the timed region (explicit timers). When
  * `ACTLAB_BENCH_FACTS` names a file, each case appends one JSON line there
  * with its planned peak bytes, device bytes and backend device — what
  * `deno bench --json` has no field for.
@@ -21,6 +21,7 @@ import {
   gridOptions,
   isSlow,
   iterations,
+  warmUp,
 } from "./grid.ts";
 
 /** One line of the facts file. */
@@ -33,13 +34,14 @@ export interface CaseFacts {
 
 let current: { name: string; runner: CaseRunner } | null = null;
 
-async function runnerFor(c: BenchCase, device: string): Promise<CaseRunner> {
+async function runnerFor(c: BenchCase, device: string, slow: boolean): Promise<CaseRunner> {
   const name = caseName(c);
   if (current?.name === name) return current.runner;
   current?.runner.dispose();
   current = null;
   const runner = await compileCase(getBackend(c.backend), c);
-  await runner.run(); // warm-up: first-touch allocation, pipeline compilation, JIT
+  // Warm-up: first-touch allocation, pipeline compilation, JIT (slow backends: the first timed run).
+  if (warmUp(slow)) await runner.run();
   current = { name, runner };
   const facts = Deno.env.get("ACTLAB_BENCH_FACTS");
   if (facts) {
@@ -82,7 +84,7 @@ export function registerCases(cases: readonly BenchCase[], slow: boolean, device
       n: iterations(slow, o),
       warmup: 0,
       async fn(t) {
-        const runner = await runnerFor(c, device);
+        const runner = await runnerFor(c, device, slow);
         t.start();
         await runner.run();
         t.end();

@@ -12,6 +12,8 @@
  *   restricting the grid (default: everything registered).
  * - `ACTLAB_BENCH_BATCH`: model batch on every backend (overrides the per-speed defaults).
  * - `ACTLAB_BENCH_SLOW`: comma list of extra backend names to treat as slow (small batches).
+ * - `ACTLAB_BENCH_SLOW_FULL=1`: on slow backends, every activation on the big models too
+ *   (by default `vit_tiny` and `resnet18` run only relu and dpa there, to fit the time budget).
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
@@ -57,6 +59,7 @@ export interface GridOptions {
   readonly activations: readonly string[] | null;
   readonly batch: number | null;
   readonly slow: readonly string[];
+  readonly slowFull: boolean;
 }
 
 function list(v: string | undefined): string[] | null {
@@ -90,6 +93,7 @@ export function gridOptions(
     activations: list(env("ACTLAB_BENCH_ACTIVATIONS")),
     batch,
     slow: list(env("ACTLAB_BENCH_SLOW")) ?? [],
+    slowFull: flag("ACTLAB_BENCH_SLOW_FULL"),
   };
 }
 
@@ -122,6 +126,23 @@ export function gridActivations(all: readonly string[], o: GridOptions): string[
   const names = pick(all, o.activations, "activation")
     .filter((n) => !o.quick || o.activations || QUICK_ACTIVATIONS.includes(n));
   return names.sort((a, b) => (a === "relu" ? -1 : b === "relu" ? 1 : a.localeCompare(b)));
+}
+
+const BIG_MODELS = ["vit_tiny", "resnet18"];
+
+/**
+ * Activations of one model on one backend: on slow backends the big models run only relu and
+ * dpa (a resnet18 step at batch 2 takes seconds on the reference backend), unless
+ * `ACTLAB_BENCH_SLOW_FULL=1` or an explicit activation list asks for more.
+ */
+export function modelActivations(
+  activations: readonly string[],
+  model: string,
+  slow: boolean,
+  o: GridOptions,
+): string[] {
+  if (!slow || o.slowFull || o.activations || !BIG_MODELS.includes(model)) return [...activations];
+  return activations.filter((a) => a === "relu" || a === "dpa");
 }
 
 /** Model names in the grid. */
@@ -161,9 +182,18 @@ export function modelBatch(slow: boolean, o: GridOptions): number {
   return o.quick ? 8 : 32;
 }
 
-/** Timed iterations passed to `Deno.bench` (`n`); one untimed warm-up run precedes them. */
+/**
+ * Timed iterations passed to `Deno.bench` (`n`; Deno runs at least two). Fast backends get an
+ * untimed warm-up run first; slow ones do not (their first timed run is the warm-up, which the
+ * reported minimum leaves out).
+ */
 export function iterations(slow: boolean, o: GridOptions): number {
   return slow || o.quick || o.paper ? 1 : 2;
+}
+
+/** Whether a case gets an untimed warm-up run before the timed ones. */
+export function warmUp(slow: boolean): boolean {
+  return !slow;
 }
 
 const fmtShape = (s: readonly number[]) => `[${s.join(",")}]`;

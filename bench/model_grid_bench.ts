@@ -3,7 +3,8 @@
  * inference step (eval forward) with every activation on every available
  * backend: batch 32 of 3×32×32 (100 classes) on fast backends, 2 on slow ones
  * (`bench/grid.ts`; `ACTLAB_BENCH_PAPER=1` for the paper's 224×224, batch
- * 1024). ReLU is each group's baseline.
+ * 1024). On slow backends `vit_tiny` and `resnet18` run relu and dpa only
+ * (`ACTLAB_BENCH_SLOW_FULL=1` for all). ReLU is each group's baseline.
  * `deno task bench:table` turns the `--json` output into `bench/RESULTS.md`.
  * @module
  */
@@ -17,6 +18,7 @@ import {
   gridActivations,
   gridModels,
   gridOptions,
+  modelActivations,
   modelBatch,
   modelInput,
 } from "./grid.ts";
@@ -28,7 +30,8 @@ for (const { name, availability, slow } of await gridBackendsAvailable(o)) {
   const cases: BenchCase[] = [];
   for (const model of gridModels(listModels(), o)) {
     for (const phase of ["train", "eval"] as const) {
-      for (const activation of gridActivations(listActivations(), o)) {
+      const activations = gridActivations(listActivations(), o);
+      for (const activation of modelActivations(activations, model, slow, o)) {
         cases.push({
           kind: "model",
           backend: name,

@@ -10,7 +10,11 @@ import type { CaseFacts } from "./bench_register.ts";
 import { type BenchCase, caseName, parseCaseName } from "./grid.ts";
 import type { MemProbeResult } from "./mem_probe.ts";
 
-/** One grid bench from `deno bench --json`: the case and its mean ms, or why it failed. */
+/**
+ * One grid bench from `deno bench --json`: the case and its fastest timed run in ms (the
+ * minimum: on a shared CPU the least disturbed run; on slow backends it also leaves out the
+ * first run, their warm-up), or why it failed.
+ */
 export interface BenchRow {
   readonly case: BenchCase;
   readonly ms: number | null;
@@ -19,7 +23,7 @@ export interface BenchRow {
 
 interface JsonBench {
   name: string;
-  results: { ok?: { avg: number }; failed?: { message?: string } }[];
+  results: { ok?: { min: number }; failed?: { message?: string } }[];
 }
 
 /**
@@ -49,7 +53,7 @@ export function parseBenchJson(text: string): { rows: BenchRow[]; runtime: strin
     const c = parseCaseName(b.name);
     if (!c) continue;
     const r = b.results?.[0];
-    const ms = r?.ok ? r.ok.avg / 1e6 : null;
+    const ms = r?.ok ? r.ok.min / 1e6 : null;
     const error = r?.ok ? null : (r?.failed?.message ?? "no result").split("\n")[0];
     rows.push({ case: c, ms, error });
   }

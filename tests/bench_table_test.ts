@@ -7,16 +7,27 @@
 import assert from "node:assert/strict";
 import { ActlabError } from "../core/errors.ts";
 import type { CaseFacts } from "../bench/bench_register.ts";
-import { caseName, gridOptions, parseCaseName } from "../bench/grid.ts";
+import {
+  caseName,
+  gridActivations,
+  gridBackends,
+  gridModels,
+  gridOptions,
+  isSlow,
+  modelActivations,
+  modelBatch,
+  modelInput,
+  parseCaseName,
+} from "../bench/grid.ts";
 import type { MemProbeResult } from "../bench/mem_probe.ts";
 import { dpaSummary, parseBenchJson, renderReport } from "../bench/results_md.ts";
 import { renderChart } from "../bench/results_svg.ts";
 
 const SAMPLE = await Deno.readTextFile(new URL("./fixtures/bench_sample.txt", import.meta.url));
 const raw = JSON.parse(SAMPLE.slice(SAMPLE.indexOf("{"))) as {
-  benches: { name: string; results: { ok?: { avg: number } }[] }[];
+  benches: { name: string; results: { ok?: { min: number } }[] }[];
 };
-const avgMs = (name: string) => raw.benches.find((b) => b.name === name)!.results[0].ok!.avg / 1e6;
+const minMs = (name: string) => raw.benches.find((b) => b.name === name)!.results[0].ok!.min / 1e6;
 
 Deno.test("parseBenchJson keeps grid benches, skips others and leading text, keeps failures", () => {
   const { rows, runtime } = parseBenchJson(SAMPLE);
@@ -25,7 +36,7 @@ Deno.test("parseBenchJson keeps grid benches, skips others and leading text, kee
   const failed = rows.filter((r) => r.ms === null);
   assert.deepEqual(failed.map((r) => r.error), ["webgpu: device lost"]);
   for (const r of rows.filter((r) => r.ms !== null)) {
-    assert.equal(r.ms, avgMs(caseName(r.case)));
+    assert.equal(r.ms, minMs(caseName(r.case)));
   }
   assert.equal(
     rows.filter((r) => r.case.kind === "model" && r.case.backend === "ort-cpu").length,
@@ -72,7 +83,7 @@ Deno.test("the report states DPA's overhead vs ReLU, memory and unavailable back
     { name: "ort-cuda", available: false, reason: "no CUDA here" },
   ];
   const md = renderReport({ rows, facts, memory, backends, header: ["Machine: test"] });
-  const pct = (act: string, phase: string) => avgMs(name(act, phase));
+  const pct = (act: string, phase: string) => minMs(name(act, phase));
   const train = ((pct("dpa", "train") / pct("relu", "train") - 1) * 100).toFixed(1);
   const infer = ((pct("dpa", "eval") / pct("relu", "eval") - 1) * 100).toFixed(1);
   const summary = dpaSummary({ rows, facts, memory }).join("\n");
@@ -106,4 +117,31 @@ Deno.test("bad bench output and bad knobs are clear errors", () => {
     () => gridOptions((n) => (n === "ACTLAB_BENCH_QUICK" ? "yes" : undefined)),
     /not a flag/,
   );
+});
+
+Deno.test("grid knobs: paper configuration, slow backends, quick mode", () => {
+  const env = (vars: Record<string, string>) => gridOptions((n) => vars[n]);
+  const models = ["convnet", "mlp", "resnet18", "vit_micro", "vit_tiny"];
+  const acts = ["dpa", "gelu", "relu", "silu"];
+  const paper = env({ ACTLAB_BENCH_PAPER: "1", ACTLAB_BENCH_BACKENDS: "webgpu" });
+  assert.deepEqual(gridModels(models, paper), ["resnet18", "vit_tiny"]);
+  assert.deepEqual(modelInput(paper), { image: [3, 224, 224], classes: 1000 });
+  assert.equal(modelBatch(false, paper), 1024);
+  assert.deepEqual(gridBackends(["ort-cpu", "webgpu"], paper), ["webgpu"]);
+  assert.throws(() => gridBackends(["ort-cpu"], paper), /unknown backend "webgpu"/);
+  const plain = env({});
+  assert.deepEqual(gridActivations(acts, plain), ["relu", "dpa", "gelu", "silu"]);
+  const gpu = { available: true, reason: "provider deno: llvmpipe (LLVM 15)", fix: "" };
+  assert.ok(isSlow("webgpu", gpu, plain));
+  assert.ok(!isSlow("webgpu", { ...gpu, reason: "NVIDIA A40" }, plain));
+  assert.deepEqual(modelActivations(acts, "resnet18", true, plain), ["dpa", "relu"]);
+  assert.deepEqual(modelActivations(acts, "mlp", true, plain), acts);
+  assert.deepEqual(
+    modelActivations(acts, "resnet18", true, env({ ACTLAB_BENCH_SLOW_FULL: "1" })),
+    acts,
+  );
+  assert.ok(modelBatch(true, plain) < modelBatch(false, plain));
+  const quick = env({ ACTLAB_BENCH_QUICK: "1" });
+  assert.deepEqual(gridModels(models, quick), ["convnet", "mlp", "vit_micro"]);
+  assert.deepEqual(gridActivations(acts, quick), ["relu", "dpa", "gelu"]);
 });
