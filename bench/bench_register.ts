@@ -81,7 +81,7 @@ export function registerCases(cases: readonly BenchCase[], slow: boolean, device
       name: caseName(c),
       group: caseGroup(c),
       baseline: c.activation === "relu",
-      n: iterations(slow, o),
+      n: iterations(c, slow, o),
       warmup: 0,
       async fn(t) {
         const runner = await runnerFor(c, device, slow);

@@ -179,16 +179,19 @@ export function modelBatch(slow: boolean, o: GridOptions): number {
   if (o.batch) return o.batch;
   if (o.paper) return 1024;
   if (slow) return 2;
-  return o.quick ? 8 : 32;
+  return o.quick ? 8 : 16;
 }
 
 /**
  * Timed iterations passed to `Deno.bench` (`n`; Deno runs at least two). Fast backends get an
  * untimed warm-up run first; slow ones do not (their first timed run is the warm-up, which the
- * reported minimum leaves out).
+ * reported minimum leaves out). Cheap cases on fast backends get more runs: on a shared CPU the
+ * minimum of more runs is steadier.
  */
-export function iterations(slow: boolean, o: GridOptions): number {
-  return slow || o.quick || o.paper ? 1 : 2;
+export function iterations(c: BenchCase, slow: boolean, o: GridOptions): number {
+  if (slow || o.paper) return 1;
+  const cheap = c.kind === "act" || !BIG_MODELS.includes(c.model);
+  return cheap ? (o.quick ? 2 : 4) : (o.quick ? 1 : 2);
 }
 
 /** Whether a case gets an untimed warm-up run before the timed ones. */

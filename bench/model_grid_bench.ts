@@ -1,7 +1,7 @@
 /**
  * Every model's training step (forward, losses, backward, AdamW) and
  * inference step (eval forward) with every activation on every available
- * backend: batch 32 of 3×32×32 (100 classes) on fast backends, 2 on slow ones
+ * backend: batch 16 of 3×32×32 (100 classes) on fast backends, 2 on slow ones
  * (`bench/grid.ts`; `ACTLAB_BENCH_PAPER=1` for the paper's 224×224, batch
  * 1024). On slow backends `vit_tiny` and `resnet18` run relu and dpa only
  * (`ACTLAB_BENCH_SLOW_FULL=1` for all). ReLU is each group's baseline.

@@ -25,19 +25,13 @@ import { renderChart } from "./results_svg.ts";
 
 const HERE = new URL(".", import.meta.url).pathname;
 
-function machine(): string[] {
-  let cpu = "unknown CPU";
+/** The 1-, 5- and 15-minute load averages (shows whether the CPU was shared during the run). */
+function loadAverage(): string {
   try {
-    cpu = Deno.readTextFileSync("/proc/cpuinfo").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? cpu;
-  } catch { /* not Linux: keep "unknown" */ }
-  const load = () => {
-    try {
-      return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
-    } catch {
-      return "?";
-    }
-  };
-  return [cpu, String(navigator.hardwareConcurrency), load()];
+    return Deno.loadavg().map((v) => v.toFixed(2)).join(" ");
+  } catch {
+    return "?";
+  }
 }
 
 async function runBench(env: Record<string, string>, factsPath: string): Promise<string> {
@@ -109,7 +103,8 @@ async function main(): Promise<void> {
   if (values.paper) env.ACTLAB_BENCH_PAPER = "1";
   if (values.backend) env.ACTLAB_BENCH_BACKENDS = values.backend;
   const o = gridOptions((n) => env[n]); // validates the knobs before the long run
-  const [cpu, cores, loadBefore] = machine();
+  const cores = navigator.hardwareConcurrency;
+  const loadBefore = loadAverage();
   const backends = (await probeAll()).map(({ name, availability: a }) => ({
     name,
     available: a.available,
@@ -125,6 +120,7 @@ async function main(): Promise<void> {
     if (line) facts.set((JSON.parse(line) as CaseFacts).name, JSON.parse(line));
   }
   const benchS = (performance.now() - t0) / 1000;
+  const cpu = parsed.cpu; // deno bench reads the CPU model itself (/proc/cpuinfo on Linux)
 
   const memory = new Map<string, MemProbeResult | string>();
   if (values.memory !== "none") {
@@ -172,11 +168,11 @@ async function main(): Promise<void> {
       values.paper ? " --paper" : ""
     }${values.backend ? ` --backend ${values.backend}` : ""}\`, wall time ${wallS.toFixed(0)} s ` +
     `(benches ${benchS.toFixed(0)} s, memory probes ${memS.toFixed(0)} s); load average ` +
-    `${loadBefore} before, ${machine()[2]} after.`,
+    `${loadBefore} before, ${loadAverage()} after.`,
     "",
     "Latency is the fastest of the timed runs (`deno bench`, explicit timers, compilation " +
-    "excluded; fast backends: 3 timed runs after an untimed warm-up; slow ones: 2 runs, the " +
-    "first being the warm-up). img/s = batch ÷ latency. Slow backends (`reference`, software " +
+    "excluded; fast backends: 3–5 timed runs after an untimed warm-up; slow ones: 2 runs, " +
+    "the first being the warm-up). img/s = batch ÷ latency. Slow backends (`reference`, software " +
     "WebGPU) run at small batches, so compare ratios within a backend, not absolute figures " +
     "across backends. **plan MiB** is the planner's peak (`core/plan.ts`: state, feeds, " +
     "constants plus the largest live set of intermediates); **measured MiB** is the peak growth " +
