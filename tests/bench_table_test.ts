@@ -22,6 +22,9 @@ import {
 import type { MemProbeResult } from "../bench/mem_probe.ts";
 import { dpaSummary, parseBenchJson, renderReport } from "../bench/results_md.ts";
 import { renderChart } from "../bench/results_svg.ts";
+import { traceCase } from "../bench/case_runner.ts";
+import { plannerCheck, type Prober } from "../bench/planner_check.ts";
+import { plan } from "../core/plan.ts";
 
 const SAMPLE = await Deno.readTextFile(new URL("./fixtures/bench_sample.txt", import.meta.url));
 const raw = JSON.parse(SAMPLE.slice(SAMPLE.indexOf("{"))) as {
@@ -144,4 +147,41 @@ Deno.test("grid knobs: paper configuration, slow backends, quick mode", () => {
   const quick = env({ ACTLAB_BENCH_QUICK: "1" });
   assert.deepEqual(gridModels(models, quick), ["convnet", "mlp", "vit_micro"]);
   assert.deepEqual(gridActivations(acts, quick), ["relu", "dpa", "gelu"]);
+});
+
+Deno.test("the planner check explains a gap with the probes' figures, or says it is within 10 %", async () => {
+  const c = {
+    kind: "model",
+    backend: "ort-cpu",
+    model: "mlp",
+    activation: "relu",
+    phase: "train",
+    batch: 4,
+    image: [3, 8, 8],
+    classes: 10,
+  } as const;
+  const planBytes = plan(traceCase(c).graph).peakBytes;
+  const MiB = 2 ** 20;
+  const fake = (peak: number): Prober => (_c, runs, variant) =>
+    Promise.resolve({
+      planBytes,
+      rssPeakBytes: variant === "noarena" ? 2 * planBytes : peak,
+      rssCompiledBytes: 10 * MiB,
+      rssAfterBytes: peak,
+      hwmReset: true,
+      deviceBytes: null,
+      runs,
+      ortArena: variant === "ortprofile"
+        ? { inUsePeakBytes: 1.5 * planBytes, heldBytes: 4 * planBytes, events: 10 }
+        : undefined,
+    });
+  const gap = (await plannerCheck(c, fake(3 * planBytes))).join("\n");
+  assert.match(gap, /Measured ÷ planned: \*\*3\.00\*\* — outside 10 %/);
+  assert.match(gap, /for a live peak of [\d.]+ MiB, 2\.67×/);
+  assert.match(gap, /Without the arena .* 2\.00× the plan/);
+  const close = (await plannerCheck(c, fake(1.05 * planBytes))).join("\n");
+  assert.match(close, /\*\*1\.05\*\* — within 10 %\./);
+  assert.doesNotMatch(close, /Without the arena/);
+  const failed = (await plannerCheck(c, () => Promise.resolve("boom"))).join("\n");
+  assert.match(failed, /probe failed: boom/);
 });
