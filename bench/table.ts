@@ -8,7 +8,8 @@
  *
  * Flags: `--quick` (small grid), `--paper` (ViT-Tiny/ResNet-18 at 224×224,
  * batch 1024), `--backend a,b` (restrict), `--memory relu-dpa|all|none`,
- * `--out path.md`. The matching `ACTLAB_BENCH_*` variables work too (`bench/grid.ts`).
+ * `--out path.md`, `--note text` (a line for the header). The matching
+ * `ACTLAB_BENCH_*` variables work too (`bench/grid.ts`).
  * @module
  */
 import { parseArgs } from "node:util";
@@ -81,13 +82,14 @@ async function main(): Promise<void> {
       backend: { type: "string" },
       memory: { type: "string", default: "relu-dpa" },
       out: { type: "string", default: HERE + "RESULTS.md" },
+      note: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
     console.log(
       "deno task bench:table [--quick] [--paper] [--backend a,b] [--memory relu-dpa|all|none] " +
-        "[--out bench/RESULTS.md]",
+        "[--out bench/RESULTS.md] [--note text]",
     );
     return;
   }
@@ -180,6 +182,7 @@ async function main(): Promise<void> {
     "backends; ORT's arena included), or the buffers the backend allocated on its device " +
     "(device). Memory is measured for ReLU and DPA by default (`--memory all` for every row); " +
     "on `ort-cuda` the RSS is host memory only (onnxruntime-node does not report GPU memory).",
+    ...(values.note ? ["", `Note: ${values.note}`] : []),
     "",
     "If the load average above exceeds the core count the CPU was shared while this ran: " +
     "absolute times are then inflated and noisier, ratios less so.",
