@@ -121,6 +121,15 @@ function find(rows: readonly BenchRow[], pred: (c: BenchCase) => boolean): Bench
   return rows.find((r) => pred(r.case));
 }
 
+/** " — on <device>" from the facts of any case in `rows` (the probe's one-line device description). */
+function device(input: ReportInput, rows: readonly BenchRow[]): string {
+  for (const r of rows) {
+    const d = input.facts.get(caseName(r.case))?.device;
+    if (d) return ` — on ${d}`;
+  }
+  return "";
+}
+
 function activationTables(input: ReportInput): string[] {
   const acts = input.rows.filter((r) => r.case.kind === "act");
   const out: string[] = [];
@@ -136,7 +145,9 @@ function activationTables(input: ReportInput): string[] {
     if (first.kind !== "act") continue;
     const batch = first.shape[0];
     out.push(
-      `#### Activation alone — \`${backend}\`, ${layout} ${shape(first.shape)}`,
+      `#### Activation alone — \`${backend}\`, ${layout} ${shape(first.shape)}${
+        device(input, mine)
+      }`,
       "",
       "| backend | activation | fwd ms | fwd+bwd ms | fwd ÷ relu | fwd+bwd ÷ relu | " +
         "fwd+bwd samples/s | plan MiB (fwd+bwd) | measured MiB (fwd+bwd) |",
@@ -183,7 +194,7 @@ function modelTables(input: ReportInput): string[] {
     if (c0.kind !== "model") continue;
     out.push(
       `#### \`${model}\` — \`${backend}\`, batch ${c0.batch} of ${c0.image.join("×")}, ` +
-        `${c0.classes} classes`,
+        `${c0.classes} classes${device(input, mine)}`,
       "",
       "| backend | activation | train ms | train img/s | train ÷ relu | eval ms | eval img/s | " +
         "eval ÷ relu | plan MiB train | measured MiB train | plan MiB eval | measured MiB eval |",

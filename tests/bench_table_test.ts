@@ -103,6 +103,7 @@ Deno.test("the report states DPA's overhead vs ReLU, memory and unavailable back
     /\| ort-cpu \| relu \| [\d.]+ \| [\d.]+ \| 1\.00× \|.*\| 50\.0 \| 100 \(RSS\) \|/,
   );
   assert.match(md, /probe failed: out of memory/);
+  assert.match(md, /#### `mlp` — `ort-cpu`, batch 8 of 3×32×32, 100 classes — on cpu\n/);
   assert.match(md, /#### Activation alone — `ort-cpu`, nchw \[64,128,16,16\]/);
   const svg = renderChart(rows, "t");
   assert.match(svg, /^<svg/);
