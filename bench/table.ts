@@ -14,11 +14,23 @@
  */
 import { parseArgs } from "node:util";
 import "../backends/mod.ts";
-import { probeAll } from "../backends/registry.ts";
+import "../activations/mod.ts";
+import "../models/mod.ts";
+import { listActivations } from "../activations/registry.ts";
+import { listBackends, probeAll } from "../backends/registry.ts";
+import { listModels } from "../models/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import { writeTextAtomic } from "../train/files.ts";
 import type { CaseFacts } from "./bench_register.ts";
-import { caseName, gridOptions, isSlow, type ModelCase } from "./grid.ts";
+import {
+  caseName,
+  gridActivations,
+  gridBackends,
+  gridModels,
+  gridOptions,
+  isSlow,
+  type ModelCase,
+} from "./grid.ts";
 import type { MemProbeResult, ProbeVariant } from "./mem_probe.ts";
 import { plannerCheck } from "./planner_check.ts";
 import { type BenchRow, parseBenchJson, renderReport } from "./results_md.ts";
@@ -104,7 +116,11 @@ async function main(): Promise<void> {
   if (values.quick) env.ACTLAB_BENCH_QUICK = "1";
   if (values.paper) env.ACTLAB_BENCH_PAPER = "1";
   if (values.backend) env.ACTLAB_BENCH_BACKENDS = values.backend;
-  const o = gridOptions((n) => env[n]); // validates the knobs before the long run
+  // Validate the knobs (names included) before the long run.
+  const o = gridOptions((n) => env[n]);
+  gridBackends(listBackends(), o);
+  gridModels(listModels(), o);
+  gridActivations(listActivations(), o);
   const cores = navigator.hardwareConcurrency;
   const loadBefore = loadAverage();
   const backends = (await probeAll()).map(({ name, availability: a }) => ({
@@ -117,6 +133,12 @@ async function main(): Promise<void> {
   const factsPath = `${tmp}/facts.jsonl`;
   env.ACTLAB_BENCH_FACTS = factsPath;
   const parsed = parseBenchJson(await runBench(env, factsPath));
+  if (parsed.rows.length === 0) {
+    throw new ActlabError(
+      "the grid benches produced no results (see their errors above); nothing was written",
+      "fix the error deno bench printed, or check the ACTLAB_BENCH_* variables and flags",
+    );
+  }
   const facts = new Map<string, CaseFacts>();
   for (const line of (await Deno.readTextFile(factsPath).catch(() => "")).split("\n")) {
     if (line) facts.set((JSON.parse(line) as CaseFacts).name, JSON.parse(line));
