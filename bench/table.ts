@@ -69,6 +69,29 @@ async function runBench(env: Record<string, string>, factsPath: string): Promise
   return new TextDecoder().decode(out.stdout);
 }
 
+/**
+ * `text` as `deno fmt` would leave it (so `deno fmt --check` passes on the written files);
+ * the text unchanged when the formatter cannot run.
+ */
+async function formatted(text: string, ext: "md" | "svg"): Promise<string> {
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["fmt", "--ext", ext, "-"],
+      cwd: HERE + "..",
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(text));
+    await writer.close();
+    const out = await child.output();
+    return out.success ? new TextDecoder().decode(out.stdout) : text;
+  } catch {
+    return text;
+  }
+}
+
 /** Run `mem_probe.ts` on `c` in a fresh process. */
 export async function probeInSubprocess(
   c: unknown,
@@ -212,11 +235,9 @@ async function main(): Promise<void> {
   const report = renderReport({ rows: parsed.rows, facts, memory, backends, header, extra });
   const svgPath = values.out!.replace(/\.md$/, ".svg");
   const chart = renderChart(parsed.rows, `actlab train step ÷ ReLU — ${cpu}, ${date}`);
-  await writeTextAtomic(svgPath, chart);
-  await writeTextAtomic(
-    values.out!,
-    report + `\n![train step ÷ ReLU](${svgPath.split("/").pop()})\n`,
-  );
+  await writeTextAtomic(svgPath, await formatted(chart, "svg"));
+  const md = report + `\n![train step ÷ ReLU](${svgPath.split("/").pop()})\n`;
+  await writeTextAtomic(values.out!, await formatted(md, "md"));
   await Deno.remove(tmp, { recursive: true });
   console.error(`bench:table: wrote ${values.out} and ${svgPath} in ${wallS.toFixed(0)} s`);
 }
