@@ -12,8 +12,8 @@
  *   restricting the grid (default: everything registered).
  * - `ACTLAB_BENCH_BATCH`: model batch on every backend (overrides the per-speed defaults).
  * - `ACTLAB_BENCH_SLOW`: comma list of extra backend names to treat as slow (small batches).
- * - `ACTLAB_BENCH_SLOW_FULL=1`: on slow backends, every activation on the big models too
- *   (by default `vit_tiny` and `resnet18` run only relu and dpa there, to fit the time budget).
+ * - `ACTLAB_BENCH_SLOW_FULL=1`: on slow backends, every activation on every model (by default
+ *   only `mlp` and `convnet` run all of them there, the others relu and dpa, to fit the budget).
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
@@ -98,7 +98,7 @@ export function gridOptions(
 }
 
 // Software renderers and pure-JS kernels: these get small batches so the whole run fits.
-const SLOW_NAMES = new Set(["reference", "tfjs-cpu"]);
+const SLOW_NAMES = new Set(["reference", "tfjs-cpu", "tfjs-wasm"]);
 const SOFTWARE_DEVICE = /llvmpipe|lavapipe|swiftshader|software/i;
 
 /** Whether `backend` (with its probe result) is measured at the small batches. */
@@ -129,11 +129,14 @@ export function gridActivations(all: readonly string[], o: GridOptions): string[
 }
 
 const BIG_MODELS = ["vit_tiny", "resnet18"];
+// On slow backends only the two cheapest models run every activation (the time budget).
+const SLOW_FULL_MODELS = ["mlp", "convnet"];
 
 /**
- * Activations of one model on one backend: on slow backends the big models run only relu and
- * dpa (a resnet18 step at batch 2 takes seconds on the reference backend), unless
- * `ACTLAB_BENCH_SLOW_FULL=1` or an explicit activation list asks for more.
+ * Activations of one model on one backend: on slow backends only `mlp` and `convnet` run every
+ * activation, the other models relu and dpa (a resnet18 step at batch 2 takes seconds on the
+ * reference backend), unless `ACTLAB_BENCH_SLOW_FULL=1` or an explicit activation list asks
+ * for more.
  */
 export function modelActivations(
   activations: readonly string[],
@@ -141,7 +144,9 @@ export function modelActivations(
   slow: boolean,
   o: GridOptions,
 ): string[] {
-  if (!slow || o.slowFull || o.activations || !BIG_MODELS.includes(model)) return [...activations];
+  if (!slow || o.slowFull || o.activations || SLOW_FULL_MODELS.includes(model)) {
+    return [...activations];
+  }
   return activations.filter((a) => a === "relu" || a === "dpa");
 }
 

@@ -3,8 +3,8 @@
  * inference step (eval forward) with every activation on every available
  * backend: batch 16 of 3×32×32 (100 classes) on fast backends, 2 on slow ones
  * (`bench/grid.ts`; `ACTLAB_BENCH_PAPER=1` for the paper's 224×224, batch
- * 1024). On slow backends `vit_tiny` and `resnet18` run relu and dpa only
- * (`ACTLAB_BENCH_SLOW_FULL=1` for all). ReLU is each group's baseline.
+ * 1024). On slow backends only `mlp` and `convnet` run every activation, the
+ * other models relu and dpa (`ACTLAB_BENCH_SLOW_FULL=1` for all). ReLU is each group's baseline.
  * `deno task bench:table` turns the `--json` output into `bench/RESULTS.md`.
  * @module
  */

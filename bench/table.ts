@@ -220,8 +220,9 @@ async function main(): Promise<void> {
     "Latency is the fastest of the timed runs (`deno bench`, explicit timers, compilation " +
     "excluded; fast backends: 3–5 timed runs after an untimed warm-up; slow ones: 2 runs, " +
     "the first being the warm-up). img/s = batch ÷ latency. Slow backends (`reference`, software " +
-    "WebGPU) run at small batches, so compare ratios within a backend, not absolute figures " +
-    "across backends. **plan MiB** is the planner's peak (`core/plan.ts`: state, feeds, " +
+    "WebGPU, TF.js CPU/WASM) run at small batches, and every activation only on mlp and " +
+    "convnet (the other models: relu and dpa), so compare ratios within a backend, not absolute " +
+    "figures across backends. **plan MiB** is the planner's peak (`core/plan.ts`: state, feeds, " +
     "constants plus the largest live set of intermediates); **measured MiB** is the peak growth " +
     "of the process's resident set over compile + runs, one fresh process per case (RSS, host " +
     "backends; ORT's arena included), or the buffers the backend allocated on its device " +

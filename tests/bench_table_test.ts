@@ -140,6 +140,8 @@ Deno.test("grid knobs: paper configuration, slow backends, quick mode", () => {
   assert.ok(!isSlow("webgpu", { ...gpu, reason: "NVIDIA A40" }, plain));
   assert.deepEqual(modelActivations(acts, "resnet18", true, plain), ["dpa", "relu"]);
   assert.deepEqual(modelActivations(acts, "mlp", true, plain), acts);
+  assert.deepEqual(modelActivations(acts, "vit_micro", true, plain), ["dpa", "relu"]);
+  assert.deepEqual(modelActivations(acts, "vit_micro", false, plain), acts);
   assert.deepEqual(
     modelActivations(acts, "resnet18", true, env({ ACTLAB_BENCH_SLOW_FULL: "1" })),
     acts,
