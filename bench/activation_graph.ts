@@ -3,7 +3,7 @@
  * `fwd` is the eval-phase forward `y = act(x)`; `fwdbwd` is the train-phase
  * forward plus backward for an upstream gradient `dy`: the loss is
  * `Σ y·dy` plus the plugin's own loss terms with their coefficients (DPA's
- * channel loss), and the graph returns `dx`, every parameter gradient and
+ * channel loss), and the graph returns the loss, `dx`, every parameter gradient and
  * every state update (DPA's class memories), as in a training step.
  * @module
  */
@@ -65,6 +65,9 @@ export function activationGraph(c: ActivationCase): ActivationGraph {
   });
   record.taps.forEach((t, i) => t.onGrad(r.taps[i]));
   for (const b of record.buffers) if (b.update) graph.setStateUpdate(b.name, b.update);
+  // The loss is an output so the forward is computed too: otherwise dead-code elimination drops
+  // it wherever the backward does not read y (softplus, silu…) and fwd+bwd would time less than fwd.
+  graph.output("loss", loss);
   graph.output("dx", r.grads[0]);
   params.forEach((p, i) => graph.output(`grad.${p.name}`, r.grads[i + 1]));
   return { graph, record, batch };

@@ -188,3 +188,18 @@ Deno.test("the planner check explains a gap with the probes' figures, or says it
   const failed = (await plannerCheck(c, () => Promise.resolve("boom"))).join("\n");
   assert.match(failed, /probe failed: boom/);
 });
+
+Deno.test("an activation's fwd+bwd graph keeps its forward (no dead-code shortcut)", () => {
+  const c = {
+    kind: "act",
+    backend: "reference",
+    activation: "softplus",
+    layout: "nchw",
+    shape: [2, 4, 3, 3],
+    mode: "fwdbwd",
+  } as const;
+  const t = traceCase(c);
+  const live = new Set(plan(t.graph).order.map((id) => t.graph.nodes[id].op));
+  assert.ok(live.has("softplus"), `live ops: ${[...live].join(", ")}`);
+  assert.ok(plan(t.graph).peakBytes > plan(traceCase({ ...c, mode: "fwd" }).graph).peakBytes);
+});
