@@ -39,6 +39,12 @@ export interface ExecStats {
   readonly totalRunMs: number;
   /** Planned peak bytes of one run (see `core/plan`). */
   readonly peakBytes: number;
+  /**
+   * Bytes the backend holds on its device for this executable, where it can
+   * tell (WebGPU buffers, TF.js `tf.memory()`); absent on host backends,
+   * whose memory is measured as process RSS instead.
+   */
+  readonly deviceBytes?: number;
 }
 
 /** A compiled graph. */

@@ -680,6 +680,7 @@ export class WebGpuExecutable implements Executable {
       dispatchesPerRun: this.steps.filter((s) => s.kind === "dispatch").length,
       pipelines: this.pipelines.size,
       gpuBytes: this.gpuBytes,
+      deviceBytes: this.gpuBytes,
     };
   }
 
