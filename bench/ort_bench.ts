@@ -11,11 +11,9 @@
 import { ortCpuBackend } from "../backends/ort/mod.ts";
 import {
   header,
-  interleave,
+  measureSteps,
   ortMatmulGflops,
   pytorchPeer,
-  type StepRunner,
-  stepRunner,
   TABLE_HEADER,
   tableRows,
 } from "./peer_bench.ts";
@@ -30,9 +28,7 @@ if (!available.available) {
   // PyTorch first, while no ORT thread pool exists to compete with it for the cores.
   const spec = { ...SPEC, image: [...SPEC.image] as [number, number, number] };
   const peer = await pytorchPeer(spec, ACTIVATIONS, 6);
-  const runners: StepRunner[] = [];
-  for (const a of ACTIVATIONS) runners.push(await stepRunner(spec, a));
-  await interleave(runners, 5);
+  const runners = await measureSteps(spec, ACTIVATIONS, 2, 3);
   const gflops = await ortMatmulGflops();
   console.log(
     `\n${SPEC.model}, batch ${SPEC.batch} of ${SPEC.image.join("×")}, ${SPEC.classes} classes`,
@@ -40,16 +36,4 @@ if (!available.available) {
   console.log(header(gflops, peer));
   console.log(TABLE_HEADER);
   for (const r of tableRows(SPEC.model, SPEC.batch, runners, peer)) console.log(r);
-  for (const run of runners) {
-    Deno.bench({
-      name: `ort-cpu ${SPEC.model} × ${run.activation} train step, batch ${SPEC.batch}`,
-      group: `${SPEC.model} train step`,
-      baseline: run.activation === "relu",
-      n: 5,
-      warmup: 0,
-      fn: async () => {
-        await run.step();
-      },
-    });
-  }
 }

@@ -12,12 +12,11 @@ import { Graph } from "../core/graph.ts";
 import { hostTensor } from "../core/host_tensor.ts";
 import { matmul, sum } from "../core/ops.ts";
 import { contractionFlops } from "./graph_flops.ts";
+import type { ChildResult } from "./step_child.ts";
 import { trainStepRunner, type TrainStepSpec } from "./train_step.ts";
 
 /** Debian's python3 (python3-torch is a Debian package, not a pip one). */
 const PYTHON = "/usr/bin/python3";
-// DPA updates its memories every 5th step: whole rounds of 5 see the same mix.
-const ROUND = 5;
 
 /** The CPU model and core count, from /proc/cpuinfo. */
 export function machine(): string {
@@ -123,15 +122,45 @@ export async function stepRunner(
   };
 }
 
-/** Time `runners` round by round, interleaved, so drift hits every activation alike. */
-export async function interleave(runners: readonly StepRunner[], rounds: number): Promise<void> {
-  for (let r = 0; r < rounds; r++) {
-    for (const run of runners) {
-      const t0 = performance.now();
-      for (let i = 0; i < ROUND; i++) await run.step();
-      run.times.push((performance.now() - t0) / ROUND);
+/**
+ * Time each activation of `spec` in its own process (`step_child.ts`), the
+ * processes alternating `blocks` times (A, B, C, A, B, C, …) so drift hits
+ * every activation alike without one session's idle threads slowing another.
+ */
+export async function measureSteps(
+  spec: Omit<TrainStepSpec, "activation">,
+  activations: readonly string[],
+  blocks: number,
+  roundsPerBlock: number,
+): Promise<StepRunner[]> {
+  const script = new URL("./step_child.ts", import.meta.url).pathname;
+  const runners = new Map<string, StepRunner>();
+  for (let k = 0; k < blocks; k++) {
+    for (const activation of activations) {
+      const arg = JSON.stringify({ ...spec, activation, rounds: roundsPerBlock });
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-all", script, arg],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(out.stdout).trim();
+      if (!out.success) {
+        const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ");
+        throw new Error(`the step child for ${spec.model} × ${activation} failed: ${err}`);
+      }
+      const r = JSON.parse(text.split("\n").pop()!) as ChildResult;
+      const run = runners.get(activation) ??
+        { activation, flops: r.flops, peakBytes: r.peakBytes, step: notInProcess, times: [] };
+      run.times.push(...r.times);
+      runners.set(activation, run);
     }
   }
+  return activations.map((a) => runners.get(a)!);
+}
+
+/** The step of a runner measured in a child process cannot be called here. */
+function notInProcess(): Promise<never> {
+  return Promise.reject(new Error("this step ran in a child process"));
 }
 
 /** The median of `values`. */

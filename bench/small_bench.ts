@@ -12,12 +12,10 @@
 import { ortCpuBackend } from "../backends/ort/mod.ts";
 import {
   header,
-  interleave,
+  measureSteps,
   ortMatmulGflops,
   type PeerResult,
   pytorchPeer,
-  type StepRunner,
-  stepRunner,
   TABLE_HEADER,
   tableRows,
 } from "./peer_bench.ts";
@@ -27,8 +25,8 @@ const ACTIVATIONS = ["relu", "gelu", "dpa"];
 const BATCH = 128;
 const IMAGE: [number, number, number] = [1, 28, 28];
 const CLASSES = 10;
-/** Rounds of 5 steps per activation; the fast models get more to outlast timer noise. */
-const ROUNDS: Record<string, number> = { vit_micro: 5, convnet: 7, mlp: 40 };
+/** Rounds of 5 steps per activation and process; the fast models get more to outlast timer noise. */
+const ROUNDS: Record<string, number> = { vit_micro: 3, convnet: 4, mlp: 30 };
 const PEER_STEPS: Record<string, number> = { vit_micro: 10, convnet: 15, mlp: 200 };
 
 const available = await ortCpuBackend.probe();
@@ -37,35 +35,17 @@ if (!available.available) {
 } else {
   const rows: string[] = [];
   let firstPeer: PeerResult[] | string = "not run";
-  const all: StepRunner[] = [];
   for (const model of MODELS) {
     const spec = { model, batch: BATCH, image: IMAGE, classes: CLASSES };
-    // The peer first, while no ORT thread pool of this model competes for the cores.
+    // The peer first, while no ORT thread pool competes with it for the cores.
     const peer = await pytorchPeer(spec, ACTIVATIONS, PEER_STEPS[model] ?? 10);
     if (firstPeer === "not run") firstPeer = peer;
-    const runners: StepRunner[] = [];
-    for (const a of ACTIVATIONS) runners.push(await stepRunner(spec, a));
-    await interleave(runners, ROUNDS[model] ?? 5);
+    const runners = await measureSteps(spec, ACTIVATIONS, 2, ROUNDS[model] ?? 3);
     rows.push(...tableRows(model, BATCH, runners, peer));
-    all.push(...runners);
   }
   const gflops = await ortMatmulGflops();
   console.log(`\nsmall models, batch ${BATCH} of ${IMAGE.join("×")}, ${CLASSES} classes`);
   console.log(header(gflops, firstPeer));
   console.log(TABLE_HEADER);
   for (const r of rows) console.log(r);
-  MODELS.forEach((model, m) => {
-    for (const run of all.slice(m * ACTIVATIONS.length, (m + 1) * ACTIVATIONS.length)) {
-      Deno.bench({
-        name: `ort-cpu ${model} × ${run.activation} train step, batch ${BATCH}`,
-        group: `${model} train step`,
-        baseline: run.activation === "relu",
-        n: 5,
-        warmup: 0,
-        fn: async () => {
-          await run.step();
-        },
-      });
-    }
-  });
 }
