@@ -9,8 +9,7 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import "../mod.ts";
 import { ActlabError } from "../core/errors.ts";
-import { analysisSvg, analyzeCheckpoint } from "../train/analyze.ts";
-import { writeJsonAtomic, writeTextAtomic } from "../train/files.ts";
+import { writeAnalysis } from "../train/analyze.ts";
 import { runMain } from "./common.ts";
 
 const HELP = `usage: deno task analyze --checkpoint FILE [--split test|train] [--out DIR]
@@ -55,16 +54,11 @@ if (import.meta.main) {
       throw new ActlabError(`--split must be test or train, got "${split}"`, "e.g. --split test");
     }
     // Everything is computed (and every input validated) before anything is written.
-    const a = await analyzeCheckpoint(values.checkpoint, {
-      split,
-      backend: values.backend,
-      dataDir: values["data-dir"],
-    });
-    const out = values.out ?? dirname(values.checkpoint);
-    await Deno.mkdir(out, { recursive: true });
-    const svgPath = `${out}/heatmaps_${split}.svg`, jsonPath = `${out}/analysis_${split}.json`;
-    await writeTextAtomic(svgPath, analysisSvg(a));
-    await writeJsonAtomic(jsonPath, a);
+    const { analysis: a, svg: svgPath, json: jsonPath } = await writeAnalysis(
+      values.checkpoint,
+      values.out ?? dirname(values.checkpoint),
+      { split, backend: values.backend, dataDir: values["data-dir"] },
+    );
     console.log(
       `${a.model} + ${a.activation} on ${a.dataset} ${split} (${a.images} images, ${a.backend}):`,
     );

@@ -90,6 +90,12 @@ Deno.test("compare: 2 shard processes + --collect give the unsharded report; re-
     );
     assert.equal(g.arms[1].curve.mean.length, 2, "a per-epoch curve of 2 epochs");
     assert.match(a.svg, /<polyline/);
+    // Every run's channel heatmaps are written next to it and linked from the report.
+    assert.equal(a.json.heatmaps.length, 6);
+    for (const h of a.json.heatmaps) {
+      assert.ok(await exists(`${whole}/${h.path}`), h.path);
+      assert.ok(a.md.includes(`](${h.path})`), `compare.md links ${h.path}`);
+    }
 
     const again = await compare([...GRID, "--out", whole]);
     assert.equal(again.code, 0, again.stderr);

@@ -26,6 +26,7 @@ import { createModel } from "../models/registry.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { checkpointConfig, stateForGraph } from "./restore.ts";
 import { buildStepGraph } from "./step_graph.ts";
+import { writeJsonAtomic, writeTextAtomic } from "./files.ts";
 import { gridSvg, heatmap } from "./plot_svg.ts";
 
 /** One activation site's class-mean matrix and statistics. */
@@ -220,4 +221,27 @@ export function analysisSvg(a: Analysis): string {
     })
   );
   return gridSvg(panels, 1);
+}
+
+/** Where `writeAnalysis` puts the heatmaps and the JSON for `split` in `dir`. */
+export function analysisFiles(dir: string, split: Split = "test"): { svg: string; json: string } {
+  return { svg: `${dir}/heatmaps_${split}.svg`, json: `${dir}/analysis_${split}.json` };
+}
+
+/**
+ * Analyse the checkpoint at `path` and write `heatmaps_<split>.svg` and
+ * `analysis_<split>.json` into `dir` (atomically, after every input has been
+ * validated): what `deno task analyze` and `compare` write per run.
+ */
+export async function writeAnalysis(
+  path: string,
+  dir: string,
+  options: AnalyzeOptions = {},
+): Promise<{ analysis: Analysis; svg: string; json: string }> {
+  const analysis = await analyzeCheckpoint(path, options);
+  const files = analysisFiles(dir, options.split ?? "test");
+  await Deno.mkdir(dir, { recursive: true });
+  await writeTextAtomic(files.svg, analysisSvg(analysis));
+  await writeJsonAtomic(files.json, analysis);
+  return { analysis, ...files };
 }

@@ -5,7 +5,9 @@
  * are listed, not guessed.
  * @module
  */
+import { relative } from "node:path";
 import { ActlabError } from "../core/errors.ts";
+import { analysisFiles } from "./analyze.ts";
 import type { GridCell } from "./compare_grid.ts";
 import type { ComparePlan } from "./compare_plan.ts";
 import { type CellStatus, cellStatus } from "./compare_shard.ts";
@@ -19,6 +21,8 @@ export interface CellResult {
   readonly summary: TrainSummary;
   /** Test top-1 after each epoch (from log.jsonl), in epoch order. */
   readonly curve: readonly number[];
+  /** The run's channel heatmaps (`deno task analyze`), relative to the plan's out dir, if written. */
+  readonly heatmaps?: string;
 }
 
 /** What exists of a plan's cells. */
@@ -57,7 +61,14 @@ export async function collect(plan: ComparePlan): Promise<Collected> {
     }
     const dir = cell.config.out;
     const summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`)) as TrainSummary;
-    results.push({ cell, summary, curve: await readCurve(`${dir}/log.jsonl`) });
+    const { svg } = analysisFiles(dir);
+    const heatmaps = await Deno.stat(svg).then(() => relative(plan.grid.out, svg), () => undefined);
+    results.push({
+      cell,
+      summary,
+      curve: await readCurve(`${dir}/log.jsonl`),
+      ...(heatmaps ? { heatmaps } : {}),
+    });
   }
   return { results, missing };
 }

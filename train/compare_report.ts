@@ -78,6 +78,8 @@ export interface CompareReport {
   readonly groups: readonly GroupReport[];
   /** Planned cells without a finished run. */
   readonly missing: Collected["missing"];
+  /** Each finished run's channel heatmaps (path relative to the report), in plan order. */
+  readonly heatmaps: readonly { readonly id: string; readonly path: string }[];
   /** Timing per group and arm. */
   readonly cost: readonly CostReport[];
 }
@@ -154,6 +156,9 @@ export function buildReport(plan: ComparePlan, collected: Collected): CompareRep
     level: 0.95,
     groups,
     missing: collected.missing,
+    heatmaps: collected.results.flatMap((r) =>
+      r.heatmaps ? [{ id: r.cell.id, path: r.heatmaps }] : []
+    ),
     cost,
   };
 }
@@ -219,6 +224,17 @@ export function reportMarkdown(r: CompareReport): string {
       `Not finished (${r.missing.length}): ${
         r.missing.map((m) => `${m.id} (${m.status})`).join(", ")
       }`,
+      "",
+    );
+  }
+  if (r.heatmaps.length) {
+    out.push(
+      "## Channel heatmaps",
+      "",
+      "Per-class mean pooled response of every channel at every activation site, test split",
+      "(`deno task analyze`; the DPA paper's Figure 3 view):",
+      "",
+      ...r.heatmaps.map((h) => `- [${h.id}](${h.path})`),
       "",
     );
   }

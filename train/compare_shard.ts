@@ -9,6 +9,7 @@
 import { ActlabError } from "../core/errors.ts";
 import type { GridCell } from "./compare_grid.ts";
 import { canonicalJson } from "./compare_plan.ts";
+import { analysisFiles, writeAnalysis } from "./analyze.ts";
 import { train } from "./engine.ts";
 
 /** One shard of n. */
@@ -99,6 +100,7 @@ export async function runCells(
     if (status === "done") {
       log(`${at}: finished earlier, skipped`);
       skipped++;
+      await ensureAnalysis(cell, log);
       continue;
     }
     if (status === "stale") {
@@ -113,6 +115,15 @@ export async function runCells(
     await train(cell.config, { progress: options.progress, log, resume });
     if (resume) resumed++;
     else trained++;
+    await ensureAnalysis(cell, log);
   }
   return { trained, resumed, skipped };
+}
+
+/** Write the finished cell's channel heatmaps (test split) unless they exist: the report links them. */
+async function ensureAnalysis(cell: GridCell, log: (line: string) => void): Promise<void> {
+  const dir = cell.config.out;
+  if (await Deno.stat(analysisFiles(dir).svg).then(() => true, () => false)) return;
+  const { svg } = await writeAnalysis(`${dir}/last.ckpt`, dir);
+  log(`  heatmaps: ${svg}`);
 }
