@@ -94,16 +94,20 @@ export async function pytorchPeer(
   }
 }
 
-/** A compiled actlab step and its timings. */
-export interface StepRunner {
+/** An activation's step timings and what the table needs beside them. */
+export interface StepTimes {
   readonly activation: string;
   /** Matmul/conv work of one step (FLOP). */
   readonly flops: number;
   /** The planner's peak-bytes estimate of the step graph. */
   readonly peakBytes: number;
-  readonly step: () => Promise<unknown>;
   /** Milliseconds per step, one entry per round. */
   readonly times: number[];
+}
+
+/** A compiled actlab step in this process, and its timings. */
+export interface StepRunner extends StepTimes {
+  readonly step: () => Promise<unknown>;
 }
 
 /** Compile `spec` with `activation` on ort-cpu and warm it up. */
@@ -132,9 +136,9 @@ export async function measureSteps(
   activations: readonly string[],
   blocks: number,
   roundsPerBlock: number,
-): Promise<StepRunner[]> {
+): Promise<StepTimes[]> {
   const script = new URL("./step_child.ts", import.meta.url).pathname;
-  const runners = new Map<string, StepRunner>();
+  const runners = new Map<string, StepTimes>();
   for (let k = 0; k < blocks; k++) {
     for (const activation of activations) {
       const arg = JSON.stringify({ ...spec, activation, rounds: roundsPerBlock });
@@ -150,17 +154,12 @@ export async function measureSteps(
       }
       const r = JSON.parse(text.split("\n").pop()!) as ChildResult;
       const run = runners.get(activation) ??
-        { activation, flops: r.flops, peakBytes: r.peakBytes, step: notInProcess, times: [] };
+        { activation, flops: r.flops, peakBytes: r.peakBytes, times: [] };
       run.times.push(...r.times);
       runners.set(activation, run);
     }
   }
   return activations.map((a) => runners.get(a)!);
-}
-
-/** The step of a runner measured in a child process cannot be called here. */
-function notInProcess(): Promise<never> {
-  return Promise.reject(new Error("this step ran in a child process"));
 }
 
 /** The median of `values`. */
@@ -173,7 +172,7 @@ export function median(values: readonly number[]): number {
 export function tableRows(
   model: string,
   batch: number,
-  runners: readonly StepRunner[],
+  runners: readonly StepTimes[],
   peer: PeerResult[] | string,
 ): string[] {
   const relu = runners.find((r) => r.activation === "relu");
