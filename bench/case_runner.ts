@@ -12,10 +12,10 @@ import "../models/mod.ts";
 import type { Backend, ExecStats, Executable } from "../backends/backend.ts";
 import type { Graph } from "../core/graph.ts";
 import { type HostTensor, sizeOf } from "../core/host_tensor.ts";
-import { createModel } from "../models/registry.ts";
 import type { BuildRecord } from "../nn/context.ts";
 import { initialState } from "../nn/init.ts";
 import { type AdamWConfig, adamwFeedValues, appendAdamW, OPT_FEEDS } from "../train/adamw.ts";
+import { adamwForRun, modelForRun } from "../train/session.ts";
 import { resolveConfig } from "../train/config.ts";
 import { buildStepGraph } from "../train/step_graph.ts";
 import { ACTIVATION_CLASSES, activationGraph } from "./activation_graph.ts";
@@ -58,15 +58,7 @@ function traceModel(c: ModelCase): Traced {
     evalBatchSize: c.batch,
     seed: SEED,
   });
-  const model = createModel(c.model, {
-    ...config.modelOptions,
-    numClasses: c.classes,
-    inputShape: c.image,
-    activation: config.activation,
-    activationOptions: config.activationOptions,
-    regulariser: config.regulariser,
-    regulariserOptions: config.regulariserOptions,
-  });
+  const model = modelForRun(config, { numClasses: c.classes, inputShape: c.image });
   const step = buildStepGraph({
     model,
     phase: c.phase,
@@ -79,13 +71,7 @@ function traceModel(c: ModelCase): Traced {
   let adamw: AdamWConfig | null = null;
   if (c.phase === "train") {
     // Session.create's optimizer settings: the step measured is the step trained.
-    adamw = {
-      beta1: 0.9,
-      beta2: 0.999,
-      eps: 1e-8,
-      weightDecay: config.weightDecay,
-      clipNorm: config.clipNorm,
-    };
+    adamw = adamwForRun(config);
     appendAdamW(step, adamw);
   }
   return { graph: step.graph, record: step.record, batch: c.batch, classes: c.classes, adamw };

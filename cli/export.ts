@@ -9,9 +9,9 @@ import "../mod.ts";
 import { exportOnnx } from "../backends/ort/export.ts";
 import { ActlabError } from "../core/errors.ts";
 import { loadDataset } from "../data/dataset.ts";
-import { createModel } from "../models/registry.ts";
 import { buildStepGraph } from "../train/step_graph.ts";
 import { loadRunCheckpoint, runMain } from "./common.ts";
+import { modelForRun } from "../train/session.ts";
 
 const HELP = `usage: deno task export --checkpoint FILE --out MODEL.onnx [--batch-size B]
 
@@ -63,15 +63,7 @@ if (import.meta.main) {
       dataDir: config.dataDir,
       synthetic: config.synthetic,
     });
-    const model = createModel(config.model, {
-      ...config.modelOptions,
-      numClasses: ds.numClasses,
-      inputShape: ds.shape,
-      activation: config.activation,
-      activationOptions: config.activationOptions,
-      regulariser: config.regulariser,
-      regulariserOptions: config.regulariserOptions,
-    });
+    const model = modelForRun(config, { numClasses: ds.numClasses, inputShape: ds.shape });
     const step = buildStepGraph({
       model,
       phase: "eval",

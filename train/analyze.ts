@@ -22,12 +22,12 @@ import type { Site } from "../activations/registry.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
 import { type Dataset, loadDataset, type Split } from "../data/dataset.ts";
 import { evalBatches } from "../data/loader.ts";
-import { createModel } from "../models/registry.ts";
 import { loadCheckpoint } from "./checkpoint.ts";
 import { checkpointConfig, stateForGraph } from "./restore.ts";
 import { buildStepGraph } from "./step_graph.ts";
 import { writeJsonAtomic, writeTextAtomic } from "./files.ts";
 import { gridSvg, heatmap } from "./plot_svg.ts";
+import { modelForRun } from "./session.ts";
 
 /** One activation site's class-mean matrix and statistics. */
 export interface SiteAnalysis {
@@ -134,15 +134,7 @@ export async function analyzeCheckpoint(
     subset: subset ? { n: subset } : undefined,
   });
   const backend = await resolveBackend(config.backend);
-  const model = createModel(config.model, {
-    ...config.modelOptions,
-    numClasses: ds.numClasses,
-    inputShape: ds.shape,
-    activation: config.activation,
-    activationOptions: config.activationOptions,
-    regulariser: config.regulariser,
-    regulariserOptions: config.regulariserOptions,
-  });
+  const model = modelForRun(config, { numClasses: ds.numClasses, inputShape: ds.shape });
   const step = buildStepGraph({
     model,
     phase: "eval",

@@ -25,6 +25,37 @@ export interface DataShape {
   readonly std: readonly number[];
 }
 
+/**
+ * The model a run's config describes, shaped for its dataset. Training,
+ * evaluation, analysis, export and the benches all build it here, so they
+ * cannot drift apart.
+ */
+export function modelForRun(
+  config: TrainConfig,
+  data: Pick<DataShape, "inputShape" | "numClasses">,
+): Model {
+  return createModel(config.model, {
+    ...config.modelOptions,
+    numClasses: data.numClasses,
+    inputShape: data.inputShape,
+    activation: config.activation,
+    activationOptions: config.activationOptions,
+    regulariser: config.regulariser,
+    regulariserOptions: config.regulariserOptions,
+  });
+}
+
+/** The optimizer a run trains with: PyTorch's AdamW defaults, decay and clipping from the config. */
+export function adamwForRun(config: TrainConfig): AdamWConfig {
+  return {
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: config.weightDecay,
+    clipNorm: config.clipNorm,
+  };
+}
+
 /** Compiled train/eval graphs plus their feeding logic. */
 export class Session {
   /** The configured model. */
@@ -47,7 +78,6 @@ export class Session {
     /** Train executable. */
     readonly trainExe: Executable,
     /** Eval executable. */
-    /** Eval executable. */
     readonly evalExe: Executable,
   ) {
     this.model = model;
@@ -58,15 +88,7 @@ export class Session {
 
   /** Build and compile both graphs; parameters are initialised from `config.seed`. */
   static async create(config: TrainConfig, data: DataShape, backend: Backend): Promise<Session> {
-    const model = createModel(config.model, {
-      ...config.modelOptions,
-      numClasses: data.numClasses,
-      inputShape: data.inputShape,
-      activation: config.activation,
-      activationOptions: config.activationOptions,
-      regulariser: config.regulariser,
-      regulariserOptions: config.regulariserOptions,
-    });
+    const model = modelForRun(config, data);
     const common = {
       model,
       inputShape: data.inputShape,
@@ -75,13 +97,7 @@ export class Session {
       labelSmoothing: config.labelSmoothing,
     };
     const trainStep = buildStepGraph({ ...common, phase: "train", batchSize: config.batchSize });
-    const adamw: AdamWConfig = {
-      beta1: 0.9,
-      beta2: 0.999,
-      eps: 1e-8,
-      weightDecay: config.weightDecay,
-      clipNorm: config.clipNorm,
-    };
+    const adamw = adamwForRun(config);
     appendAdamW(trainStep, adamw);
     const evalStep = buildStepGraph({ ...common, phase: "eval", batchSize: config.evalBatchSize });
     const train = await backend.compile(trainStep.graph);
