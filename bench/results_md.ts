@@ -121,6 +121,30 @@ function find(rows: readonly BenchRow[], pred: (c: BenchCase) => boolean): Bench
   return rows.find((r) => pred(r.case));
 }
 
+/** Rows grouped by `key` (null: left out); groups and rows keep their first-seen order. */
+function groupBy(rows: readonly BenchRow[], key: (c: BenchCase) => string | null): BenchRow[][] {
+  const groups = new Map<string, BenchRow[]>();
+  for (const r of rows) {
+    const k = key(r.case);
+    if (k === null) continue;
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  return [...groups.values()];
+}
+
+/** Model-step rows, one group per backend and model. */
+function modelGroups(rows: readonly BenchRow[]): BenchRow[][] {
+  return groupBy(rows, (c) => c.kind === "model" ? `${c.backend}|${c.model}` : null);
+}
+
+/** A model group's row for an activation and phase. */
+function modelGetter(mine: readonly BenchRow[]) {
+  return (act: string, phase: string) =>
+    find(mine, (c) => c.kind === "model" && c.activation === act && c.phase === phase);
+}
+
 /** " — on <device>" from the facts of any case in `rows` (the probe's one-line device description). */
 function device(input: ReportInput, rows: readonly BenchRow[]): string {
   for (const r of rows) {
@@ -131,18 +155,12 @@ function device(input: ReportInput, rows: readonly BenchRow[]): string {
 }
 
 function activationTables(input: ReportInput): string[] {
-  const acts = input.rows.filter((r) => r.case.kind === "act");
   const out: string[] = [];
-  const keys = uniq(
-    acts.map((r) => r.case.kind === "act" ? `${r.case.backend}|${r.case.layout}` : ""),
-  );
-  for (const key of keys) {
-    const [backend, layout] = key.split("|");
-    const mine = acts.filter((r) =>
-      r.case.kind === "act" && r.case.backend === backend && r.case.layout === layout
-    );
+  const groups = groupBy(input.rows, (c) => c.kind === "act" ? `${c.backend}|${c.layout}` : null);
+  for (const mine of groups) {
     const first = mine[0].case;
     if (first.kind !== "act") continue;
+    const { backend, layout } = first;
     const batch = first.shape[0];
     out.push(
       `#### Activation alone — \`${backend}\`, ${layout} ${shape(first.shape)}${
@@ -172,26 +190,13 @@ function activationTables(input: ReportInput): string[] {
   return out;
 }
 
-function modelRow(input: ReportInput, backend: string, model: string, act: string) {
-  const mine = input.rows.filter((r) =>
-    r.case.kind === "model" && r.case.backend === backend && r.case.model === model
-  );
-  const get = (a: string, phase: string) =>
-    find(mine, (c) => c.kind === "model" && c.activation === a && c.phase === phase);
-  return { train: get(act, "train"), eval: get(act, "eval"), mine, get };
-}
-
 function modelTables(input: ReportInput): string[] {
-  const models = input.rows.filter((r) => r.case.kind === "model");
   const out: string[] = [];
-  const keys = uniq(
-    models.map((r) => r.case.kind === "model" ? `${r.case.backend}|${r.case.model}` : ""),
-  );
-  for (const key of keys) {
-    const [backend, model] = key.split("|");
-    const { mine, get } = modelRow(input, backend, model, "relu");
+  for (const mine of modelGroups(input.rows)) {
+    const get = modelGetter(mine);
     const c0 = mine[0].case;
     if (c0.kind !== "model") continue;
+    const { backend, model } = c0;
     out.push(
       `#### \`${model}\` — \`${backend}\`, batch ${c0.batch} of ${c0.image.join("×")}, ` +
         `${c0.classes} classes${device(input, mine)}`,
@@ -223,10 +228,6 @@ function modelTables(input: ReportInput): string[] {
 
 /** DPA ÷ ReLU per backend and model: step time (train, inference) and measured memory. */
 export function dpaSummary(input: Pick<ReportInput, "rows" | "facts" | "memory">): string[] {
-  const models = input.rows.filter((r) => r.case.kind === "model");
-  const keys = uniq(
-    models.map((r) => r.case.kind === "model" ? `${r.case.backend}|${r.case.model}` : ""),
-  );
   const out = [
     "| backend | model | batch | DPA train-step overhead vs ReLU | DPA inference overhead vs ReLU | " +
     "DPA ÷ ReLU measured train memory |",
@@ -238,16 +239,17 @@ export function dpaSummary(input: Pick<ReportInput, "rows" | "facts" | "memory">
     }
     return a?.error ?? b?.error ?? "not measured";
   };
-  for (const key of keys) {
-    const [backend, model] = key.split("|");
-    const { get, mine } = modelRow(input as ReportInput, backend, model, "dpa");
+  for (const mine of modelGroups(input.rows)) {
+    const get = modelGetter(mine);
     const c0 = mine[0].case;
+    if (c0.kind !== "model") continue;
+    const { backend, model } = c0;
     const mem = (a: string) => {
       const r = get(a, "train");
       return r ? measuredBytes(input, r.case).bytes : null;
     };
     out.push(
-      `| ${backend} | ${model} | ${c0.kind === "model" ? c0.batch : ""} | ${
+      `| ${backend} | ${model} | ${c0.batch} | ${
         pct(get("dpa", "train"), get("relu", "train"))
       } | ${pct(get("dpa", "eval"), get("relu", "eval"))} | ${ratio(mem("dpa"), mem("relu"))} |`,
     );
