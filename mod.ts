@@ -44,10 +44,18 @@ export { referenceBackend } from "./backends/reference/mod.ts";
 export { type Kernel, type KernelRun, registerKernel } from "./backends/reference/kernel.ts";
 import "./backends/mod.ts";
 export * from "./activations/mod.ts";
+export type {
+  ActivationInstance,
+  ActivationPlugin,
+  PluginOptions,
+  RegulariserInstance,
+  RegulariserPlugin,
+  Site,
+} from "./plugin/types.ts";
 export * from "./regularisers/mod.ts";
 export * as nn from "./nn/mod.ts";
 export * from "./models/mod.ts";
-export { BuildContext } from "./nn/context.ts";
+export { BuildContext } from "./plugin/context.ts";
 export type {
   BatchInfo,
   BufferSpec,
@@ -61,7 +69,7 @@ export type {
   PooledLoss,
   RandomSource,
   TapRequest,
-} from "./nn/context.ts";
+} from "./plugin/context.ts";
 export { Rng, rngFromSeed, type RngState } from "./core/rng.ts";
 export type { ActivationFactory, RegulariserFactory } from "./nn/sites.ts";
 export {
@@ -82,7 +90,7 @@ export type { AdamWConfig } from "./train/adamw.ts";
 export type { Checkpoint, CheckpointMeta } from "./train/checkpoint.ts";
 export type { Dataset, LoadOptions, Split } from "./data/dataset.ts";
 export type { SyntheticOptions } from "./data/synthetic.ts";
-export type { ActivationOutput } from "./nn/context.ts";
+export type { ActivationOutput } from "./plugin/context.ts";
 export type { LocateOptions } from "./data/locate.ts";
 export type { SubsetOptions } from "./data/subset.ts";
 export type { DownloadProgress, FetchLike } from "./data/download.ts";
@@ -92,18 +100,18 @@ export {
   type CompareResult,
   runPlan,
   writeReport,
-} from "./train/compare_run.ts";
+} from "./compare/run.ts";
 export type {
   ArmSpec,
   CompareGrid,
   GridCell,
   GridSweep,
   GridTrainSettings,
-} from "./train/compare_grid.ts";
-export { type ComparePlan, makePlan, readPlan } from "./train/compare_plan.ts";
-export type { ArmReport, CompareReport, CostReport, GroupReport } from "./train/compare_report.ts";
-export type { CellResult, Collected } from "./train/compare_collect.ts";
-export type { CellStatus, RunCounts, Shard } from "./train/compare_shard.ts";
+} from "./compare/grid.ts";
+export { type ComparePlan, makePlan, readPlan } from "./compare/plan.ts";
+export type { ArmReport, CompareReport, CostReport, GroupReport } from "./compare/report.ts";
+export type { CellResult, Collected } from "./compare/collect.ts";
+export type { CellStatus, RunCounts, Shard } from "./compare/shard.ts";
 export {
   type PairedDifference,
   pairedDifference,
@@ -111,8 +119,8 @@ export {
   summarize,
   type Summary,
   type Verdict,
-} from "./train/compare_stats.ts";
-export { COMPARE_PRESETS, type ComparePreset } from "./train/compare_presets.ts";
+} from "./compare/stats.ts";
+export { COMPARE_PRESETS, type ComparePreset } from "./compare/presets.ts";
 export {
   tfjsCpuBackend,
   tfjsGpuBackend,

@@ -42,12 +42,12 @@ import {
   threshold,
   where,
 } from "../core/ops.ts";
-import type { BuildContext } from "../nn/context.ts";
-import { checkLabels, classEmaWeights } from "./class_ema.ts";
+import type { BuildContext } from "../plugin/context.ts";
+import { checkLabels, classEmaWeights } from "../plugin/class_ema.ts";
 import { randomMask } from "./dpa_random_mask.ts";
-import { readOptions } from "./options.ts";
-import type { ActivationInstance, ActivationPlugin, PluginOptions, Site } from "./registry.ts";
-import { checkSitePooling, checkSiteTensor, poolSite } from "./site_tensor.ts";
+import { readOptions } from "../plugin/options.ts";
+import type { ActivationInstance, ActivationPlugin, PluginOptions, Site } from "../plugin/types.ts";
+import { checkSitePooling, checkSiteTensor, poolSite } from "../plugin/site_tensor.ts";
 
 /** Validated DPA options. */
 export interface DpaOptions {

@@ -39,9 +39,8 @@ import {
   stopGradient,
   sum,
 } from "../core/ops.ts";
-import { Rng } from "../core/rng.ts";
-import type { BuildContext } from "../nn/context.ts";
-import { hashName } from "../nn/init.ts";
+import { hashName, Rng } from "../core/rng.ts";
+import type { BuildContext } from "../plugin/context.ts";
 
 /** Domain word separating these draws from dropout and initialisation. */
 const RANDOM_MASK_DOMAIN = hashName("actlab.dpa.random_mask");

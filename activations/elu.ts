@@ -4,7 +4,7 @@
  */
 import type { Tensor } from "../core/graph.ts";
 import { exp, gt, minimum, mul, sub, where } from "../core/ops.ts";
-import type { ActivationPlugin } from "./registry.ts";
+import type { ActivationPlugin } from "../plugin/types.ts";
 import { statelessActivation } from "./stateless.ts";
 
 /** x > 0 ? x : α(eˣ − 1). */

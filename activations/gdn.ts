@@ -12,9 +12,9 @@
 import type { Tensor } from "../core/graph.ts";
 import type { Shape } from "../core/host_tensor.ts";
 import { add, matmul, maximum, mul, reshape, rsqrt, square, sub } from "../core/ops.ts";
-import { readOptions } from "./options.ts";
-import type { ActivationPlugin } from "./registry.ts";
-import { checkSiteTensor } from "./site_tensor.ts";
+import { readOptions } from "../plugin/options.ts";
+import type { ActivationPlugin } from "../plugin/types.ts";
+import { checkSiteTensor } from "../plugin/site_tensor.ts";
 
 /** The reparameterisation pedestal p = 2⁻³⁶. */
 export const GDN_PEDESTAL = 2 ** -36;

@@ -4,7 +4,7 @@
  */
 import { mul } from "../core/ops.ts";
 import { normalCdf } from "./normal_cdf.ts";
-import type { ActivationPlugin } from "./registry.ts";
+import type { ActivationPlugin } from "../plugin/types.ts";
 import { statelessActivation } from "./stateless.ts";
 
 /** The `gelu` plugin. */

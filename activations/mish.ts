@@ -7,8 +7,8 @@
  * @module
  */
 import { mul, softplus, tanh } from "../core/ops.ts";
-import { noOptions } from "./options.ts";
-import type { ActivationPlugin } from "./registry.ts";
+import { noOptions } from "../plugin/options.ts";
+import type { ActivationPlugin } from "../plugin/types.ts";
 
 /** The `mish` plugin. */
 export const mishActivation: ActivationPlugin = {

@@ -7,9 +7,9 @@
  */
 import { add, matmul, mul, reshape } from "../core/ops.ts";
 import { normalCdf } from "./normal_cdf.ts";
-import { noOptions } from "./options.ts";
-import type { ActivationPlugin } from "./registry.ts";
-import { checkSiteTensor } from "./site_tensor.ts";
+import { noOptions } from "../plugin/options.ts";
+import type { ActivationPlugin } from "../plugin/types.ts";
+import { checkSiteTensor } from "../plugin/site_tensor.ts";
 
 /** The `raa` plugin. */
 export const raaActivation: ActivationPlugin = {

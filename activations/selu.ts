@@ -4,7 +4,7 @@
  */
 import { mul } from "../core/ops.ts";
 import { eluOf } from "./elu.ts";
-import type { ActivationPlugin } from "./registry.ts";
+import type { ActivationPlugin } from "../plugin/types.ts";
 import { statelessActivation } from "./stateless.ts";
 
 /** SELU's α (torch.nn.SELU). */

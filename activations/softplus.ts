@@ -3,7 +3,7 @@
  * @module
  */
 import { softplus } from "../core/ops.ts";
-import type { ActivationPlugin } from "./registry.ts";
+import type { ActivationPlugin } from "../plugin/types.ts";
 import { statelessActivation } from "./stateless.ts";
 
 /** The `softplus` plugin. */

@@ -4,9 +4,9 @@
  * @module
  */
 import type { Tensor } from "../core/graph.ts";
-import { noOptions } from "./options.ts";
-import type { ActivationPlugin } from "./registry.ts";
-import { checkSiteTensor } from "./site_tensor.ts";
+import { noOptions } from "../plugin/options.ts";
+import type { ActivationPlugin } from "../plugin/types.ts";
+import { checkSiteTensor } from "../plugin/site_tensor.ts";
 
 /** An option-free plugin applying `fn` elementwise at any site. */
 export function statelessActivation(

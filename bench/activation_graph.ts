@@ -8,11 +8,12 @@
  * @module
  */
 import "../activations/mod.ts";
-import { getActivation, type Site } from "../activations/registry.ts";
+import { getActivation } from "../activations/registry.ts";
+import type { Site } from "../plugin/types.ts";
 import { grad } from "../core/autodiff.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
 import { add, div, maximum, mul, sum } from "../core/ops.ts";
-import { BuildContext, type BuildRecord } from "../nn/context.ts";
+import { BuildContext, type BuildRecord } from "../plugin/context.ts";
 import type { ActivationCase } from "./grid.ts";
 
 /** Classes the labels feed ranges over (DPA's memories have one row per class). */

@@ -12,7 +12,7 @@ import "../models/mod.ts";
 import type { Backend, ExecStats, Executable } from "../backends/backend.ts";
 import type { Graph } from "../core/graph.ts";
 import { type HostTensor, sizeOf } from "../core/host_tensor.ts";
-import type { BuildRecord } from "../nn/context.ts";
+import type { BuildRecord } from "../plugin/context.ts";
 import { initialState } from "../nn/init.ts";
 import { type AdamWConfig, adamwFeedValues, appendAdamW, OPT_FEEDS } from "../train/adamw.ts";
 import { adamwForRun, modelForRun } from "../train/session.ts";

@@ -9,7 +9,7 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import "../mod.ts";
 import { ActlabError } from "../core/errors.ts";
-import { writeAnalysis } from "../train/analyze.ts";
+import { writeAnalysis } from "../analyze/analyze.ts";
 import { runMain } from "./common.ts";
 
 const HELP = `usage: deno task analyze --checkpoint FILE [--split test|train] [--out DIR]

@@ -4,7 +4,7 @@
  * non-zero exit).
  * @module
  */
-import type { PluginOptions } from "../activations/registry.ts";
+import type { PluginOptions } from "../plugin/types.ts";
 import { ActlabError } from "../core/errors.ts";
 import { type Checkpoint, loadCheckpoint } from "../train/checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "../train/config.ts";

@@ -9,13 +9,13 @@
 import { parseArgs } from "node:util";
 import "../mod.ts";
 import { ActlabError } from "../core/errors.ts";
-import { applySets, type CompareGrid, validateGrid } from "../train/compare_grid.ts";
-import { makePlan, readPlan, writePlan } from "../train/compare_plan.ts";
-import { getPreset } from "../train/compare_presets.ts";
-import { reportMarkdown } from "../train/compare_report.ts";
-import { runPlan, writeReport } from "../train/compare_run.ts";
-import { parseShard } from "../train/compare_shard.ts";
-import { slurmScript } from "../train/compare_slurm.ts";
+import { applySets, type CompareGrid, validateGrid } from "../compare/grid.ts";
+import { makePlan, readPlan, writePlan } from "../compare/plan.ts";
+import { getPreset } from "../compare/presets.ts";
+import { reportMarkdown } from "../compare/report.ts";
+import { runPlan, writeReport } from "../compare/run.ts";
+import { parseShard } from "../compare/shard.ts";
+import { slurmScript } from "../compare/slurm.ts";
 import { flagsToConfig, runMain, TRAIN_FLAGS, TRAIN_FLAGS_HELP } from "./common.ts";
 
 const HELP =

@@ -9,12 +9,8 @@ import "../activations/mod.ts";
 import "../regularisers/mod.ts";
 import "../models/mod.ts";
 import "../backends/mod.ts";
-import {
-  getActivation,
-  getRegulariser,
-  listActivations,
-  listRegularisers,
-} from "../activations/registry.ts";
+import { getActivation, listActivations } from "../activations/registry.ts";
+import { getRegulariser, listRegularisers } from "../regularisers/registry.ts";
 import { probeAll } from "../backends/registry.ts";
 import { getModel, listModels, paramCount } from "../models/registry.ts";
 import { ActlabError } from "../core/errors.ts";

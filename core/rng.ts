@@ -400,3 +400,13 @@ export class Rng {
 export function rngFromSeed(seed: number): Rng {
   return Rng.fromSeed(seed);
 }
+
+/** 32-bit FNV-1a hash of a string: a stable key for `Rng.fold`. */
+export function hashName(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    h ^= name.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}

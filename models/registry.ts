@@ -10,15 +10,11 @@ import { ActlabError } from "../core/errors.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
 import { sizeOf } from "../core/host_tensor.ts";
 import { fmtShape } from "../core/shape.ts";
-import {
-  type ActivationInstance,
-  getActivation,
-  getRegulariser,
-  type PluginOptions,
-  type Site,
-} from "../activations/registry.ts";
+import { getActivation } from "../activations/registry.ts";
+import { getRegulariser } from "../regularisers/registry.ts";
+import type { ActivationInstance, PluginOptions, Site } from "../plugin/types.ts";
 import { cast, eq, mean } from "../core/ops.ts";
-import { BuildContext } from "../nn/context.ts";
+import { BuildContext } from "../plugin/context.ts";
 import type { ActivationFactory, RegulariserFactory } from "../nn/sites.ts";
 
 /** A model option value (widths are number lists). */

@@ -10,9 +10,9 @@
  */
 import type { Tensor } from "../core/graph.ts";
 import { add, maxPool2d } from "../core/ops.ts";
-import type { Site } from "../activations/registry.ts";
+import type { Site } from "../plugin/types.ts";
 import { batchNorm2d } from "../nn/batch_norm.ts";
-import type { BuildContext } from "../nn/context.ts";
+import type { BuildContext } from "../plugin/context.ts";
 import { conv2d } from "../nn/conv2d.ts";
 import { linear } from "../nn/linear.ts";
 import { globalAvgPool2d } from "../nn/pooling.ts";

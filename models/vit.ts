@@ -13,7 +13,7 @@
  */
 import { ActlabError } from "../core/errors.ts";
 import { add } from "../core/ops.ts";
-import type { Site } from "../activations/registry.ts";
+import type { Site } from "../plugin/types.ts";
 import { selfAttention } from "../nn/attention.ts";
 import { dropout, dropPath } from "../nn/dropout.ts";
 import { addPositionEmbedding, prependClassToken } from "../nn/embeddings.ts";

@@ -8,7 +8,7 @@ import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
 import { matmul, mul, reshape, slice, softmax, transpose } from "../core/ops.ts";
 import { fmtShape } from "../core/shape.ts";
-import type { BuildContext } from "./context.ts";
+import type { BuildContext } from "../plugin/context.ts";
 import { dropout } from "./dropout.ts";
 import { linear } from "./linear.ts";
 

@@ -10,7 +10,7 @@ import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
 import { add, mean, mul, reshape, rsqrt, square, sub } from "../core/ops.ts";
 import { fmtShape } from "../core/shape.ts";
-import type { BuildContext } from "./context.ts";
+import type { BuildContext } from "../plugin/context.ts";
 import { constantInit, zerosInit } from "./init.ts";
 
 /** Options of `batchNorm`. */

@@ -7,7 +7,7 @@ import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
 import { add, conv2d as conv2dOp, reshape } from "../core/ops.ts";
 import { fmtShape } from "../core/shape.ts";
-import type { BuildContext, Initializer } from "./context.ts";
+import type { BuildContext, Initializer } from "../plugin/context.ts";
 import { kaimingNormalInit, torchDefaultBiasInit, torchDefaultWeightInit } from "./init.ts";
 
 /** How a convolution is initialised. */

@@ -10,9 +10,8 @@ import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
 import { type HostTensor, type Shape, sizeOf } from "../core/host_tensor.ts";
 import { mul } from "../core/ops.ts";
-import { Rng } from "../core/rng.ts";
-import type { BuildContext } from "./context.ts";
-import { hashName } from "./init.ts";
+import { hashName, Rng } from "../core/rng.ts";
+import type { BuildContext } from "../plugin/context.ts";
 
 /** Domain word separating dropout keys from other uses of the run's seed. */
 const DROPOUT_DOMAIN = hashName("actlab.dropout");

@@ -7,7 +7,7 @@ import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
 import { add, broadcastTo, concat } from "../core/ops.ts";
 import { fmtShape } from "../core/shape.ts";
-import type { BuildContext } from "./context.ts";
+import type { BuildContext } from "../plugin/context.ts";
 import { truncNormalInit } from "./init.ts";
 
 /** Prepend the learned `cls_token [1, 1, C]` to tokens `[B, N, C]` → `[B, N + 1, C]`. */

@@ -9,8 +9,8 @@
 import { ActlabError } from "../core/errors.ts";
 import { type HostTensor, type Shape, sizeOf } from "../core/host_tensor.ts";
 import { calculateGain, computeFans, type FanMode } from "../core/init.ts";
-import { Rng } from "../core/rng.ts";
-import type { BuildRecord, Initializer } from "./context.ts";
+import { hashName, Rng } from "../core/rng.ts";
+import type { BuildRecord, Initializer } from "../plugin/context.ts";
 
 /** All zeros (biases, LayerNorm/BatchNorm shifts). */
 export function zerosInit(): Initializer {
@@ -66,16 +66,6 @@ export function torchDefaultWeightInit(): Initializer {
 /** PyTorch's default bias init for a layer with `fanIn` inputs per output: U(±1/√fan_in). */
 export function torchDefaultBiasInit(fanIn: number): Initializer {
   return uniformInit(1 / Math.sqrt(fanIn));
-}
-
-/** 32-bit FNV-1a hash of a string: a stable key for `Rng.fold`. */
-export function hashName(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    h ^= name.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
 }
 
 /**

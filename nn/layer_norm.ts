@@ -5,7 +5,7 @@
  */
 import type { Tensor } from "../core/graph.ts";
 import { add, layerNorm as layerNormOp, mul } from "../core/ops.ts";
-import type { BuildContext } from "./context.ts";
+import type { BuildContext } from "../plugin/context.ts";
 import { constantInit, zerosInit } from "./init.ts";
 
 /** Options of `layerNorm`. */

@@ -8,7 +8,7 @@ import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
 import { add, matmul, reshape } from "../core/ops.ts";
 import { fmtShape } from "../core/shape.ts";
-import type { BuildContext, Initializer } from "./context.ts";
+import type { BuildContext, Initializer } from "../plugin/context.ts";
 import {
   torchDefaultBiasInit,
   torchDefaultWeightInit,

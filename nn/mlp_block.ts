@@ -4,11 +4,11 @@
  * @module
  */
 import type { Tensor } from "../core/graph.ts";
-import type { BuildContext } from "./context.ts";
+import type { BuildContext } from "../plugin/context.ts";
 import { dropout } from "./dropout.ts";
 import { linear, type LinearInit } from "./linear.ts";
 import { type ActivationFactory, applyActivation } from "./sites.ts";
-import type { Site } from "../activations/registry.ts";
+import type { Site } from "../plugin/types.ts";
 
 /** Options of `mlpBlock`. */
 export interface MlpBlockOptions {

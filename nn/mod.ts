@@ -5,7 +5,7 @@
  * `layerNorm` mirror the core ops they wrap.
  * @module
  */
-export * from "./context.ts";
+export * from "../plugin/context.ts";
 export * from "./init.ts";
 export * from "./sites.ts";
 export * from "./linear.ts";

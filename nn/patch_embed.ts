@@ -8,7 +8,7 @@ import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
 import { reshape, transpose } from "../core/ops.ts";
 import { fmtShape } from "../core/shape.ts";
-import type { BuildContext } from "./context.ts";
+import type { BuildContext } from "../plugin/context.ts";
 import { conv2d } from "./conv2d.ts";
 
 /** `x [B, Cin, H, W] → [B, (H/p)·(W/p), embedDim]`; declares `proj.weight`, `proj.bias`. */

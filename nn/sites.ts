@@ -7,8 +7,8 @@
 import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
 import { fmtShape } from "../core/shape.ts";
-import type { ActivationInstance, RegulariserInstance, Site } from "../activations/registry.ts";
-import type { BuildContext } from "./context.ts";
+import type { ActivationInstance, RegulariserInstance, Site } from "../plugin/types.ts";
+import type { BuildContext } from "../plugin/context.ts";
 
 /** Configures the model's activation for one site. */
 export type ActivationFactory = (site: Site) => ActivationInstance;

@@ -32,16 +32,16 @@ import {
   sub,
   sum,
 } from "../core/ops.ts";
-import { checkLabels, classEmaWeights, firstOfClass } from "../activations/class_ema.ts";
-import { readOptions } from "../activations/options.ts";
+import { checkLabels, classEmaWeights, firstOfClass } from "../plugin/class_ema.ts";
+import { readOptions } from "../plugin/options.ts";
 import type {
   PluginOptions,
   RegulariserInstance,
   RegulariserPlugin,
   Site,
-} from "../activations/registry.ts";
-import { checkSitePooling, checkSiteTensor, poolSite } from "../activations/site_tensor.ts";
-import type { BuildContext } from "../nn/context.ts";
+} from "../plugin/types.ts";
+import { checkSitePooling, checkSiteTensor, poolSite } from "../plugin/site_tensor.ts";
+import type { BuildContext } from "../plugin/context.ts";
 
 /** Validated ARR options. */
 export interface ArrOptions {

@@ -2,9 +2,9 @@
  * Registers every built-in regulariser plugin (attached at response sites).
  * @module
  */
-import { registerRegulariser } from "../activations/registry.ts";
 import { arrRegulariser } from "./arr.ts";
+import { registerRegulariser } from "./registry.ts";
 
 registerRegulariser(arrRegulariser);
 
-export { getRegulariser, listRegularisers, registerRegulariser } from "../activations/registry.ts";
+export { getRegulariser, listRegularisers, registerRegulariser } from "./registry.ts";

@@ -10,20 +10,16 @@ import "../regularisers/mod.ts";
 import type { DpaActivation } from "../activations/dpa.ts";
 import { GDN_BETA_MIN, GDN_PEDESTAL } from "../activations/gdn.ts";
 import { SELU_ALPHA, SELU_SCALE } from "../activations/selu.ts";
-import {
-  getActivation,
-  getRegulariser,
-  listActivations,
-  type PluginOptions,
-  type Site,
-} from "../activations/registry.ts";
+import { getActivation, listActivations } from "../activations/registry.ts";
+import { getRegulariser } from "../regularisers/registry.ts";
+import type { PluginOptions, Site } from "../plugin/types.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import { grad } from "../core/autodiff.ts";
 import { ActlabError } from "../core/errors.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
 import { type HostTensor, hostTensor, sizeOf } from "../core/host_tensor.ts";
 import { constant, mul, sum } from "../core/ops.ts";
-import { BuildContext } from "../nn/context.ts";
+import { BuildContext } from "../plugin/context.ts";
 import { lcg } from "./gradcheck.ts";
 import { finishTrainStep, hostFeedValues, initialState } from "./step_util.ts";
 

@@ -9,7 +9,7 @@ import { referenceBackend } from "../backends/reference/mod.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
 import { loadDataset } from "../data/dataset.ts";
 import { createModel, type ModelOptions } from "../models/registry.ts";
-import { analysisSvg, analyzeCheckpoint, siteStatistics } from "../train/analyze.ts";
+import { analysisSvg, analyzeCheckpoint, siteStatistics } from "../analyze/analyze.ts";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
 import { train } from "../train/engine.ts";
 import { buildStepGraph } from "../train/step_graph.ts";

@@ -7,13 +7,13 @@
 import assert from "node:assert/strict";
 import { type ArrRegulariser, arrWeights } from "../regularisers/arr.ts";
 import { getRegulariser, listRegularisers } from "../regularisers/mod.ts";
-import type { Site } from "../activations/registry.ts";
+import type { Site } from "../plugin/types.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import { ActlabError } from "../core/errors.ts";
 import { Graph } from "../core/graph.ts";
 import { hostTensor } from "../core/host_tensor.ts";
 import { full } from "../core/ops.ts";
-import { BuildContext } from "../nn/context.ts";
+import { BuildContext } from "../plugin/context.ts";
 import { lcg } from "./gradcheck.ts";
 import { finishTrainStep, hostFeedValues, initialState } from "./step_util.ts";
 

@@ -10,7 +10,7 @@ import { type HostTensor, hostTensor, type Shape, sizeOf } from "../core/host_te
 import { constant, mul, sum } from "../core/ops.ts";
 import type { Executable } from "../backends/backend.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
-import { BuildContext, type Phase } from "../nn/context.ts";
+import { BuildContext, type Phase } from "../plugin/context.ts";
 import { initialState } from "../nn/init.ts";
 import { lcg } from "./gradcheck.ts";
 

@@ -10,7 +10,7 @@ import {
   studentTCdf,
   studentTQuantile,
   summarize,
-} from "../train/compare_stats.ts";
+} from "../compare/stats.ts";
 
 function near(got: number, want: number, tol: number, what: string): void {
   assert.ok(Math.abs(got - want) <= tol, `${what}: got ${got}, want ${want}`);

@@ -7,12 +7,13 @@
 import assert from "node:assert/strict";
 import "../activations/mod.ts";
 import { type DpaActivation, dpaFeedKey, parseDpaOptions } from "../activations/dpa.ts";
-import { getActivation, type Site } from "../activations/registry.ts";
+import { getActivation } from "../activations/registry.ts";
+import type { Site } from "../plugin/types.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import { Graph } from "../core/graph.ts";
 import { type HostTensor, hostTensor } from "../core/host_tensor.ts";
 import { mul, sum } from "../core/ops.ts";
-import { BuildContext } from "../nn/context.ts";
+import { BuildContext } from "../plugin/context.ts";
 import { finishTrainStep, hostFeedValues, initialState } from "./step_util.ts";
 
 type Nested = number | boolean | Nested[];

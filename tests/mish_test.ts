@@ -5,11 +5,12 @@
 import assert from "node:assert/strict";
 import "../activations/mod.ts";
 import { mishActivation } from "../activations/mish.ts";
-import { getActivation, type Site } from "../activations/registry.ts";
+import { getActivation } from "../activations/registry.ts";
+import type { Site } from "../plugin/types.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
 import { hostTensor } from "../core/host_tensor.ts";
-import { BuildContext } from "../nn/context.ts";
+import { BuildContext } from "../plugin/context.ts";
 import { gradCheck } from "./gradcheck.ts";
 
 const SITE: Site = { channels: 5, layout: "features", pooling: "avg" };

@@ -11,7 +11,9 @@ import "../regularisers/mod.ts";
 import "../models/mod.ts";
 import { ActlabError } from "../core/errors.ts";
 import { sizeOf } from "../core/host_tensor.ts";
-import { registerActivation, registerRegulariser, type Site } from "../activations/registry.ts";
+import { registerActivation } from "../activations/registry.ts";
+import { registerRegulariser } from "../regularisers/registry.ts";
+import type { Site } from "../plugin/types.ts";
 import {
   countParams,
   createModel,

@@ -1,6 +1,6 @@
 /** The SVG plotting module, the run's curves.svg and the run-wide progress bar. */
 import assert from "node:assert/strict";
-import { escapeXml, gridSvg, heatmap, lineChart } from "../train/plot_svg.ts";
+import { escapeXml, gridSvg, heatmap, lineChart } from "../plot/svg.ts";
 import { curvesSvg, type EpochLogLine } from "../train/curves.ts";
 import { Progress } from "../train/progress.ts";
 

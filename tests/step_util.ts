@@ -8,7 +8,7 @@ import { grad } from "../core/autodiff.ts";
 import type { Tensor } from "../core/graph.ts";
 import { fullHost, type HostTensor } from "../core/host_tensor.ts";
 import { add, div, maximum, mul } from "../core/ops.ts";
-import type { BatchInfo, BuildContext, BuildRecord, RandomSource } from "../nn/context.ts";
+import type { BatchInfo, BuildContext, BuildRecord, RandomSource } from "../plugin/context.ts";
 
 /** What `finishTrainStep` appended. */
 export interface FinishedStep {

@@ -4,7 +4,7 @@
  * checkpoints.
  * @module
  */
-import type { PluginOptions } from "../activations/registry.ts";
+import type { PluginOptions } from "../plugin/types.ts";
 import { ActlabError } from "../core/errors.ts";
 import type { SyntheticOptions } from "../data/synthetic.ts";
 import type { ModelOptions } from "../models/registry.ts";

@@ -6,7 +6,7 @@
  */
 import type { Backend, Executable } from "../backends/backend.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
-import type { BatchInfo } from "../nn/context.ts";
+import type { BatchInfo } from "../plugin/context.ts";
 import { initialState } from "../nn/init.ts";
 import { createModel, type Model } from "../models/registry.ts";
 import { type AdamWConfig, adamwFeedValues, appendAdamW, OPT_FEEDS } from "./adamw.ts";

@@ -10,7 +10,7 @@ import { ActlabError } from "../core/errors.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
 import type { Shape } from "../core/host_tensor.ts";
 import { add, constant, div, maximum, mul, sub } from "../core/ops.ts";
-import { BuildContext, type BuildRecord, type Phase } from "../nn/context.ts";
+import { BuildContext, type BuildRecord, type Phase } from "../plugin/context.ts";
 import { crossEntropy } from "./loss.ts";
 
 /** What the step graph needs of a model. */

@@ -9,7 +9,7 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
-import type { Site } from "../activations/registry.ts";
+import type { Site } from "./types.ts";
 import type { Graph, Tensor } from "../core/graph.ts";
 import type { DType, HostTensor, Shape } from "../core/host_tensor.ts";
 import { fmtShape } from "../core/shape.ts";

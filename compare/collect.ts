@@ -7,11 +7,11 @@
  */
 import { relative } from "node:path";
 import { ActlabError } from "../core/errors.ts";
-import { analysisFiles } from "./analyze.ts";
-import type { GridCell } from "./compare_grid.ts";
-import type { ComparePlan } from "./compare_plan.ts";
-import { type CellStatus, cellStatus } from "./compare_shard.ts";
-import type { TrainSummary } from "./engine.ts";
+import { analysisFiles } from "../analyze/analyze.ts";
+import type { GridCell } from "./grid.ts";
+import type { ComparePlan } from "./plan.ts";
+import { type CellStatus, cellStatus } from "./shard.ts";
+import type { TrainSummary } from "../train/engine.ts";
 
 /** A finished cell's numbers. */
 export interface CellResult {

@@ -17,17 +17,17 @@
  * @module
  */
 import { resolveBackend } from "../backends/registry.ts";
-import { poolSite } from "../activations/site_tensor.ts";
-import type { Site } from "../activations/registry.ts";
+import { poolSite } from "../plugin/site_tensor.ts";
+import type { Site } from "../plugin/types.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
 import { type Dataset, loadDataset, type Split } from "../data/dataset.ts";
 import { evalBatches } from "../data/loader.ts";
-import { loadCheckpoint } from "./checkpoint.ts";
-import { checkpointConfig, stateForGraph } from "./restore.ts";
-import { buildStepGraph } from "./step_graph.ts";
-import { writeJsonAtomic, writeTextAtomic } from "./files.ts";
-import { gridSvg, heatmap } from "./plot_svg.ts";
-import { modelForRun } from "./session.ts";
+import { loadCheckpoint } from "../train/checkpoint.ts";
+import { checkpointConfig, stateForGraph } from "../train/restore.ts";
+import { buildStepGraph } from "../train/step_graph.ts";
+import { writeJsonAtomic, writeTextAtomic } from "../train/files.ts";
+import { gridSvg, heatmap } from "../plot/svg.ts";
+import { modelForRun } from "../train/session.ts";
 
 /** One activation site's class-mean matrix and statistics. */
 export interface SiteAnalysis {

@@ -4,13 +4,13 @@
  * report (`compare.md`, `compare.svg`, `compare.json`) to the grid's `out`.
  * @module
  */
-import type { CompareGrid } from "./compare_grid.ts";
-import { collect } from "./compare_collect.ts";
-import { type ComparePlan, makePlan, writePlan } from "./compare_plan.ts";
-import { buildReport, type CompareReport, reportMarkdown } from "./compare_report.ts";
-import { reportSvg } from "./compare_svg.ts";
-import { runCells, type RunCounts, type Shard, shardCells } from "./compare_shard.ts";
-import { writeJsonAtomic, writeTextAtomic } from "./files.ts";
+import type { CompareGrid } from "./grid.ts";
+import { collect } from "./collect.ts";
+import { type ComparePlan, makePlan, writePlan } from "./plan.ts";
+import { buildReport, type CompareReport, reportMarkdown } from "./report.ts";
+import { reportSvg } from "./svg.ts";
+import { runCells, type RunCounts, type Shard, shardCells } from "./shard.ts";
+import { writeJsonAtomic, writeTextAtomic } from "../train/files.ts";
 
 /** Options of `compare`. */
 export interface CompareOptions {

@@ -8,15 +8,10 @@
  * (img/s, wall time) depends on the machine and its load and is kept apart.
  * @module
  */
-import type { PluginOptions } from "../activations/registry.ts";
-import type { CellResult, Collected } from "./compare_collect.ts";
-import type { ComparePlan } from "./compare_plan.ts";
-import {
-  type PairedDifference,
-  pairedDifference,
-  summarize,
-  type Summary,
-} from "./compare_stats.ts";
+import type { PluginOptions } from "../plugin/types.ts";
+import type { CellResult, Collected } from "./collect.ts";
+import type { ComparePlan } from "./plan.ts";
+import { type PairedDifference, pairedDifference, summarize, type Summary } from "./stats.ts";
 
 /** One arm of one group. */
 export interface ArmReport {

@@ -21,7 +21,7 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
-import type { CompareGrid } from "./compare_grid.ts";
+import type { CompareGrid } from "./grid.ts";
 
 /** A preset: a grid without `out` (defaults to `runs/<preset name>`). */
 export type ComparePreset = Omit<CompareGrid, "out">;

@@ -4,7 +4,7 @@
  * every arm overlaid (mean line, ±1 std band over seeds).
  * @module
  */
-import type { CompareReport } from "./compare_report.ts";
+import type { CompareReport } from "./report.ts";
 
 const COLORS = [
   "#4C78A8",

@@ -11,11 +11,12 @@
  * (`nn/init.ts`: seed, parameter name) — see tests/compare_grid_test.ts.
  * @module
  */
-import { getActivation, type PluginOptions, type Site } from "../activations/registry.ts";
+import { getActivation } from "../activations/registry.ts";
+import type { PluginOptions, Site } from "../plugin/types.ts";
 import { ActlabError } from "../core/errors.ts";
 import { DATASET_NAMES, isDatasetName } from "../data/dataset.ts";
 import { getModel } from "../models/registry.ts";
-import { resolveConfig, type TrainConfig } from "./config.ts";
+import { resolveConfig, type TrainConfig } from "../train/config.ts";
 
 /** An activation with fixed options, reported as one row. */
 export interface ArmSpec {

@@ -6,7 +6,7 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
-import type { PluginOptions } from "./registry.ts";
+import type { PluginOptions } from "./types.ts";
 
 /** One numeric option of a plugin. */
 export interface NumberOptionSpec {

@@ -8,7 +8,7 @@ import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
 import { mean, reshape, slice } from "../core/ops.ts";
 import { fmtShape } from "../core/shape.ts";
-import type { Site } from "./registry.ts";
+import type { Site } from "./types.ts";
 
 const RANK: Readonly<Record<Site["layout"], number>> = { tokens: 3, nchw: 4, features: 2 };
 const LAYOUT_SHAPE: Readonly<Record<Site["layout"], string>> = {

@@ -7,14 +7,8 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
-import {
-  baselineOf,
-  type CompareGrid,
-  expandGrid,
-  type GridCell,
-  validateGrid,
-} from "./compare_grid.ts";
-import { writeJsonAtomic } from "./files.ts";
+import { baselineOf, type CompareGrid, expandGrid, type GridCell, validateGrid } from "./grid.ts";
+import { writeJsonAtomic } from "../train/files.ts";
 
 /** What `plan.json` holds. */
 export interface ComparePlan {

@@ -7,10 +7,10 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
-import type { GridCell } from "./compare_grid.ts";
-import { canonicalJson } from "./compare_plan.ts";
-import { analysisFiles, writeAnalysis } from "./analyze.ts";
-import { train } from "./engine.ts";
+import type { GridCell } from "./grid.ts";
+import { canonicalJson } from "./plan.ts";
+import { analysisFiles, writeAnalysis } from "../analyze/analyze.ts";
+import { train } from "../train/engine.ts";
 
 /** One shard of n. */
 export interface Shard {

@@ -1,0 +1,34 @@
+/**
+ * The registry of regulariser plugins (attached to a model's response
+ * sites, e.g. ARR). Registered by name like activations.
+ * @module
+ */
+import { ActlabError } from "../core/errors.ts";
+import type { RegulariserPlugin } from "../plugin/types.ts";
+
+const regularisers = new Map<string, RegulariserPlugin>();
+
+/** Register a regulariser plugin (names are unique). */
+export function registerRegulariser(plugin: RegulariserPlugin): void {
+  if (regularisers.has(plugin.name)) {
+    throw new ActlabError(`regulariser "${plugin.name}" is registered twice`, "pick a unique name");
+  }
+  regularisers.set(plugin.name, plugin);
+}
+
+/** The regulariser called `name`; unknown names list the valid ones. */
+export function getRegulariser(name: string): RegulariserPlugin {
+  const p = regularisers.get(name);
+  if (!p) {
+    throw new ActlabError(
+      `unknown regulariser "${name}"`,
+      `use one of: ${listRegularisers().join(", ")}`,
+    );
+  }
+  return p;
+}
+
+/** Registered regulariser names, sorted. */
+export function listRegularisers(): string[] {
+  return [...regularisers.keys()].sort();
+}
