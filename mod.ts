@@ -79,13 +79,22 @@ export {
   ortCpuBackend,
   ortCudaBackend,
 } from "./backends/ort/mod.ts";
-export { evaluate, type EvaluateOptions, loadDataset, train } from "./train/api.ts";
-export type { DatasetOptions } from "./train/api.ts";
+export { evaluate, type EvaluateOptions, loadDataset, train } from "./api/library.ts";
+export type { DatasetOptions } from "./api/library.ts";
 export { resolveConfig, TRAIN_DEFAULTS, type TrainConfig } from "./train/config.ts";
 export type { EpochLog, TrainOptions, TrainSummary } from "./train/engine.ts";
 export type { EvalResult } from "./train/evaluate.ts";
-export { type DataShape, Session } from "./train/session.ts";
-export type { StepGraph } from "./train/step_graph.ts";
+export {
+  adamwForRun,
+  modelForRun,
+  type Outputs,
+  Run,
+  type RunOpenOptions,
+  stepGraphForRun,
+  taskInputShape,
+} from "./train/run.ts";
+export type { StepGraph, StepGraphOptions, StepModel } from "./train/step_graph.ts";
+export * from "./tasks/mod.ts";
 export type { AdamWConfig } from "./train/adamw.ts";
 export type { Checkpoint, CheckpointMeta } from "./train/checkpoint.ts";
 export type { Dataset, LoadOptions, Split } from "./data/dataset.ts";

@@ -16,18 +16,18 @@
  * any activation plugin on any backend is analysed the same way.
  * @module
  */
-import { resolveBackend } from "../backends/registry.ts";
+import type { Dataset, Split } from "../data/dataset.ts";
+import type { ActivationOutput } from "../plugin/context.ts";
 import { poolSite } from "../plugin/site_tensor.ts";
 import type { Site } from "../plugin/types.ts";
-import type { HostTensor } from "../core/host_tensor.ts";
-import { type Dataset, loadDataset, type Split } from "../data/dataset.ts";
-import { evalBatches } from "../data/loader.ts";
-import { loadCheckpoint } from "../train/checkpoint.ts";
-import { checkpointConfig, stateForGraph } from "../train/restore.ts";
-import { buildStepGraph } from "../train/step_graph.ts";
-import { writeJsonAtomic, writeTextAtomic } from "../train/files.ts";
 import { gridSvg, heatmap } from "../plot/svg.ts";
-import { modelForRun } from "../train/session.ts";
+import "../tasks/mod.ts";
+import { imageTask } from "../tasks/image.ts";
+import { loadCheckpoint } from "../train/checkpoint.ts";
+import { writeJsonAtomic, writeTextAtomic } from "../train/files.ts";
+import { checkpointConfig } from "../train/restore.ts";
+import { Run } from "../train/run.ts";
+import { getTask } from "../train/task.ts";
 
 /** One activation site's class-mean matrix and statistics. */
 export interface SiteAnalysis {
@@ -127,43 +127,31 @@ export async function analyzeCheckpoint(
     ...(options.backend ? { backend: options.backend } : {}),
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
-  const subset = split === "test" ? config.testSubset : config.trainSubset;
-  const ds = options.dataset ?? await loadDataset(config.dataset, split, {
-    dataDir: config.dataDir,
-    synthetic: config.synthetic,
-    subset: subset ? { n: subset } : undefined,
+  const task = options.dataset
+    ? imageTask({ eval: options.dataset })
+    : await getTask(config.task).create(config, { train: false, evalSplit: split });
+  let sites: ActivationOutput[] = [];
+  const run = await Run.open(config, {
+    task,
+    train: false,
+    // One extra output per site: its pooled response.
+    extendEval: (step) => {
+      sites = step.record.activationOutputs;
+      sites.forEach((s, i) =>
+        step.graph.output(`analyze.${i}`, poolSite("analyze", s.site, s.output))
+      );
+    },
   });
-  const backend = await resolveBackend(config.backend);
-  const model = modelForRun(config, { numClasses: ds.numClasses, inputShape: ds.shape });
-  const step = buildStepGraph({
-    model,
-    phase: "eval",
-    batchSize: config.evalBatchSize,
-    inputShape: ds.shape,
-    numClasses: ds.numClasses,
-    normalize: { mean: ds.mean, std: ds.std },
-    labelSmoothing: config.labelSmoothing,
-  });
-  const sites = step.record.activationOutputs;
-  sites.forEach((s, i) => step.graph.output(`analyze.${i}`, poolSite("analyze", s.site, s.output)));
-  const state = stateForGraph(ckpt, step.graph, path, config.model);
-  const exe = await backend.compile(step.graph);
-  const k = ds.numClasses;
+  const k = task.numClasses;
   const sums = sites.map((s) => Array.from({ length: k }, () => new Float64Array(s.site.channels)));
   const zeros = sites.map(() => 0);
   const counts = new Array<number>(k).fill(0);
   let images = 0;
   try {
-    await exe.writeState(state);
-    for (const batch of evalBatches(ds, { batchSize: config.evalBatchSize })) {
-      const feeds: Record<string, HostTensor> = {
-        x: { dtype: "f32", shape: [batch.labels.length, ...ds.shape], data: batch.x },
-        labels: { dtype: "i32", shape: [batch.labels.length], data: batch.labels },
-      };
-      const info = { labels: batch.labels, step: 0, numClasses: k, seed: config.seed };
-      for (const spec of step.record.hostFeeds.values()) feeds[spec.key] = spec.compute(info);
-      const out = await exe.run(feeds);
-      // Only the first `valid` rows are images; the rest pad the last batch.
+    await run.restore(ckpt, path);
+    for (const batch of task.evalBatches(config.evalBatchSize)) {
+      const out = await run.evalOn(batch, 0);
+      // Only the first `valid` rows are samples; the rest pad the last batch.
       for (let r = 0; r < batch.valid; r++) counts[batch.labels[r]]++;
       images += batch.valid;
       sites.forEach((s, i) => {
@@ -179,17 +167,17 @@ export async function analyzeCheckpoint(
       });
     }
   } finally {
-    exe.dispose();
+    run.dispose();
   }
   return {
     checkpoint: path,
     model: config.model,
     activation: config.activation,
-    dataset: ds.name,
+    dataset: task.dataset,
     split,
-    backend: backend.name,
+    backend: run.backend.name,
     images,
-    classNames: ds.classNames,
+    classNames: task.classNames,
     classCounts: counts,
     sites: sites.map((s, i) => ({
       name: s.name,

@@ -14,10 +14,10 @@ import type { Graph } from "../core/graph.ts";
 import { type HostTensor, sizeOf } from "../core/host_tensor.ts";
 import type { BuildRecord } from "../plugin/context.ts";
 import { initialState } from "../nn/init.ts";
-import { type AdamWConfig, adamwFeedValues, appendAdamW, OPT_FEEDS } from "../train/adamw.ts";
-import { adamwForRun, modelForRun } from "../train/session.ts";
+import { type AdamWConfig, adamwFeedValues, OPT_FEEDS } from "../train/adamw.ts";
 import { resolveConfig } from "../train/config.ts";
-import { buildStepGraph } from "../train/step_graph.ts";
+import { stepGraphForRun } from "../train/run.ts";
+import { imageTaskForShape } from "../tasks/image.ts";
 import { ACTIVATION_CLASSES, activationGraph } from "./activation_graph.ts";
 import type { BenchCase, ModelCase } from "./grid.ts";
 
@@ -58,22 +58,14 @@ function traceModel(c: ModelCase): Traced {
     evalBatchSize: c.batch,
     seed: SEED,
   });
-  const model = modelForRun(config, { numClasses: c.classes, inputShape: c.image });
-  const step = buildStepGraph({
-    model,
-    phase: c.phase,
-    batchSize: c.batch,
+  const task = imageTaskForShape({
     inputShape: c.image,
     numClasses: c.classes,
-    normalize: { mean: c.image.map(() => 0.5), std: c.image.map(() => 0.25) },
-    labelSmoothing: config.labelSmoothing,
+    mean: new Array(c.image[0]).fill(0.5),
+    std: new Array(c.image[0]).fill(0.25),
   });
-  let adamw: AdamWConfig | null = null;
-  if (c.phase === "train") {
-    // Session.create's optimizer settings: the step measured is the step trained.
-    adamw = adamwForRun(config);
-    appendAdamW(step, adamw);
-  }
+  // The run core's own graph builder: the step measured is the step trained.
+  const { step, adamw } = stepGraphForRun(config, task, c.phase, c.batch);
   return { graph: step.graph, record: step.record, batch: c.batch, classes: c.classes, adamw };
 }
 

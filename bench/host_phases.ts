@@ -10,13 +10,14 @@
  * (defaults: vit_micro dpa 128 ort-cpu fashion-mnist; `synthetic` needs no files).
  */
 import "../backends/mod.ts";
+import "../tasks/mod.ts";
 import { resolveBackend } from "../backends/registry.ts";
 import { loadDataset } from "../data/dataset.ts";
-import { trainBatches } from "../data/loader.ts";
+import { imageTask } from "../tasks/image.ts";
 import { resolveConfig } from "../train/config.ts";
-import { meanMetric } from "../train/evaluate.ts";
+import { meanMetric, metricNames } from "../train/evaluate.ts";
 import { topKCorrect } from "../train/metrics.ts";
-import { Session } from "../train/session.ts";
+import { Run } from "../train/run.ts";
 import { machine } from "./peer_bench.ts";
 
 const [
@@ -42,28 +43,25 @@ const config = resolveConfig({
   batchSize: batch,
   evalBatchSize: batch,
 });
-const session = await Session.create(config, {
-  inputShape: train.shape,
-  numClasses: train.numClasses,
-  mean: train.mean,
-  std: train.std,
-}, backend);
+const task = imageTask({ train, eval: train });
+const run = await Run.open(config, { backend, task });
 
 const phases = { batch: 0, feeds: 0, step: 0, bookkeeping: 0 };
-const loader = trainBatches(train, { batchSize: batch, seed: 0, epoch: 0 });
+const loader = task.trainBatches({ batchSize: batch, seed: 0, epoch: 0, startBatch: 0 })[
+  Symbol.iterator
+]();
 for (let s = 0; s < WARMUP + STEPS; s++) {
   const t0 = performance.now();
   const next = loader.next();
   if (next.done) throw new Error(`the ${dataset} train split has fewer than ${STEPS} batches`);
   const b = next.value;
   const t1 = performance.now();
-  const feeds = session.trainFeeds(b.x, b.labels, s, 1e-3);
+  const feeds = run.trainFeeds(b, s, 1e-3);
   const t2 = performance.now();
-  const out = await session.trainExe.run(feeds);
+  const out = await run.trainExe.run(feeds);
   const t3 = performance.now();
   topKCorrect(out.logits.data, b.labels, train.numClasses, 1, b.valid);
-  meanMetric(out, "sparsity");
-  meanMetric(out, "masked_fraction");
+  for (const name of metricNames(out)) meanMetric(out, name);
   const t4 = performance.now();
   if (s < WARMUP) continue;
   phases.batch += t1 - t0;
@@ -82,4 +80,4 @@ console.log("| phase | ms / step | share |\n| --- | --- | --- |");
 for (const [name, ms] of Object.entries(phases)) {
   console.log(`| ${name} | ${(ms / STEPS).toFixed(3)} | ${(100 * ms / total).toFixed(2)} % |`);
 }
-session.dispose();
+run.dispose();

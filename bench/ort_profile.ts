@@ -15,7 +15,7 @@ const RUNS = 4;
 
 const dir = await Deno.makeTempDir({ prefix: "actlab_ort_profile_" });
 Deno.env.set("ACTLAB_ORT_PROFILE", `${dir}/step`);
-const { session, step } = await trainStepRunner(ortCpuBackend, {
+const { run, step } = await trainStepRunner(ortCpuBackend, {
   model,
   activation,
   batch,
@@ -23,8 +23,7 @@ const { session, step } = await trainStepRunner(ortCpuBackend, {
   classes: 100,
 });
 for (let i = 0; i < RUNS; i++) await step();
-session.trainExe.dispose();
-session.evalExe.dispose();
+run.dispose();
 
 interface ProfileEvent {
   cat: string;

@@ -115,12 +115,12 @@ export async function stepRunner(
   spec: Omit<TrainStepSpec, "activation">,
   activation: string,
 ): Promise<StepRunner> {
-  const { session, step } = await trainStepRunner(ortCpuBackend, { ...spec, activation });
+  const { run, step } = await trainStepRunner(ortCpuBackend, { ...spec, activation });
   for (let i = 0; i < 2; i++) await step(); // warm-up: allocation, first touch
   return {
     activation,
-    flops: contractionFlops(session.trainStep.graph),
-    peakBytes: session.trainExe.stats().peakBytes,
+    flops: contractionFlops(run.trainStep.graph),
+    peakBytes: run.trainExe.stats().peakBytes,
     step,
     times: [],
   };

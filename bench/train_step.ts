@@ -11,7 +11,8 @@ import "../models/mod.ts";
 import type { Backend } from "../backends/backend.ts";
 import { sizeOf } from "../core/host_tensor.ts";
 import { resolveConfig } from "../train/config.ts";
-import { Session } from "../train/session.ts";
+import { imageBatch, imageTaskForShape } from "../tasks/image.ts";
+import { Run } from "../train/run.ts";
 
 /** What to build. */
 export interface TrainStepSpec {
@@ -22,9 +23,9 @@ export interface TrainStepSpec {
   readonly classes: number;
 }
 
-/** The session and a function running its next training step. */
+/** The opened run and a function running its next training step. */
 export interface TrainStepRunner {
-  readonly session: Session;
+  readonly run: Run;
   readonly step: () => Promise<unknown>;
 }
 
@@ -42,19 +43,17 @@ export async function trainStepRunner(
     seed: 1,
   });
   const channels = spec.image[0];
-  const session = await Session.create(
-    config,
-    {
-      inputShape: spec.image,
-      numClasses: spec.classes,
-      mean: new Array(channels).fill(0.5),
-      std: new Array(channels).fill(0.25),
-    },
-    backend,
-  );
+  const task = imageTaskForShape({
+    inputShape: spec.image,
+    numClasses: spec.classes,
+    mean: new Array(channels).fill(0.5),
+    std: new Array(channels).fill(0.25),
+  });
+  const run = await Run.open(config, { backend, task });
   const x = new Float32Array(spec.batch * sizeOf(spec.image)).map((_, i) => (i * 0.618) % 1);
   const labels = Int32Array.from({ length: spec.batch }, (_, i) => i % spec.classes);
   let n = 0;
-  const step = () => session.trainExe.run(session.trainFeeds(x, labels, n++, 1e-3));
-  return { session, step };
+  const batch = imageBatch(x, labels, spec.image);
+  const step = () => run.trainOn(batch, n++, 1e-3);
+  return { run, step };
 }

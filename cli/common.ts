@@ -6,8 +6,7 @@
  */
 import type { PluginOptions } from "../plugin/types.ts";
 import { ActlabError } from "../core/errors.ts";
-import { type Checkpoint, loadCheckpoint } from "../train/checkpoint.ts";
-import { resolveConfig, type TrainConfig } from "../train/config.ts";
+import type { TrainConfig } from "../train/config.ts";
 import type { ModelOptionValue } from "../models/registry.ts";
 
 /** parseArgs option table for the training flags (no defaults: absent = not given). */
@@ -176,20 +175,4 @@ export async function runMain(main: () => Promise<void>): Promise<void> {
     }
     throw e;
   }
-}
-
-/** Load a training checkpoint and the run configuration stored in it (with `overrides` applied). */
-export async function loadRunCheckpoint(
-  path: string,
-  overrides: Partial<TrainConfig> = {},
-): Promise<{ ckpt: Checkpoint; config: TrainConfig }> {
-  const ckpt = await loadCheckpoint(path);
-  const stored = ckpt.meta.config as TrainConfig | undefined;
-  if (!stored || typeof stored !== "object") {
-    throw new ActlabError(
-      `${path} has no run configuration`,
-      "use a checkpoint written by deno task train",
-    );
-  }
-  return { ckpt, config: resolveConfig({ ...stored, ...overrides }, path) };
 }

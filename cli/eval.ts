@@ -1,16 +1,15 @@
 /**
  * `deno task eval --checkpoint <run>/last.ckpt`: evaluate a checkpoint on
- * its dataset's test split and print top-1/top-5 as JSON.
+ * its dataset's test split and print the results as JSON (the library's
+ * `evaluate`).
  * @module
  */
 import { parseArgs } from "node:util";
-import "../mod.ts";
-import { resolveBackend } from "../backends/registry.ts";
+import { evaluate } from "../mod.ts";
 import { ActlabError } from "../core/errors.ts";
-import { loadData } from "../train/engine.ts";
-import { evaluate } from "../train/evaluate.ts";
-import { Session } from "../train/session.ts";
-import { loadRunCheckpoint, runMain } from "./common.ts";
+import { loadCheckpoint } from "../train/checkpoint.ts";
+import { checkpointConfig } from "../train/restore.ts";
+import { runMain } from "./common.ts";
 
 const HELP = `usage: deno task eval --checkpoint FILE [--backend NAME] [--data-dir DIR]
 
@@ -40,30 +39,19 @@ if (import.meta.main) {
     if (!values.checkpoint) {
       throw new ActlabError("--checkpoint is required", "pass --checkpoint runs/<run>/last.ckpt");
     }
-    const { ckpt, config } = await loadRunCheckpoint(values.checkpoint, {
+    const overrides = {
       ...(values.backend ? { backend: values.backend } : {}),
       ...(values["data-dir"] ? { dataDir: values["data-dir"] } : {}),
-    });
-    const backend = await resolveBackend(config.backend);
-    const { train, test } = await loadData(config);
-    const session = await Session.create(config, {
-      inputShape: train.shape,
-      numClasses: train.numClasses,
-      mean: train.mean,
-      std: train.std,
-    }, backend);
-    const evalNames = new Set(session.evalStep.graph.states.keys());
-    await session.evalExe.writeState(
-      Object.fromEntries(Object.entries(ckpt.tensors).filter(([n]) => evalNames.has(n))),
-    );
-    const r = await evaluate(session, test, Number(ckpt.meta.step ?? 0));
-    session.dispose();
+    };
+    const ckpt = await loadCheckpoint(values.checkpoint);
+    const config = checkpointConfig(ckpt, values.checkpoint, overrides);
+    const r = await evaluate(ckpt, undefined, { ...overrides, path: values.checkpoint });
     console.log(JSON.stringify({
       checkpoint: values.checkpoint,
       model: config.model,
       activation: config.activation,
       dataset: config.dataset,
-      backend: backend.name,
+      backend: r.backend,
       step: ckpt.meta.step,
       test_top1: r.top1,
       test_top5: r.top5,

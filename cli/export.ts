@@ -8,10 +8,11 @@ import { parseArgs } from "node:util";
 import "../mod.ts";
 import { exportOnnx } from "../backends/ort/export.ts";
 import { ActlabError } from "../core/errors.ts";
-import { loadDataset } from "../data/dataset.ts";
-import { buildStepGraph } from "../train/step_graph.ts";
-import { loadRunCheckpoint, runMain } from "./common.ts";
-import { modelForRun } from "../train/session.ts";
+import { loadCheckpoint } from "../train/checkpoint.ts";
+import { checkpointConfig } from "../train/restore.ts";
+import { stepGraphForRun, taskInputShape } from "../train/run.ts";
+import { getTask } from "../train/task.ts";
+import { runMain } from "./common.ts";
 
 const HELP = `usage: deno task export --checkpoint FILE --out MODEL.onnx [--batch-size B]
 
@@ -54,31 +55,24 @@ if (import.meta.main) {
         "e.g. --batch-size 1",
       );
     }
-    const { ckpt, config } = await loadRunCheckpoint(
+    const ckpt = await loadCheckpoint(values.checkpoint);
+    const config = checkpointConfig(
+      ckpt,
       values.checkpoint,
       values["data-dir"] ? { dataDir: values["data-dir"] } : {},
     );
-    // The dataset gives the input shape and normalisation constants the model was trained with.
-    const ds = await loadDataset(config.dataset, "test", {
-      dataDir: config.dataDir,
-      synthetic: config.synthetic,
-    });
-    const model = modelForRun(config, { numClasses: ds.numClasses, inputShape: ds.shape });
-    const step = buildStepGraph({
-      model,
-      phase: "eval",
-      batchSize: batch,
-      inputShape: ds.shape,
-      numClasses: ds.numClasses,
-      normalize: { mean: ds.mean, std: ds.std },
-    });
+    // The task (its evaluation split) gives the input shape and the normalisation
+    // constants the model was trained with.
+    const task = await getTask(config.task).create(config, { train: false });
+    const { step } = stepGraphForRun(config, task, "eval", batch);
+    const shape = taskInputShape(task);
     const bytes = await exportOnnx(step.graph, {
       outputs: ["logits"],
       initializers: ckpt.tensors,
       name: config.model,
     }, values.out);
     console.log(
-      `wrote ${values.out} (${bytes} bytes): input x [${batch},${ds.shape}], output logits [${batch},${ds.numClasses}]`,
+      `wrote ${values.out} (${bytes} bytes): input x [${batch},${shape}], output logits [${batch},${task.numClasses}]`,
     );
   });
 }

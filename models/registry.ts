@@ -27,8 +27,8 @@ export type ModelOptions = Readonly<Record<string, ModelOptionValue>>;
 export interface ModelConfig {
   /** Number of classes (logit width). */
   readonly numClasses: number;
-  /** Per-sample input shape `[C, H, W]` (batch axis separate). */
-  readonly inputShape: readonly [number, number, number];
+  /** Per-sample input shape (batch axis separate): `[C, H, W]` for image models. */
+  readonly inputShape: readonly number[];
   /** Activation plugin name. */
   readonly activation: string;
   /** Options passed to the activation plugin at every site. */
@@ -49,8 +49,15 @@ export interface ModelSites {
   readonly regulariser: RegulariserFactory | null;
 }
 
-/** Traces the model: `x [B, ...inputShape] → logits [B, numClasses]`. */
-export type ModelBuilder = (ctx: BuildContext, x: Tensor) => Tensor;
+/**
+ * Traces the model: `x [B, ...inputShape] → logits [B, numClasses]`; `inputs`
+ * holds every feed of the task by name (e.g. a padding mask) for models that need more.
+ */
+export type ModelBuilder = (
+  ctx: BuildContext,
+  x: Tensor,
+  inputs?: Readonly<Record<string, Tensor>>,
+) => Tensor;
 
 /** A registered model family. */
 export interface ModelDefinition {
@@ -60,6 +67,12 @@ export interface ModelDefinition {
   readonly description: string;
   /** Every accepted model option with its default. */
   readonly defaults: ModelOptions;
+  /**
+   * Rank of the per-sample input the model takes (default 3: `[C, H, W]`
+   * images); a model for another task (token ids `[T]`, node features `[F]`)
+   * states its own.
+   */
+  readonly inputRank?: number;
   /** Validate the config (clear errors on bad options or input shapes) and return the builder. */
   create(config: ModelConfig, sites: ModelSites): ModelBuilder;
 }
@@ -72,9 +85,10 @@ export interface Model {
   readonly config: ModelConfig;
   /**
    * Trace the model into `ctx` (parameters, state, losses, taps) and return the
-   * logits `[B, numClasses]`; `x` must be `[B, ...inputShape]`.
+   * logits `[B, numClasses]`; `x` must be `[B, ...inputShape]`; `inputs`
+   * are the task's feeds by name.
    */
-  build(ctx: BuildContext, x: Tensor): Tensor;
+  build(ctx: BuildContext, x: Tensor, inputs?: Readonly<Record<string, Tensor>>): Tensor;
 }
 
 /** Arguments of `createModel`: the fixed keys plus the model's own options. */
@@ -184,12 +198,15 @@ function withSparsity(inner: ActivationInstance, site: Site): ActivationInstance
 export function createModel(name: string, opts: CreateModelOptions): Model {
   const def = getModel(name);
   const shape = opts.inputShape;
-  if (shape.length !== 3 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
+  const rank = def.inputRank ?? 3;
+  if (shape.length !== rank || !shape.every((d) => Number.isInteger(d) && d > 0)) {
     throw new ActlabError(
-      `model "${name}": inputShape must be [C, H, W] of positive integers, got ${
-        JSON.stringify(shape)
-      }`,
-      "pass the per-sample shape without the batch axis, e.g. [1, 28, 28] or [3, 32, 32]",
+      `model "${name}": inputShape must be ${
+        rank === 3 ? "[C, H, W]" : `${rank} dimension(s)`
+      } of positive integers, got ${JSON.stringify(shape)}`,
+      rank === 3
+        ? "pass the per-sample shape without the batch axis, e.g. [1, 28, 28] or [3, 32, 32]"
+        : "pass the per-sample shape without the batch axis",
     );
   }
   if (!Number.isInteger(opts.numClasses) || opts.numClasses < 1) {
@@ -202,7 +219,7 @@ export function createModel(name: string, opts: CreateModelOptions): Model {
   const regulariser = opts.regulariser ? getRegulariser(opts.regulariser) : null;
   const config: ModelConfig = {
     numClasses: opts.numClasses,
-    inputShape: [shape[0], shape[1], shape[2]],
+    inputShape: [...shape],
     activation: activation.name,
     activationOptions: opts.activationOptions ?? {},
     regulariser: regulariser?.name ?? null,
@@ -217,7 +234,7 @@ export function createModel(name: string, opts: CreateModelOptions): Model {
   return {
     name,
     config,
-    build(ctx: BuildContext, x: Tensor): Tensor {
+    build(ctx: BuildContext, x: Tensor, inputs?: Readonly<Record<string, Tensor>>): Tensor {
       const want = [ctx.batchSize, ...config.inputShape];
       if (fmtShape(x.shape) !== fmtShape(want)) {
         throw new ActlabError(
@@ -225,7 +242,7 @@ export function createModel(name: string, opts: CreateModelOptions): Model {
           "feed [batch, ...inputShape] with the batch size of the build context",
         );
       }
-      const logits = builder(ctx, x);
+      const logits = builder(ctx, x, inputs);
       const out = [ctx.batchSize, config.numClasses];
       if (fmtShape(logits.shape) !== fmtShape(out)) {
         throw new ActlabError(

@@ -12,6 +12,7 @@ import { createModel, type ModelOptions } from "../models/registry.ts";
 import { analysisSvg, analyzeCheckpoint, siteStatistics } from "../analyze/analyze.ts";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.ts";
 import { train } from "../train/engine.ts";
+import { imageTaskForShape } from "../tasks/image.ts";
 import { buildStepGraph } from "../train/step_graph.ts";
 import { cli, exists } from "./cli_run.ts";
 
@@ -48,14 +49,13 @@ async function directClassMeans(ckptPath: string): Promise<number[][][]> {
     inputShape: ds.shape,
     activation: cfg.activation,
   });
-  const step = buildStepGraph({
-    model,
-    phase: "eval",
-    batchSize: 1,
+  const task = imageTaskForShape({
     inputShape: ds.shape,
     numClasses: 3,
-    normalize: { mean: ds.mean, std: ds.std },
+    mean: ds.mean,
+    std: ds.std,
   });
+  const step = buildStepGraph({ model, task, phase: "eval", batchSize: 1 });
   const sites = step.record.activationOutputs;
   sites.forEach((s, i) => step.graph.output(`raw.${i}`, s.output));
   const exe = await referenceBackend.compile(step.graph);

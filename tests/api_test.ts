@@ -13,7 +13,7 @@ import {
   mul,
   registerActivation,
   resolveConfig,
-  Session,
+  Run,
   train,
   TRAIN_DEFAULTS,
   type TrainConfig,
@@ -69,16 +69,14 @@ Deno.test("mod.ts: a custom activation trained with train() and evaluated with e
     assert.equal(test.n, 24);
     assert.equal((await evaluate(`${out}/last.ckpt`, subset)).images, 10);
 
-    // A live session: freshly initialised weights evaluate differently from the trained ones.
+    // A live run: freshly initialised weights evaluate differently from the trained ones.
     const config = resolveConfig({ ...base, out });
-    const session = await Session.create(config, {
-      inputShape: test.shape,
-      numClasses: test.numClasses,
-      mean: test.mean,
-      std: test.std,
-    }, getBackend("reference"));
-    const fresh = await evaluate(session, test);
-    session.dispose();
+    const run = await Run.open(config, { backend: getBackend("reference") });
+    const fresh = await evaluate(run, test);
+    const own = await evaluate(run);
+    run.dispose();
+    assert.equal(own.images, 24, "a run's own evaluation split");
+    assert.equal(own.loss, fresh.loss, "the same split and state give the same loss");
     assert.equal(fresh.images, 24);
     assert.notEqual(fresh.loss, fromPath.loss);
   } finally {

@@ -18,8 +18,9 @@ import { runPlan } from "../compare/run.ts";
 import { cellStatus, parseShard, runCells, shardCells } from "../compare/shard.ts";
 import { slurmScript } from "../compare/slurm.ts";
 import type { TrainConfig } from "../train/config.ts";
-import { loadData, train } from "../train/engine.ts";
-import { Session } from "../train/session.ts";
+import { train } from "../train/engine.ts";
+import { Run } from "../train/run.ts";
+import { imageBatch, loadRunData } from "../tasks/image.ts";
 
 const TRAIN = {
   synthetic: { imageSize: 8, channels: 1, numClasses: 3, trainSize: 64, testSize: 40 },
@@ -122,28 +123,21 @@ Deno.test("grid: --set parsing and bad grids are clear errors", () => {
 Deno.test("pairing: same seed → same shared init, first batch, augmentation and dropout masks", async () => {
   const backend = await resolveBackend("reference");
   const cells = expandGrid(grid({ activations: ["relu", "raa"], seeds: [5] }));
-  const sessions: Session[] = [];
+  const sessions: Run[] = [];
   const batches: Batch[] = [];
   for (const cell of cells) {
-    const data = await loadData(cell.config);
-    const first = trainBatches(data.train, {
+    const data = await loadRunData(cell.config);
+    const first = trainBatches(data.train!, {
       batchSize: cell.config.batchSize,
       seed: cell.config.seed,
       epoch: 0,
       augment: true,
     }).next().value!;
     batches.push(first);
-    sessions.push(
-      await Session.create(cell.config, {
-        inputShape: data.train.shape,
-        numClasses: data.train.numClasses,
-        mean: data.train.mean,
-        std: data.train.std,
-      }, backend),
-    );
+    sessions.push(await Run.open(cell.config, { backend }));
   }
   const [relu, raa] = await Promise.all(sessions.map((s) => s.trainExe.readState()));
-  const params = (s: Session) => s.trainStep.record.params.map((p) => p.name);
+  const params = (s: Run) => s.trainStep.record.params.map((p) => p.name);
   const shared = params(sessions[0]).filter((n) => params(sessions[1]).includes(n));
   assert.ok(shared.length >= 4, `shared parameters: ${shared}`);
   assert.ok(params(sessions[1]).length > shared.length, "raa has parameters relu lacks");
@@ -152,7 +146,10 @@ Deno.test("pairing: same seed → same shared init, first batch, augmentation an
   }
   assert.deepEqual(Array.from(batches[1].x), Array.from(batches[0].x), "first batch images");
   assert.deepEqual(Array.from(batches[1].labels), Array.from(batches[0].labels), "first labels");
-  const feeds = sessions.map((s) => s.trainFeeds(batches[0].x, batches[0].labels, 0, 1e-3));
+  const shape = [...sessions[0].evalStep.inputs.feeds.x.shape.slice(1)];
+  const feeds = sessions.map((s) =>
+    s.trainFeeds(imageBatch(batches[0].x, batches[0].labels, shape), 0, 1e-3)
+  );
   const masks = Object.keys(feeds[0]).filter((k) => k.endsWith(".mask"));
   assert.ok(masks.length >= 1, "the mlp has a dropout mask feed");
   for (const k of masks) {
@@ -160,8 +157,8 @@ Deno.test("pairing: same seed → same shared init, first batch, augmentation an
   }
   // Another seed changes all of it (the test can fail).
   const other = expandGrid(grid({ activations: ["relu"], seeds: [6] }))[0];
-  const data6 = await loadData(other.config);
-  const b6 = trainBatches(data6.train, { batchSize: 16, seed: 6, epoch: 0, augment: true }).next()
+  const data6 = await loadRunData(other.config);
+  const b6 = trainBatches(data6.train!, { batchSize: 16, seed: 6, epoch: 0, augment: true }).next()
     .value!;
   assert.notDeepEqual(Array.from(b6.x), Array.from(batches[0].x));
   sessions.forEach((s) => s.dispose());

@@ -19,7 +19,8 @@ import { referenceBackend } from "../backends/reference/mod.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
 import type { ModelOptions } from "../models/registry.ts";
 import { resolveConfig } from "../train/config.ts";
-import { type DataShape, Session } from "../train/session.ts";
+import { imageBatch, imageTaskForShape } from "../tasks/image.ts";
+import { Run } from "../train/run.ts";
 import { lcg } from "./gradcheck.ts";
 
 /** The activations every model's step is compared with. */
@@ -120,23 +121,23 @@ export async function compareTrainingSteps(
     evalBatchSize: small.batch,
     seed: 3,
   });
-  const data: DataShape = {
+  const task = imageTaskForShape({
     inputShape: small.shape,
     numClasses: 4,
     mean: small.shape[0] === 1 ? [0.5] : [0.5, 0.4, 0.3],
     std: small.shape[0] === 1 ? [0.25] : [0.25, 0.2, 0.3],
-  };
-  const ref = await Session.create(config, data, referenceBackend);
-  const others: Session[] = [];
+  });
+  const ref = await Run.open(config, { backend: referenceBackend, task });
+  const others: Run[] = [];
   try {
-    for (const b of backends) others.push(await Session.create(config, data, b));
+    for (const b of backends) others.push(await Run.open(config, { backend: b, task }));
     const rand = lcg(17);
     const params = new Set(ref.trainStep.record.params.map((p) => p.name));
     const n = small.batch * small.shape.reduce((a, b) => a * b, 1);
     for (let step = 0; step < (small.steps ?? 3); step++) {
       const x = Float32Array.from({ length: n }, () => rand());
       const labels = Int32Array.from({ length: small.batch }, (_, i) => (i * 3 + step) % 4);
-      const feeds = ref.trainFeeds(x, labels, step, 1e-2);
+      const feeds = ref.trainFeeds(imageBatch(x, labels, small.shape), step, 1e-2);
       const want = await ref.trainExe.run(feeds);
       const ws = await ref.trainExe.readState();
       const rtol = small.rtol ?? 1e-4;

@@ -32,6 +32,8 @@ import type { ModelOptions } from "../models/registry.ts";
  * ```
  */
 export interface TrainConfig {
+  /** Task kind (default `image`: image classification; see `registerTask`). */
+  readonly task: string;
   /** Model registry name (default `vit_micro`). */
   readonly model: string;
   /** Model options (see the model's defaults in `deno task list`). */
@@ -97,6 +99,7 @@ export interface TrainConfig {
  * ```
  */
 export const TRAIN_DEFAULTS: Omit<TrainConfig, "out"> = {
+  task: "image",
   model: "vit_micro",
   modelOptions: {},
   activation: "dpa",
@@ -232,6 +235,7 @@ export function resolveConfig(
     `augment must be default, on or off`,
     "e.g. --augment on",
   );
+  check(c.task.length > 0, "the task name is empty", 'e.g. task: "image"');
   check(c.out.length > 0, "--out is empty", "pass a run directory, e.g. --out runs/exp1");
   return c;
 }

@@ -6,14 +6,11 @@
  * next step is the step the uninterrupted run would have taken.
  * @module
  */
-import { resolveBackend } from "../backends/registry.ts";
 import { ActlabError } from "../core/errors.ts";
-import { type Dataset, loadDataset } from "../data/dataset.ts";
-import { trainBatchCount, trainBatches } from "../data/loader.ts";
 import { encodeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "./config.ts";
 import { writeCurves } from "./curves.ts";
-import { type EvalResult, evaluate, meanMetric } from "./evaluate.ts";
+import { type EvalResult, evaluate, meanMetric, metricNames } from "./evaluate.ts";
 import {
   appendJsonLine,
   probeWritable,
@@ -23,9 +20,9 @@ import {
 } from "./files.ts";
 import { MeanTracker, topKCorrect } from "./metrics.ts";
 import { Progress } from "./progress.ts";
-import { exactStateForGraph } from "./restore.ts";
+import { Run } from "./run.ts";
 import { learningRate } from "./schedule.ts";
-import { Session } from "./session.ts";
+import type { Task } from "./task.ts";
 
 /** What `summary.json` holds. */
 export interface TrainSummary {
@@ -95,6 +92,12 @@ export interface TrainOptions {
    * `signal.reason`.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Train on this task instead of the one `config.task` names (a task object
+   * built in code, e.g. a custom non-image task). Its runs still record
+   * `config.task`; evaluate them by passing the same task again.
+   */
+  readonly task?: Task;
 }
 
 /** One line of `log.jsonl`: an epoch's (or a stopped partial epoch's) results. */
@@ -122,20 +125,6 @@ export interface EpochLog {
   readonly wall_s: number;
 }
 
-/** Load the train/test splits a config asks for. */
-export async function loadData(config: TrainConfig): Promise<{ train: Dataset; test: Dataset }> {
-  const base = { dataDir: config.dataDir, synthetic: config.synthetic };
-  const train = await loadDataset(config.dataset, "train", {
-    ...base,
-    subset: config.trainSubset ? { n: config.trainSubset } : undefined,
-  });
-  const test = await loadDataset(config.dataset, "test", {
-    ...base,
-    subset: config.testSubset ? { n: config.testSubset } : undefined,
-  });
-  return { train, test };
-}
-
 const STATE_FILE = "last.ckpt";
 
 /** Run training as configured; returns (and writes) the summary. */
@@ -147,21 +136,30 @@ export async function train(
   const t0 = performance.now();
   const log = options.log ?? ((line: string) => console.log(line));
   const config = resolveConfig(partial);
-  const backend = await resolveBackend(config.backend);
-  const { train: trainSet, test: testSet } = await loadData(config);
-  if (trainSet.n < config.batchSize) {
+  const run = await Run.open(config, { task: options.task });
+  try {
+    return await trainRun(run, options, log, t0);
+  } finally {
+    run.dispose();
+  }
+}
+
+/** The training loop over an opened run; `train` disposes the run. */
+async function trainRun(
+  run: Run,
+  options: TrainOptions,
+  log: (line: string) => void,
+  t0: number,
+): Promise<TrainSummary> {
+  const config = run.config;
+  if (run.task.trainBatchCount(config.batchSize) === 0) {
     throw new ActlabError(
-      `the training split has ${trainSet.n} images, fewer than one batch of ${config.batchSize}`,
+      `the training split has ${run.task.trainSize} images, fewer than one batch of ${config.batchSize}`,
       "lower --batch-size or use more training data",
     );
   }
-  const session = await Session.create(config, {
-    inputShape: trainSet.shape,
-    numClasses: trainSet.numClasses,
-    mean: trainSet.mean,
-    std: trainSet.std,
-  }, backend);
-  const perEpoch = trainBatchCount(trainSet.n, config.batchSize);
+  const task = run.task;
+  const perEpoch = task.trainBatchCount(config.batchSize);
   const totalSteps = config.steps > 0
     ? Math.min(config.steps, config.epochs * perEpoch)
     : config.epochs * perEpoch;
@@ -174,43 +172,47 @@ export async function train(
 
   let step = 0, epoch = 0, batchInEpoch = 0;
   let resumedMeans: unknown;
+  // The last finished epoch's mean training loss: a run resumed from its final checkpoint
+  // (killed before summary.json) trains no step but must report the same summary.
+  let lastTrainLoss = NaN;
   if (options.resume) {
     const ckpt = await loadCheckpoint(options.resume);
-    await session.trainExe.writeState(
-      exactStateForGraph(ckpt, session.trainStep.graph, options.resume, config),
-    );
+    await run.restore(ckpt, options.resume);
     step = Number(ckpt.meta.step);
     epoch = Number(ckpt.meta.epoch);
     batchInEpoch = Number(ckpt.meta.batchInEpoch);
     resumedMeans = ckpt.meta.epochMeans;
+    if (typeof ckpt.meta.trainLoss === "number") lastTrainLoss = ckpt.meta.trainLoss;
     log(
       `resumed from ${options.resume} at step ${step} (epoch ${epoch + 1}, batch ${batchInEpoch})`,
     );
   }
   // Before any file is touched: the run directory must take a new checkpoint beside the old one.
-  const ckptBytes = encodeCheckpoint({ meta: {}, tensors: await session.trainExe.readState() })
+  const ckptBytes = encodeCheckpoint({ meta: {}, tensors: await run.readState() })
     .length;
   await probeWritable(config.out, 2 * ckptBytes + 65536);
   await removeStaleTemps(config.out);
   // A fresh run in an existing directory starts a fresh log; a resumed run continues it.
   if (!options.resume) await Deno.remove(`${config.out}/log.jsonl`).catch(() => {});
   else await trimLogToStep(`${config.out}/log.jsonl`, step);
-  await writeJsonAtomic(`${config.out}/config.json`, { ...config, backendResolved: backend.name });
+  await writeJsonAtomic(`${config.out}/config.json`, {
+    ...config,
+    backendResolved: run.backend.name,
+  });
   log(
-    `actlab: ${config.model} + ${config.activation} on ${trainSet.name} (${trainSet.n} train / ${testSet.n} test), ` +
-      `backend ${backend.name}, ${
-        session.paramCount.toLocaleString("en-US")
+    `actlab: ${config.model} + ${config.activation} on ${task.describe()}, ` +
+      `backend ${run.backend.name}, ${
+        run.paramCount.toLocaleString("en-US")
       } params, ${totalSteps} steps`,
   );
 
   let peakRss = Deno.memoryUsage().rss;
   let timedImages = 0, timedMs = 0, stepsThisRun = 0;
   let lastEval: EvalResult | undefined;
-  let lastTrainLoss = NaN;
   const every = options.checkpointEvery ?? 0;
   let tracker = MeanTracker.from(resumedMeans);
   const saveState = async () => {
-    const state = await session.trainExe.readState();
+    const state = await run.readState();
     for (const [name, t] of Object.entries(state)) {
       if (t.dtype === "f32" && !t.data.every(Number.isFinite)) {
         throw new ActlabError(
@@ -227,6 +229,7 @@ export async function train(
         batchInEpoch,
         config,
         epochMeans: batchInEpoch > 0 ? tracker.toJSON() : undefined,
+        trainLoss: Number.isFinite(lastTrainLoss) ? lastTrainLoss : undefined,
       },
       tensors: state,
     });
@@ -240,21 +243,19 @@ export async function train(
   ) {
     const epochStart = performance.now();
     progress?.setLabel(`epoch ${epoch + 1}/${config.epochs}`);
-    const augment = config.augment === "default" ? undefined : config.augment === "on";
     // Timed from the request for a batch to the end of its bookkeeping: img/s is end to
     // end (data loading and augmentation, feeds, the step, metrics), not the step alone.
     let ts = performance.now();
     for (
-      const batch of trainBatches(trainSet, {
+      const batch of task.trainBatches({
         batchSize: config.batchSize,
         seed: config.seed,
         epoch,
-        augment,
         startBatch: batchInEpoch,
       })
     ) {
       const lr = learningRate(schedule, step);
-      const out = await session.trainExe.run(session.trainFeeds(batch.x, batch.labels, step, lr));
+      const out = await run.trainOn(batch, step, lr);
       const loss = out.loss.data[0];
       if (!Number.isFinite(loss)) {
         throw new ActlabError(
@@ -271,13 +272,15 @@ export async function train(
       tracker.add("loss", loss);
       tracker.add(
         "top1",
-        topKCorrect(out.logits.data, batch.labels, trainSet.numClasses, 1, batch.valid) /
+        topKCorrect(out.logits.data, batch.labels, task.numClasses, 1, batch.valid) /
           batch.valid,
       );
-      const sparsity = meanMetric(out, "sparsity");
-      if (!Number.isNaN(sparsity)) tracker.add("sparsity", sparsity);
-      const masked = meanMetric(out, "masked_fraction");
-      if (!Number.isNaN(masked)) tracker.add("masked_fraction", masked);
+      // Every per-site metric a plugin reports, averaged over its sites (e.g. sparsity,
+      // DPA's masked fraction), without the engine knowing any plugin's names.
+      for (const name of metricNames(out)) {
+        const value = meanMetric(out, name);
+        if (!Number.isNaN(value)) tracker.add(name, value);
+      }
       step++;
       batchInEpoch++;
       stepsThisRun++;
@@ -298,8 +301,8 @@ export async function train(
     }
     progress?.clear();
     const finishedEpoch = batchInEpoch >= perEpoch;
-    await session.syncEvalState();
-    lastEval = await evaluate(session, testSet, step);
+    await run.syncEvalState();
+    lastEval = await evaluate(run, step);
     lastTrainLoss = tracker.mean("loss");
     const imgPerS = timedMs > 0 ? (timedImages * 1000) / timedMs : NaN;
     const line: EpochLog = {
@@ -338,22 +341,21 @@ export async function train(
   }
   progress?.done();
   if (aborted()) {
-    session.dispose();
     throw options.signal!.reason;
   }
   // Resumed from a checkpoint taken after the last step: nothing ran, but the summary needs the test figures.
   if (!lastEval && step > 0) {
-    await session.syncEvalState();
-    lastEval = await evaluate(session, testSet, step);
+    await run.syncEvalState();
+    lastEval = await evaluate(run, step);
   }
   const summary: TrainSummary = {
     model: config.model,
     activation: config.activation,
-    backend: backend.name,
+    backend: run.backend.name,
     dataset: config.dataset,
     epochs: config.epochs,
     steps: step,
-    params: session.paramCount,
+    params: run.paramCount,
     ...(lastEval
       ? {
         test_top1: lastEval.top1,
@@ -369,6 +371,5 @@ export async function train(
     seed: config.seed,
   };
   await writeJsonAtomic(`${config.out}/summary.json`, summary);
-  session.dispose();
   return summary;
 }

@@ -1,13 +1,13 @@
 /**
- * One pass of the eval graph over a dataset: top-1/top-5 over every image
- * (the padded rows of the last batch are ignored), mean loss and the
- * activation metrics.
+ * One pass of a run's eval graph over its task's evaluation split: the
+ * task's metrics (default top-1/top-5/mean cross-entropy over the rows that
+ * count; padded rows of the last batch are ignored) and the mean of every
+ * per-site metric the plugins report (e.g. activation sparsity).
  * @module
  */
-import { evalBatches } from "../data/loader.ts";
-import type { Dataset } from "../data/dataset.ts";
-import { crossEntropySum, MeanTracker, topKCorrect } from "./metrics.ts";
-import type { Session } from "./session.ts";
+import { MeanTracker } from "./metrics.ts";
+import type { Run } from "./run.ts";
+import { classificationMetrics } from "./task.ts";
 
 /** Evaluation results. */
 export interface EvalResult {
@@ -15,17 +15,21 @@ export interface EvalResult {
   readonly top1: number;
   /** Top-5 accuracy (0–1; top-K when there are fewer than 5 classes). */
   readonly top5: number;
-  /** Mean cross-entropy (no label smoothing) over all images. */
+  /** Mean cross-entropy (no label smoothing) over all samples. */
   readonly loss: number;
   /** Mean activation sparsity over all activation sites. */
   readonly sparsity: number;
-  /** Images evaluated. */
+  /** Samples evaluated. */
   readonly images: number;
   /** Wall-clock seconds of the pass. */
   readonly seconds: number;
+  /** The backend that ran the pass. */
+  readonly backend: string;
+  /** Every result by name: the task's metrics and the mean of each per-site plugin metric. */
+  readonly metrics: Readonly<Record<string, number>>;
 }
 
-/** Mean of every output named `metric.<site>.<suffix>` in `out`. */
+/** Mean of every output named `metric.<site>.<suffix>` (or `metric.<suffix>`) in `out`. */
 export function meanMetric(
   out: Record<string, { data: ArrayLike<number> }>,
   suffix: string,
@@ -40,28 +44,35 @@ export function meanMetric(
   return n === 0 ? NaN : sum / n;
 }
 
-/** Evaluate the session's eval graph (state must be synced first) on `ds`. */
-export async function evaluate(session: Session, ds: Dataset, step: number): Promise<EvalResult> {
-  const t0 = performance.now();
-  const k = ds.numClasses;
-  const tracker = new MeanTracker();
-  let top1 = 0, top5 = 0, images = 0, lossSum = 0;
-  for (const batch of evalBatches(ds, { batchSize: session.config.evalBatchSize })) {
-    const out = await session.evalExe.run(session.evalFeeds(batch.x, batch.labels, step));
-    const logits = out.logits.data;
-    top1 += topKCorrect(logits, batch.labels, k, 1, batch.valid);
-    top5 += topKCorrect(logits, batch.labels, k, Math.min(5, k), batch.valid);
-    images += batch.valid;
-    // From the logits on the host: the graph's batch mean would include the padded rows.
-    lossSum += crossEntropySum(logits, batch.labels, k, batch.valid);
-    tracker.add("sparsity", meanMetric(out, "sparsity"), batch.valid);
+/** The names of the per-site metrics in `out` (`metric.<site>.<name>` → `name`), sorted. */
+export function metricNames(out: Record<string, unknown>): string[] {
+  const names = new Set<string>();
+  for (const k of Object.keys(out)) {
+    if (k.startsWith("metric.")) names.add(k.slice(k.lastIndexOf(".") + 1));
   }
+  return [...names].sort();
+}
+
+/** Evaluate the run's eval graph (state must be synced first) on its task's evaluation split. */
+export async function evaluate(run: Run, step: number): Promise<EvalResult> {
+  const t0 = performance.now();
+  const scores = run.task.metrics?.() ?? classificationMetrics(run.task.numClasses);
+  const tracker = new MeanTracker();
+  for (const batch of run.task.evalBatches(run.config.evalBatchSize)) {
+    const out = await run.evalOn(batch, step);
+    scores.add(out.logits.data, batch);
+    for (const name of metricNames(out)) tracker.add(name, meanMetric(out, name), batch.valid);
+  }
+  const task = scores.result();
+  const plugin = tracker.means();
   return {
-    top1: top1 / images,
-    top5: top5 / images,
-    loss: lossSum / images,
-    sparsity: tracker.mean("sparsity"),
-    images,
+    top1: task.top1,
+    top5: task.top5,
+    loss: task.loss,
+    sparsity: plugin.sparsity ?? NaN,
+    images: scores.samples,
     seconds: (performance.now() - t0) / 1000,
+    backend: run.backend.name,
+    metrics: { ...plugin, ...task },
   };
 }

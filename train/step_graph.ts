@@ -1,6 +1,6 @@
 /**
- * Assembles ONE step graph from a model: input normalisation, forward,
- * cross-entropy plus every plugin's extra loss terms, and — in the train
+ * Assembles ONE step graph from a model and a task: the task's feeds, forward,
+ * the task's loss (default cross-entropy) plus every plugin's extra loss terms, and — in the train
  * phase — the backward graph, the taps plugins asked for (their state
  * updates), and buffer updates. The optimizer is appended by `adamw.ts`.
  * @module
@@ -8,27 +8,28 @@
 import { grad } from "../core/autodiff.ts";
 import { ActlabError } from "../core/errors.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
-import type { Shape } from "../core/host_tensor.ts";
-import { add, constant, div, maximum, mul, sub } from "../core/ops.ts";
+import { add, div, maximum, mul } from "../core/ops.ts";
 import { BuildContext, type BuildRecord, type Phase } from "../plugin/context.ts";
 import { crossEntropy } from "./loss.ts";
+import type { Task, TaskInputs } from "./task.ts";
 
 /** What the step graph needs of a model. */
 export interface StepModel {
-  /** Trace the model: `x` [B, ...inputShape] (normalised) → logits [B, numClasses]. */
-  build(ctx: BuildContext, x: Tensor): Tensor;
+  /**
+   * Trace the model: `x` is the task's primary input (normalised images
+   * [B, C, H, W] for the image task) → logits [B, numClasses]. `inputs` holds
+   * every feed the task declared, for models that need more than `x`.
+   */
+  build(ctx: BuildContext, x: Tensor, inputs?: Readonly<Record<string, Tensor>>): Tensor;
 }
 
 /** Options of `buildStepGraph`. */
 export interface StepGraphOptions {
   readonly model: StepModel;
+  /** The task: declares the feeds and (optionally) the loss. */
+  readonly task: Task;
   readonly phase: Phase;
   readonly batchSize: number;
-  /** Per-sample input shape, e.g. [1, 28, 28]. */
-  readonly inputShape: Shape;
-  readonly numClasses: number;
-  /** Per-channel mean/std applied in-graph to raw inputs (omit for none). */
-  readonly normalize?: { readonly mean: readonly number[]; readonly std: readonly number[] };
   readonly labelSmoothing?: number;
 }
 
@@ -40,13 +41,15 @@ export interface StepGraph {
   readonly record: BuildRecord;
   /** Train or eval. */
   readonly phase: Phase;
-  /** Feed names: `x` (f32 [B, ...inputShape]), `labels` (i32 [B]), plus host feeds in `record.hostFeeds`. */
-  readonly x: Tensor;
+  /** Static batch size. */
+  readonly batchSize: number;
+  /** What the task declared: the model input, every task feed by name, the labels. */
+  readonly inputs: TaskInputs;
   /** The i32 [B] labels feed. */
   readonly labels: Tensor;
   /** The model's logits [B, numClasses]. */
   readonly logits: Tensor;
-  /** Total loss (cross-entropy + coefficients · extra terms). */
+  /** Total loss (task loss + coefficients · extra terms). */
   readonly loss: Tensor;
   /** Each loss term before its coefficient, by name (`ce` first). */
   readonly lossTerms: ReadonlyMap<string, Tensor>;
@@ -56,7 +59,8 @@ export interface StepGraph {
 
 /** Build the step graph and declare outputs `loss`, `logits`, `loss.<term>`, `metric.<name>`. */
 export function buildStepGraph(opts: StepGraphOptions): StepGraph {
-  const { batchSize: b, inputShape, numClasses } = opts;
+  const { batchSize: b, task } = opts;
+  const numClasses = task.numClasses;
   if (!Number.isInteger(b) || b < 1) {
     throw new ActlabError(
       `batch size must be a positive integer, got ${b}`,
@@ -64,29 +68,10 @@ export function buildStepGraph(opts: StepGraphOptions): StepGraph {
     );
   }
   const graph = new Graph();
-  const x = graph.input("x", [b, ...inputShape], "f32");
-  const labels = graph.input("labels", [b], "i32");
+  const inputs = task.inputs(graph, b);
+  const labels = inputs.labels;
   const ctx = new BuildContext({ graph, phase: opts.phase, batchSize: b, numClasses, labels });
-  let input: Tensor = x;
-  if (opts.normalize) {
-    const c = inputShape[0];
-    const { mean, std } = opts.normalize;
-    if (mean.length !== c || std.length !== c) {
-      throw new ActlabError(
-        `normalisation has ${mean.length} means / ${std.length} stds for ${c} input channels`,
-        "give one mean and one std per channel",
-      );
-    }
-    const bshape = [c, ...inputShape.slice(1).map(() => 1)];
-    const m = constant(x, { dtype: "f32", shape: bshape, data: Float32Array.from(mean) });
-    const s = constant(x, {
-      dtype: "f32",
-      shape: bshape,
-      data: Float32Array.from(std.map((v) => 1 / v)),
-    });
-    input = mul(sub(x, m), s);
-  }
-  const logits = opts.model.build(ctx, input);
+  const logits = opts.model.build(ctx, inputs.x, inputs.feeds);
   if (logits.rank !== 2 || logits.shape[0] !== b || logits.shape[1] !== numClasses) {
     throw new ActlabError(
       `the model returned logits of shape [${logits.shape}], expected [${b},${numClasses}]`,
@@ -94,7 +79,10 @@ export function buildStepGraph(opts: StepGraphOptions): StepGraph {
     );
   }
   const lossTerms = new Map<string, Tensor>();
-  const ce = crossEntropy(logits, labels, opts.labelSmoothing ?? 0);
+  const smoothing = opts.labelSmoothing ?? 0;
+  const ce = task.loss
+    ? task.loss(logits, inputs, smoothing)
+    : crossEntropy(logits, labels, smoothing);
   lossTerms.set("ce", ce);
   let loss = ce;
   for (const term of ctx.record.losses) {
@@ -128,7 +116,8 @@ export function buildStepGraph(opts: StepGraphOptions): StepGraph {
     graph,
     record: ctx.record,
     phase: opts.phase,
-    x,
+    batchSize: b,
+    inputs,
     labels,
     logits,
     loss,

@@ -4,7 +4,6 @@
  * engine, the evaluator and the dataset readers.
  * @module
  */
-import { resolveBackend } from "../backends/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import {
   type Dataset,
@@ -12,12 +11,15 @@ import {
   type LoadOptions,
   type Split,
 } from "../data/dataset.ts";
-import { type Checkpoint, loadCheckpoint } from "./checkpoint.ts";
-import type { TrainConfig } from "./config.ts";
-import { train as runTraining, type TrainOptions, type TrainSummary } from "./engine.ts";
-import { type EvalResult, evaluate as evaluateSession } from "./evaluate.ts";
-import { checkpointConfig, stateForGraph } from "./restore.ts";
-import { Session } from "./session.ts";
+import { type Checkpoint, loadCheckpoint } from "../train/checkpoint.ts";
+import type { TrainConfig } from "../train/config.ts";
+import { train as runTraining, type TrainOptions, type TrainSummary } from "../train/engine.ts";
+import "../tasks/mod.ts";
+import { imageTask } from "../tasks/image.ts";
+import { type EvalResult, evaluate as evaluateRun } from "../train/evaluate.ts";
+import { checkpointConfig } from "../train/restore.ts";
+import { Run, taskInputShape } from "../train/run.ts";
+import type { Task } from "../train/task.ts";
 
 /**
  * Train a model as configured and return the summary. Every field of
@@ -86,14 +88,18 @@ export interface EvaluateOptions {
   readonly backend?: string;
   /** Where to look for the dataset files first (default: the run's). */
   readonly dataDir?: string;
+  /** The task to evaluate on (default: the run's `config.task` with its evaluation split). */
+  readonly task?: Task;
+  /** What to call a `Checkpoint` object in messages (default: "(checkpoint object)"). */
+  readonly path?: string;
 }
 
 /**
  * Evaluate a trained model on a dataset: top-1, top-5, mean cross-entropy
- * and activation sparsity over every image of `dataset`.
+ * and activation sparsity over every sample of the evaluation split.
  *
  * `source` is a checkpoint (a path such as `runs/<run>/last.ckpt`, or a
- * loaded `Checkpoint`) or a live `Session` (its current training state is
+ * loaded `Checkpoint`) or an open `Run` (its current training state is
  * evaluated). Without `dataset`, a checkpoint is evaluated on the test split
  * of the dataset it was trained on. A checkpoint that does not fit its own
  * model configuration, or a dataset of another image shape or class count,
@@ -118,63 +124,62 @@ export interface EvaluateOptions {
  * ```
  */
 export async function evaluate(
-  source: string | Checkpoint | Session,
+  source: string | Checkpoint | Run,
   dataset?: Dataset,
   options: EvaluateOptions = {},
 ): Promise<EvalResult> {
-  if (source instanceof Session) {
-    const ds = dataset ?? await loadSplit(source.config.dataset, "test", {
-      dataDir: source.config.dataDir,
-      synthetic: source.config.synthetic,
+  if (source instanceof Run) {
+    if (!dataset) {
+      await source.syncEvalState();
+      return evaluateRun(source, 0);
+    }
+    // Another split for a live run: a second eval-only run on the same backend, same state.
+    checkDataFits(dataset, source.task, "the run");
+    const other = await Run.open(source.config, {
+      backend: source.backend,
+      task: imageTask({ eval: dataset }),
+      train: false,
     });
-    checkDataFits(ds, source.data.inputShape, source.data.numClasses, "the session");
-    await source.syncEvalState();
-    return evaluateSession(source, ds, 0);
+    try {
+      const names = [...other.evalStep.graph.states.keys()];
+      await other.evalExe.writeState(
+        await (source.canTrain ? source.trainExe : source.evalExe).readState(names),
+      );
+      return await evaluateRun(other, 0);
+    } finally {
+      other.dispose();
+    }
   }
-  const path = typeof source === "string" ? source : "(checkpoint object)";
+  const path = typeof source === "string" ? source : options.path ?? "(checkpoint object)";
   const ckpt = typeof source === "string" ? await loadCheckpoint(source) : source;
   const config = checkpointConfig(ckpt, path, {
     ...(options.backend ? { backend: options.backend } : {}),
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
   });
-  const ds = dataset ?? await loadSplit(config.dataset, "test", {
-    dataDir: config.dataDir,
-    synthetic: config.synthetic,
-    subset: config.testSubset ? { n: config.testSubset } : undefined,
-  });
-  if (ds.name !== config.dataset) {
+  if (dataset && dataset.name !== config.dataset) {
     throw new ActlabError(
-      `checkpoint ${path} was trained on ${config.dataset}, the dataset given is ${ds.name}`,
+      `checkpoint ${path} was trained on ${config.dataset}, the dataset given is ${dataset.name}`,
       `evaluate on a split of ${config.dataset}`,
     );
   }
-  const backend = await resolveBackend(config.backend);
-  const session = await Session.create(config, {
-    inputShape: ds.shape,
-    numClasses: ds.numClasses,
-    mean: ds.mean,
-    std: ds.std,
-  }, backend);
+  const run = await Run.open(config, {
+    train: false,
+    task: options.task ?? (dataset ? imageTask({ eval: dataset }) : undefined),
+  });
   try {
-    await session.evalExe.writeState(
-      stateForGraph(ckpt, session.evalStep.graph, path, config.model),
-    );
-    return await evaluateSession(session, ds, Number(ckpt.meta.step ?? 0));
+    await run.restore(ckpt, path);
+    return await evaluateRun(run, Number(ckpt.meta.step ?? 0));
   } finally {
-    session.dispose();
+    run.dispose();
   }
 }
 
-function checkDataFits(
-  ds: Dataset,
-  shape: readonly number[],
-  numClasses: number,
-  what: string,
-): void {
-  if (ds.shape.join() !== shape.join() || ds.numClasses !== numClasses) {
+function checkDataFits(ds: Dataset, task: Task, what: string): void {
+  const shape = taskInputShape(task);
+  if (ds.shape.join() !== shape.join() || ds.numClasses !== task.numClasses) {
     throw new ActlabError(
       `dataset ${ds.name} (${ds.shape.join("×")}, ${ds.numClasses} classes) does not fit ${what} ` +
-        `(${shape.join("×")}, ${numClasses} classes)`,
+        `(${shape.join("×")}, ${task.numClasses} classes)`,
       "evaluate on a split of the dataset the model was trained on",
     );
   }

@@ -1,0 +1,271 @@
+/**
+ * A `Run` is one configuration opened for work: its task (data), its model,
+ * the train and eval step graphs compiled on one backend, and what moves
+ * between them — feeds per batch, state, checkpoints, evaluation. Training
+ * (`engine.ts`), `evaluate()`, `deno task eval|export|analyze`, `compare`
+ * and the benches all go through it, so they cannot drift apart.
+ *
+ *   config ──► task (data, feeds, loss) ──► model ──► step graphs ──► backend
+ *                                                            │
+ *                    checkpoints ◄── state ◄── executables ◄─┘
+ * @module
+ */
+import type { Backend, Executable } from "../backends/backend.ts";
+import { resolveBackend } from "../backends/registry.ts";
+import { ActlabError } from "../core/errors.ts";
+import { Graph } from "../core/graph.ts";
+import type { HostTensor } from "../core/host_tensor.ts";
+import { createModel, type Model } from "../models/registry.ts";
+import { initialState } from "../nn/init.ts";
+import type { BatchInfo } from "../plugin/context.ts";
+import { type AdamWConfig, adamwFeedValues, appendAdamW, OPT_FEEDS } from "./adamw.ts";
+import type { Checkpoint } from "./checkpoint.ts";
+import type { TrainConfig } from "./config.ts";
+import { exactStateForGraph, stateForGraph } from "./restore.ts";
+import { buildStepGraph, type StepGraph } from "./step_graph.ts";
+import { getTask, type Task, type TaskBatch } from "./task.ts";
+
+/** The per-sample shape of a task's primary input (what a model is built for). */
+export function taskInputShape(task: Task): number[] {
+  return task.inputs(new Graph(), 1).x.shape.slice(1);
+}
+
+/**
+ * The model a run's config describes, shaped for its task. Training,
+ * evaluation, analysis, export and the benches all build it here.
+ */
+export function modelForRun(
+  config: TrainConfig,
+  data: { readonly inputShape: readonly number[]; readonly numClasses: number },
+): Model {
+  return createModel(config.model, {
+    ...config.modelOptions,
+    numClasses: data.numClasses,
+    inputShape: data.inputShape,
+    activation: config.activation,
+    activationOptions: config.activationOptions,
+    regulariser: config.regulariser,
+    regulariserOptions: config.regulariserOptions,
+  });
+}
+
+/** The optimizer a run trains with: PyTorch's AdamW defaults, decay and clipping from the config. */
+export function adamwForRun(config: TrainConfig): AdamWConfig {
+  return {
+    beta1: 0.9,
+    beta2: 0.999,
+    eps: 1e-8,
+    weightDecay: config.weightDecay,
+    clipNorm: config.clipNorm,
+  };
+}
+
+/** A step graph of a run, built without a backend (export, benches, plan-only figures). */
+export function stepGraphForRun(
+  config: TrainConfig,
+  task: Task,
+  phase: "train" | "eval",
+  batchSize: number,
+): { step: StepGraph; model: Model; adamw: AdamWConfig | null } {
+  const model = modelForRun(config, {
+    inputShape: taskInputShape(task),
+    numClasses: task.numClasses,
+  });
+  const step = buildStepGraph({
+    model,
+    task,
+    phase,
+    batchSize,
+    labelSmoothing: config.labelSmoothing,
+  });
+  if (phase === "eval") return { step, model, adamw: null };
+  const adamw = adamwForRun(config);
+  appendAdamW(step, adamw);
+  return { step, model, adamw };
+}
+
+/** Options of `Run.open`. */
+export interface RunOpenOptions {
+  /** The backend (default: `config.backend` resolved; `auto` picks the fastest available). */
+  readonly backend?: Backend;
+  /** The task (default: `config.task` from the task registry, with its data loaded). */
+  readonly task?: Task;
+  /** Build and compile the train graph too (default true); false for evaluation-only runs. */
+  readonly train?: boolean;
+  /** Called on the eval step graph before it is compiled: add outputs (e.g. `analyze`'s pooled sites). */
+  readonly extendEval?: (step: StepGraph) => void;
+}
+
+/** Graph outputs by name. */
+export type Outputs = Record<string, HostTensor>;
+
+/** A run configuration opened on a backend: task, model, compiled step graphs, state. */
+export class Run {
+  private constructor(
+    /** The run's configuration. */
+    readonly config: TrainConfig,
+    /** The task: data, feeds, loss and metrics. */
+    readonly task: Task,
+    /** The backend the graphs are compiled on. */
+    readonly backend: Backend,
+    /** The configured model. */
+    readonly model: Model,
+    /** Eval-phase step graph. */
+    readonly evalStep: StepGraph,
+    /** Eval executable. */
+    readonly evalExe: Executable,
+    private readonly trainPart: {
+      step: StepGraph;
+      exe: Executable;
+      adamw: AdamWConfig;
+    } | null,
+  ) {}
+
+  /**
+   * Open `config`: build the task (loading its data) unless given, the model
+   * and both step graphs; compile them; initialise the state from `config.seed`.
+   */
+  static async open(config: TrainConfig, options: RunOpenOptions = {}): Promise<Run> {
+    const withTrain = options.train ?? true;
+    const backend = options.backend ?? await resolveBackend(config.backend);
+    const task = options.task ??
+      await getTask(config.task).create(config, { train: withTrain });
+    const evalBuilt = stepGraphForRun(config, task, "eval", config.evalBatchSize);
+    options.extendEval?.(evalBuilt.step);
+    let trainPart: { step: StepGraph; exe: Executable; adamw: AdamWConfig } | null = null;
+    if (withTrain) {
+      const t = stepGraphForRun(config, task, "train", config.batchSize);
+      trainPart = { step: t.step, adamw: t.adamw!, exe: await backend.compile(t.step.graph) };
+    }
+    let evalExe: Executable;
+    try {
+      evalExe = await backend.compile(evalBuilt.step.graph);
+    } catch (e) {
+      trainPart?.exe.dispose();
+      throw e;
+    }
+    const run = new Run(config, task, backend, evalBuilt.model, evalBuilt.step, evalExe, trainPart);
+    const record = (trainPart?.step ?? evalBuilt.step).record;
+    await run.stateExe.writeState(initialState(record, config.seed));
+    return run;
+  }
+
+  /** Train-phase step graph (with AdamW); an error for an evaluation-only run. */
+  get trainStep(): StepGraph {
+    return this.needTrain().step;
+  }
+
+  /** Train executable; an error for an evaluation-only run. */
+  get trainExe(): Executable {
+    return this.needTrain().exe;
+  }
+
+  /** The optimizer settings. */
+  get adamw(): AdamWConfig {
+    return this.needTrain().adamw;
+  }
+
+  /** Whether the train graph was built. */
+  get canTrain(): boolean {
+    return this.trainPart !== null;
+  }
+
+  /** Number of trainable parameters. */
+  get paramCount(): number {
+    const record = (this.trainPart?.step ?? this.evalStep).record;
+    return record.params.reduce((n, p) => n + p.tensor.shape.reduce((a, d) => a * d, 1), 0);
+  }
+
+  /** The executable that holds the run's state: train if built, else eval. */
+  private get stateExe(): Executable {
+    return this.trainPart?.exe ?? this.evalExe;
+  }
+
+  private needTrain(): { step: StepGraph; exe: Executable; adamw: AdamWConfig } {
+    if (!this.trainPart) {
+      throw new ActlabError(
+        "this run was opened for evaluation only",
+        "open it with Run.open(config, { train: true }) to train",
+      );
+    }
+    return this.trainPart;
+  }
+
+  /** Feeds of one training step: the batch's feeds, host feeds and the optimizer scalars. */
+  trainFeeds(batch: TaskBatch, step: number, lr: number): Record<string, HostTensor> {
+    const feeds = this.feedsFor(this.trainStep, batch, step);
+    const o = adamwFeedValues(this.adamw, step, lr);
+    feeds[OPT_FEEDS.lr] = { dtype: "f32", shape: [], data: Float32Array.of(o.lr) };
+    feeds[OPT_FEEDS.bc1] = { dtype: "f32", shape: [], data: Float32Array.of(o.bc1) };
+    feeds[OPT_FEEDS.bc2] = { dtype: "f32", shape: [], data: Float32Array.of(o.bc2) };
+    return feeds;
+  }
+
+  /** Feeds of one evaluation batch. */
+  evalFeeds(batch: TaskBatch, step: number): Record<string, HostTensor> {
+    return this.feedsFor(this.evalStep, batch, step);
+  }
+
+  /** Run one training step (0-based `step`, learning rate `lr`). */
+  trainOn(batch: TaskBatch, step: number, lr: number): Promise<Outputs> {
+    return this.trainExe.run(this.trainFeeds(batch, step, lr));
+  }
+
+  /** Run the eval graph on one batch (state must be synced first: `syncEvalState`). */
+  evalOn(batch: TaskBatch, step: number): Promise<Outputs> {
+    return this.evalExe.run(this.evalFeeds(batch, step));
+  }
+
+  /** Copy parameters and buffers from the train executable into the eval executable. */
+  async syncEvalState(): Promise<void> {
+    if (!this.trainPart) return;
+    const names = [...this.evalStep.graph.states.keys()];
+    await this.evalExe.writeState(await this.trainPart.exe.readState(names));
+  }
+
+  /** The whole state (train graph's if built, else eval graph's), by name. */
+  readState(): Promise<Record<string, HostTensor>> {
+    return this.stateExe.readState();
+  }
+
+  /**
+   * Load a checkpoint's state. A run that trains needs exactly the train
+   * graph's state (another model or activation is refused, naming both runs);
+   * an evaluation-only run reads the subset its eval graph has.
+   */
+  async restore(ckpt: Checkpoint, path: string): Promise<void> {
+    if (this.trainPart) {
+      await this.trainPart.exe.writeState(
+        exactStateForGraph(ckpt, this.trainPart.step.graph, path, this.config),
+      );
+      await this.syncEvalState();
+    } else {
+      await this.evalExe.writeState(
+        stateForGraph(ckpt, this.evalStep.graph, path, this.config.model),
+      );
+    }
+  }
+
+  /** Release the executables. */
+  dispose(): void {
+    this.trainPart?.exe.dispose();
+    this.evalExe.dispose();
+  }
+
+  /** The batch's task feeds plus every host feed the step graph declared. */
+  private feedsFor(
+    step: StepGraph,
+    batch: TaskBatch,
+    stepIndex: number,
+  ): Record<string, HostTensor> {
+    const feeds: Record<string, HostTensor> = { ...batch.feeds };
+    const info: BatchInfo = {
+      labels: batch.labels,
+      step: stepIndex,
+      numClasses: this.task.numClasses,
+      seed: this.config.seed,
+    };
+    for (const spec of step.record.hostFeeds.values()) feeds[spec.key] = spec.compute(info);
+    return feeds;
+  }
+}
