@@ -26,7 +26,7 @@ import { loadCheckpoint } from "../train/checkpoint.ts";
 import { checkpointConfig, stateForGraph } from "../train/restore.ts";
 import { buildStepGraph } from "../train/step_graph.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../train/files.ts";
-import { gridSvg, heatmap } from "../plot/svg.ts";
+import { gridSvg, heatmap } from "../plot/mod.ts";
 import { modelForRun } from "../train/session.ts";
 
 /** One activation site's class-mean matrix and statistics. */
