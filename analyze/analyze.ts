@@ -20,7 +20,7 @@ import type { Dataset, Split } from "../data/dataset.ts";
 import type { ActivationOutput } from "../plugin/context.ts";
 import { poolSite } from "../plugin/site_tensor.ts";
 import type { Site } from "../plugin/types.ts";
-import { gridSvg, heatmap } from "../plot/svg.ts";
+import { gridSvg, heatmap } from "../plot/mod.ts";
 import "../tasks/mod.ts";
 import { imageTask } from "../tasks/image.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";

@@ -107,6 +107,7 @@ Deno.test("the report states DPA's overhead vs ReLU, memory and unavailable back
   assert.match(md, /#### Activation alone — `ort-cpu`, nchw \[64,128,16,16\]/);
   const svg = renderChart(rows, "t");
   assert.match(svg, /^<svg/);
+  assert.match(svg, /class="reference"/, "the dashed line at 1 = as fast as relu");
   assert.match(svg, new RegExp(`${(pct("dpa", "train") / pct("relu", "train")).toFixed(2)}×`));
 });
 

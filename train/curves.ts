@@ -5,7 +5,7 @@
  * @module
  */
 import { writeTextAtomic } from "./files.ts";
-import { gridSvg, lineChart, type LineSeries, type SvgPanel } from "../plot/svg.ts";
+import { gridSvg, lineChart, type LineSeries, type SvgPanel } from "../plot/mod.ts";
 
 /** The fields of one `log.jsonl` line that the curves read. */
 export interface EpochLogLine {
