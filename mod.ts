@@ -118,13 +118,31 @@ export type {
   GridTrainSettings,
 } from "./compare/grid.ts";
 export { type ComparePlan, makePlan, readPlan } from "./compare/plan.ts";
-export type { ArmReport, CompareReport, CostReport, GroupReport } from "./compare/report.ts";
-export type { CellResult, Collected } from "./compare/collect.ts";
+export type {
+  ArmReport,
+  CompareReport,
+  CostReport,
+  GroupReport,
+  ReportOptions,
+  SiteReport,
+} from "./compare/report.ts";
+export type { CellResult, Collected, SiteStats } from "./compare/collect.ts";
+export {
+  type Contrast,
+  contrasts,
+  type ContrastSpec,
+  contrastSpecs,
+  type GroupValues,
+  parseContrast,
+} from "./compare/contrast.ts";
+export { minimumDetectableDifference, pairedPower, seedsNeeded } from "./compare/power.ts";
 export type { CellStatus, RunCounts, Shard } from "./compare/shard.ts";
 export {
+  holmAdjust,
   type PairedDifference,
   pairedDifference,
   studentTQuantile,
+  studentTTwoSidedP,
   summarize,
   type Summary,
   type Verdict,

@@ -12,7 +12,7 @@ import { ActlabError } from "../core/errors.ts";
 import { applySets, type CompareGrid, validateGrid } from "../compare/grid.ts";
 import { makePlan, readPlan, writePlan } from "../compare/plan.ts";
 import { getPreset } from "../compare/presets.ts";
-import { reportMarkdown } from "../compare/report.ts";
+import { reportMarkdown, type ReportOptions } from "../compare/report.ts";
 import { runPlan, writeReport } from "../compare/run.ts";
 import { parseShard } from "../compare/shard.ts";
 import { slurmScript } from "../compare/slurm.ts";
@@ -27,8 +27,10 @@ Trains every cell of the grid (arms × sweeps × models × datasets × seeds) as
 normal run directory <out>/<model>_<dataset>/<arm>_seed<S>/, skipping cells
 that finished before (summary.json present, same config) and resuming
 interrupted ones, then writes <out>/compare.md, compare.svg and compare.json:
-mean ± std and n per arm, and the paired difference to --baseline over seeds
-with a 95 % paired-t confidence interval and a verdict.
+mean ± std and n per arm, and for every arm against --baseline and every
+--contrast the paired difference over seeds with a 95 % paired-t confidence
+interval, p and Holm-adjusted p, the verdict from the adjusted p (α 0.05),
+the minimum detectable difference (80 % power) and the seeds needed.
 
 grid:
   --activations LIST        arms: activation names and the DPA controls
@@ -44,6 +46,11 @@ grid:
   --preset NAME             paper-vit-tiny-cifar100 | paper-resnet18-cifar100 (the DPA paper's
                             recipes; flags given with it override it)
   --baseline ARM            arm the others are compared with (default relu when present)
+report:
+  --contrast A:B            repeatable; also report A − B (arm labels as in the report, e.g.
+                            dpa:dpa:random-mask); Holm-adjusted with the baseline contrasts
+  --detect D                difference in top-1 percentage points the "seeds for" column
+                            refers to (default: each contrast's observed difference)
 scale-out:
   --plan FILE               write the plan (grid + cell list) to FILE and exit
   --run-plan FILE           run the cells of a plan written by --plan
@@ -66,6 +73,8 @@ const COMPARE_FLAGS = {
   set: { type: "string", multiple: true },
   preset: { type: "string" },
   baseline: { type: "string" },
+  contrast: { type: "string", multiple: true },
+  detect: { type: "string" },
   plan: { type: "string" },
   "run-plan": { type: "string" },
   shard: { type: "string" },
@@ -184,6 +193,23 @@ async function gridFromFlags(values: Values): Promise<CompareGrid> {
   return validateGrid(g, values.grid ?? "grid");
 }
 
+/** `--contrast` and `--detect` (percentage points → top-1 fraction). */
+function reportOptions(values: Values): ReportOptions {
+  const options: { contrasts?: string[]; detect?: number } = {};
+  if (values.contrast) options.contrasts = values.contrast;
+  if (values.detect !== undefined) {
+    const d = Number(values.detect);
+    if (!Number.isFinite(d) || d <= 0) {
+      throw new ActlabError(
+        `--detect must be a positive number of percentage points, got "${values.detect}"`,
+        "e.g. --detect 0.5",
+      );
+    }
+    options.detect = d / 100;
+  }
+  return options;
+}
+
 if (import.meta.main) {
   await runMain(async () => {
     const { values } = parseArgs({ args: Deno.args, options: COMPARE_FLAGS, strict: true });
@@ -192,17 +218,25 @@ if (import.meta.main) {
       return;
     }
     const progress = !values["no-progress"];
+    const reporting = reportOptions(values);
     if (values.collect) {
       const plan = await readPlan(`${values.collect}/plan.json`);
-      const report = await writeReport(plan, values.collect);
+      const report = await writeReport(plan, values.collect, reporting);
       console.log(reportMarkdown(report));
       console.log(`wrote ${values.collect}/compare.md, compare.svg and compare.json`);
       return;
     }
     const shard = values.shard ? parseShard(values.shard) : undefined;
+    const noReport = values.plan ? "--plan" : values.emit ? "--emit" : shard ? "--shard" : null;
+    if (noReport && (values.contrast || values.detect !== undefined)) {
+      throw new ActlabError(
+        `--contrast and --detect shape the report, and ${noReport} writes none`,
+        "pass them to deno task compare --collect <out> once the cells have finished",
+      );
+    }
     if (values["run-plan"]) {
       // The plan fixes the grid: a grid flag next to it would be silently ignored.
-      const allowed = ["run-plan", "shard", "no-progress", "emit", "shards"];
+      const allowed = ["run-plan", "shard", "no-progress", "emit", "shards", "contrast", "detect"];
       const extra = Object.keys(values).filter((k) =>
         !allowed.includes(k) && !k.startsWith("slurm-")
       );
@@ -244,7 +278,7 @@ if (import.meta.main) {
       console.log(`wrote ${values.plan}: ${plan.cells.length} cells`);
       return;
     }
-    const { counts, report } = await runPlan(plan, { shard, progress });
+    const { counts, report } = await runPlan(plan, { shard, progress, ...reporting });
     console.log(
       `cells: ${counts.trained} trained, ${counts.resumed} resumed, ${counts.skipped} skipped` +
         (shard ? ` (shard ${shard.index}/${shard.count})` : ""),

@@ -1,7 +1,9 @@
 /**
  * The `compare` report, built from collected cells: one JSON document with
- * every number (`compare.json`), rendered as Markdown (`compare.md`) here
- * and as SVG (`compare.svg`) in `compare_svg.ts`.
+ * every number (`compare.json`) — per-arm statistics, the contrasts
+ * (`contrast.ts`) and per-site sparsity and specificity — rendered as
+ * Markdown (`compare.md`) in `markdown.ts` and as SVG (`compare.svg`) in
+ * `svg.ts`.
  *
  * Everything except the `cost` section is a pure function of the cells'
  * results, so the report of a sharded run equals the unsharded one; timing
@@ -10,8 +12,27 @@
  */
 import type { PluginOptions } from "../plugin/types.ts";
 import type { CellResult, Collected } from "./collect.ts";
+import { ALPHA, type Contrast, contrasts, contrastSpecs, POWER } from "./contrast.ts";
 import type { ComparePlan } from "./plan.ts";
-import { type PairedDifference, pairedDifference, summarize, type Summary } from "./stats.ts";
+import { summarize, type Summary } from "./stats.ts";
+
+/** What a report compares beyond the grid itself. */
+export interface ReportOptions {
+  /** Extra contrasts "A:B" (A − B) besides every arm against the baseline. */
+  readonly contrasts?: readonly string[];
+  /** The top-1 difference (fraction) the seeds-needed column refers to (default: each observed one). */
+  readonly detect?: number;
+}
+
+/** One activation site of one arm, over seeds (from each run's `analysis_test.json`). */
+export interface SiteReport {
+  /** Scope name of the site. */
+  readonly name: string;
+  /** Fraction of pooled test responses that are exactly zero. */
+  readonly sparsity: Summary;
+  /** Mean largest-class share of the channels' class-mean responses (1/K … 1). */
+  readonly specificity: Summary;
+}
 
 /** One arm of one group. */
 export interface ArmReport {
@@ -35,8 +56,10 @@ export interface ArmReport {
   readonly sparsity: Summary;
   /** Test top-1 per epoch over seeds: mean, std and count at each epoch. */
   readonly curve: { readonly mean: number[]; readonly std: number[]; readonly n: number[] };
-  /** Paired top-1 difference to the baseline arm of the same group (null: none or self). */
-  readonly vsBaseline: PairedDifference | null;
+  /** Per activation site, over the seeds whose runs were analysed. */
+  readonly sites: readonly SiteReport[];
+  /** The contrast of this arm with the baseline in the same group (null: none or self). */
+  readonly vsBaseline: Contrast | null;
 }
 
 /** Cells compared with each other: one model, dataset (and ARR setting). */
@@ -69,6 +92,14 @@ export interface CompareReport {
   readonly metric: "test_top1";
   /** Confidence level of the intervals (0.95). */
   readonly level: number;
+  /** Family-wise error rate of the Holm-adjusted verdicts (0.05). */
+  readonly alpha: number;
+  /** Power the minimum detectable difference and the seeds needed refer to (0.8). */
+  readonly power: number;
+  /** The difference the seeds-needed figures refer to (null: each contrast's observed one). */
+  readonly detect: number | null;
+  /** Every contrast of every group (the baseline ones first), Holm-adjusted together. */
+  readonly contrasts: readonly Contrast[];
   /** Per model/dataset group. */
   readonly groups: readonly GroupReport[];
   /** Planned cells without a finished run. */
@@ -95,21 +126,43 @@ function curveStats(results: readonly CellResult[]): ArmReport["curve"] {
   return { mean, std, n };
 }
 
+function siteStats(results: readonly CellResult[]): SiteReport[] {
+  const names = uniq(results.flatMap((r) => (r.sites ?? []).map((s) => s.name)));
+  return names.map((name) => {
+    const at = results.flatMap((r) => r.sites?.filter((s) => s.name === name) ?? []);
+    return {
+      name,
+      sparsity: summarize(at.map((s) => s.sparsity)),
+      specificity: summarize(at.map((s) => s.specificity)),
+    };
+  });
+}
+
 /** Build the report of `plan` from what was collected. */
-export function buildReport(plan: ComparePlan, collected: Collected): CompareReport {
+export function buildReport(
+  plan: ComparePlan,
+  collected: Collected,
+  options: ReportOptions = {},
+): CompareReport {
+  const arms = uniq(plan.cells.map((c) => c.arm));
+  const specs = contrastSpecs(arms, plan.baseline, options.contrasts);
+  const groupNames = uniq(plan.cells.map((c) => c.group));
+  const all = contrasts(
+    groupNames.map((group) => {
+      const bySeed = new Map<string, Map<number, number>>();
+      for (const c of plan.cells.filter((c) => c.group === group)) bySeed.set(c.arm, new Map());
+      for (const r of collected.results.filter((r) => r.cell.group === group)) {
+        bySeed.get(r.cell.arm)?.set(r.cell.seed, r.summary.test_top1 ?? NaN);
+      }
+      return { group, bySeed };
+    }),
+    specs,
+    options.detect,
+  );
   const groups: GroupReport[] = [];
   const cost: CostReport[] = [];
-  const arms = uniq(plan.cells.map((c) => c.arm));
-  for (const group of uniq(plan.cells.map((c) => c.group))) {
+  for (const group of groupNames) {
     const inGroup = collected.results.filter((r) => r.cell.group === group);
-    const bySeed = (arm: string) =>
-      new Map(
-        inGroup.filter((r) => r.cell.arm === arm).map((r) => [
-          r.cell.seed,
-          r.summary.test_top1 ?? NaN,
-        ]),
-      );
-    const base = plan.baseline !== null ? bySeed(plan.baseline) : null;
     const rows: ArmReport[] = [];
     for (const arm of arms) {
       const planned = plan.cells.find((c) => c.group === group && c.arm === arm);
@@ -129,7 +182,9 @@ export function buildReport(plan: ComparePlan, collected: Collected): CompareRep
         testLoss: summarize(get((r) => r.summary.test_loss)),
         sparsity: summarize(get((r) => r.summary.sparsity)),
         curve: curveStats(rs),
-        vsBaseline: base && arm !== plan.baseline ? pairedDifference(bySeed(arm), base) : null,
+        sites: siteStats(rs),
+        vsBaseline: all.find((c) => c.group === group && c.a === arm && c.b === plan.baseline) ??
+          null,
       });
       cost.push({
         group,
@@ -149,6 +204,10 @@ export function buildReport(plan: ComparePlan, collected: Collected): CompareRep
     baseline: plan.baseline,
     metric: "test_top1",
     level: 0.95,
+    alpha: ALPHA,
+    power: POWER,
+    detect: options.detect ?? null,
+    contrasts: all,
     groups,
     missing: collected.missing,
     heatmaps: collected.results.flatMap((r) =>
@@ -158,92 +217,4 @@ export function buildReport(plan: ComparePlan, collected: Collected): CompareRep
   };
 }
 
-function pct(s: Summary, digits = 2): string {
-  if (s.n === 0) return "—";
-  return `${(100 * s.mean).toFixed(digits)} ± ${(100 * s.std).toFixed(digits)}`;
-}
-
-function pp(v: number): string {
-  return Number.isFinite(v) ? `${v >= 0 ? "+" : ""}${(100 * v).toFixed(2)}` : "—";
-}
-
-/** The Markdown rendering. */
-export function reportMarkdown(r: CompareReport): string {
-  const out = [`# ${r.title}`, ""];
-  for (const g of r.groups) {
-    out.push(
-      `## ${g.group}`,
-      "",
-      "| arm | n | test top-1 (%) | test top-5 (%) | test loss | sparsity (%) |",
-      "|---|---:|---:|---:|---:|---:|",
-    );
-    for (const a of g.arms) {
-      const loss = a.testLoss.n
-        ? `${a.testLoss.mean.toFixed(4)} ± ${a.testLoss.std.toFixed(4)}`
-        : "—";
-      out.push(
-        `| ${a.arm} | ${a.top1.n} | ${pct(a.top1)} | ${pct(a.top5)} | ${loss} | ${
-          pct(a.sparsity, 1)
-        } |`,
-      );
-    }
-    out.push("");
-    if (r.baseline !== null) {
-      out.push(
-        `Paired difference to **${r.baseline}** in test top-1 (percentage points), over the seeds both`,
-        `have; ${100 * r.level} % confidence interval from the paired t distribution.`,
-        "",
-        "| arm | pairs | Δ top-1 (pp) | 95 % CI (pp) | verdict |",
-        "|---|---:|---:|---:|---|",
-      );
-      for (const a of g.arms) {
-        const d = a.vsBaseline;
-        if (!d) continue;
-        out.push(
-          `| ${a.arm} | ${d.n} | ${pp(d.mean)} | [${pp(d.ciLow)}, ${
-            pp(d.ciHigh)
-          }] | ${d.verdict} |`,
-        );
-      }
-      out.push("");
-    }
-  }
-  out.push(
-    "mean ± sample standard deviation over seeds (n = finished runs). Within a seed every arm",
-    "starts from the same initial values of the parameters it shares with the others and sees the",
-    "same data order, augmentation and dropout/drop-path masks, so differences are paired by seed.",
-    "",
-  );
-  if (r.missing.length) {
-    out.push(
-      `Not finished (${r.missing.length}): ${
-        r.missing.map((m) => `${m.id} (${m.status})`).join(", ")
-      }`,
-      "",
-    );
-  }
-  if (r.heatmaps.length) {
-    out.push(
-      "## Channel heatmaps",
-      "",
-      "Per-class mean pooled response of every channel at every activation site, test split",
-      "(`deno task analyze`; the DPA paper's Figure 3 view):",
-      "",
-      ...r.heatmaps.map((h) => `- [${h.id}](${h.path})`),
-      "",
-    );
-  }
-  out.push(
-    "## Cost",
-    "",
-    "Machine- and load-dependent; not part of the comparison.",
-    "",
-    "| group | arm | train img/s | wall per run (s) |",
-    "|---|---|---:|---:|",
-  );
-  for (const c of r.cost) {
-    const f = (s: Summary) => (s.n ? `${s.mean.toFixed(1)} ± ${s.std.toFixed(1)}` : "—");
-    out.push(`| ${c.group} | ${c.arm} | ${f(c.trainImgPerS)} | ${f(c.wallS)} |`);
-  }
-  return out.join("\n") + "\n";
-}
+export { reportMarkdown } from "./markdown.ts";

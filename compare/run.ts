@@ -6,14 +6,15 @@
  */
 import type { CompareGrid } from "./grid.ts";
 import { collect } from "./collect.ts";
+import { contrastSpecs } from "./contrast.ts";
 import { type ComparePlan, makePlan, writePlan } from "./plan.ts";
-import { buildReport, type CompareReport, reportMarkdown } from "./report.ts";
+import { buildReport, type CompareReport, reportMarkdown, type ReportOptions } from "./report.ts";
 import { reportSvg } from "./svg.ts";
 import { runCells, type RunCounts, type Shard, shardCells } from "./shard.ts";
 import { writeJsonAtomic, writeTextAtomic } from "../train/files.ts";
 
 /** Options of `compare`. */
-export interface CompareOptions {
+export interface CompareOptions extends ReportOptions {
   /** Run only this shard of the cells (and write no report: `--collect` does that). */
   readonly shard?: Shard;
   /** Progress bars on stderr (default true). */
@@ -33,8 +34,12 @@ export interface CompareResult {
 }
 
 /** Collect every finished cell of `plan` and write the three report files into `out`. */
-export async function writeReport(plan: ComparePlan, out: string): Promise<CompareReport> {
-  const report = buildReport(plan, await collect(plan));
+export async function writeReport(
+  plan: ComparePlan,
+  out: string,
+  options: ReportOptions = {},
+): Promise<CompareReport> {
+  const report = buildReport(plan, await collect(plan), options);
   await Deno.mkdir(out, { recursive: true });
   await writeJsonAtomic(`${out}/compare.json`, report);
   await writeTextAtomic(`${out}/compare.md`, reportMarkdown(report));
@@ -48,8 +53,10 @@ export async function writeReport(plan: ComparePlan, out: string): Promise<Compa
  * order, augmentation and dropout masks), write `<out>/plan.json`, train
  * every cell not finished before (interrupted cells resume from their
  * checkpoint), then write `<out>/compare.md`, `compare.svg` and
- * `compare.json` with mean ± std per arm and, against the baseline arm, the
- * paired difference over seeds with a 95 % paired-t interval and a verdict.
+ * `compare.json` with mean ± std per arm and, for every arm against the
+ * baseline and every `contrasts` entry "A:B", the paired difference over
+ * seeds with a 95 % paired-t interval, the p-value, the Holm-adjusted
+ * verdict, the minimum detectable difference and the seeds needed.
  *
  * @example
  * ```ts
@@ -68,6 +75,8 @@ export async function writeReport(plan: ComparePlan, out: string): Promise<Compa
  * for (const arm of report!.groups[0].arms) {
  *   console.log(arm.arm, arm.top1.mean, arm.vsBaseline?.verdict);
  * }
+ * // DPA against its own control, Holm-adjusted together with the baseline contrasts:
+ * // compare(grid, { contrasts: ["dpa:dpa:random-mask"] })
  * ```
  */
 export async function compare(
@@ -83,12 +92,14 @@ export async function runPlan(
   plan: ComparePlan,
   options: CompareOptions = {},
 ): Promise<CompareResult> {
+  // A mistyped contrast fails now, before anything is written or trained.
+  contrastSpecs([...new Set(plan.cells.map((c) => c.arm))], plan.baseline, options.contrasts);
   const log = options.log ?? ((line: string) => console.log(line));
   const replaced = await writePlan(`${plan.grid.out}/plan.json`, plan, { replace: !options.shard });
   if (replaced) {
     log(`${plan.grid.out}/plan.json: the grid changed; finished cells it keeps are reused`);
   }
   const counts = await runCells(shardCells(plan.cells, options.shard), options);
-  const report = options.shard ? null : await writeReport(plan, plan.grid.out);
+  const report = options.shard ? null : await writeReport(plan, plan.grid.out, options);
   return { plan, counts, report };
 }

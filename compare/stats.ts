@@ -1,9 +1,11 @@
 /**
  * Statistics of a comparison: mean ± sample standard deviation per arm, and
- * for each arm against the baseline the paired difference over seeds with a
- * 95 % confidence interval from the paired t distribution (seeds pair cells:
- * same init, data order and masks, so the per-seed difference removes the
- * seed's own luck from the comparison).
+ * for each contrast (an arm against the baseline, or `--contrast A:B`) the
+ * paired difference over seeds with a 95 % confidence interval from the
+ * paired t distribution (seeds pair cells: same init, data order and masks,
+ * so the per-seed difference removes the seed's own luck from the
+ * comparison), its two-sided p-value and Holm's adjustment of a family of
+ * p-values.
  *
  * The Student-t quantile is computed, not tabulated: the CDF through the
  * regularised incomplete beta function (Lentz continued fraction, as in
@@ -96,6 +98,39 @@ export function incompleteBeta(x: number, a: number, b: number): number {
 export function studentTCdf(t: number, df: number): number {
   const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5);
   return t >= 0 ? 1 - tail : tail;
+}
+
+/**
+ * Two-sided p-value of Student's t statistic `t` with `df` degrees of freedom,
+ * P(|T| ≥ |t|) = I_{df/(df+t²)}(df/2, 1/2), taken straight from the incomplete
+ * beta function so that small p-values keep their digits (1 − CDF would not).
+ * ±∞ gives 0; NaN gives NaN.
+ */
+export function studentTTwoSidedP(t: number, df: number): number {
+  if (Number.isNaN(t) || !(df > 0)) return NaN;
+  if (!Number.isFinite(t)) return 0;
+  return incompleteBeta(df / (df + t * t), df / 2, 0.5);
+}
+
+/**
+ * Holm's step-down adjustment of a family of p-values (Holm 1979): sorted
+ * ascending, p₍ᵢ₎ becomes max over j ≤ i of min(1, (m − j + 1)·p₍ⱼ₎), where m
+ * counts the finite p-values; rejecting where the adjusted p ≤ α controls the
+ * family-wise error rate at α under any dependence between the tests. NaN
+ * entries (tests that could not be run) stay NaN and do not count in m.
+ * Returns the adjusted values in the input order.
+ */
+export function holmAdjust(ps: readonly number[]): number[] {
+  const order = ps.map((p, i) => [p, i] as const).filter(([p]) => !Number.isNaN(p))
+    .sort((x, y) => x[0] - y[0]);
+  const m = order.length;
+  const out = ps.map(() => NaN);
+  let running = 0;
+  order.forEach(([p, i], k) => {
+    running = Math.max(running, Math.min(1, (m - k) * p));
+    out[i] = running;
+  });
+  return out;
 }
 
 /** The quantile t_p of Student's t with `df` degrees of freedom (0 < p < 1). */

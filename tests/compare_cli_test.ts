@@ -86,8 +86,11 @@ Deno.test("compare: 2 shard processes + --collect give the unsharded report; re-
     assert.equal(g.arms[2].vsBaseline.n, 2);
     assert.match(
       a.md,
-      /\| dpa:random-mask \| 2 \| [-+]\d+\.\d\d \| \[[-+]\d+\.\d\d, [-+]\d+\.\d\d\] \| (better|worse|no detectable difference) \|/,
+      /\| dpa:random-mask − relu \| 2 \| [-+]\d+\.\d\d \| \[[-+]\d+\.\d\d, [-+]\d+\.\d\d\] \| (< 0\.001|\d\.\d{3}) \| (< 0\.001|\d\.\d{3}) \| (better|worse|no detectable difference) \| \d+\.\d\d \| (\d+|> 1000000|∞) \|/,
     );
+    assert.equal(a.json.contrasts.length, 2, "dpa and dpa:random-mask against relu");
+    assert.ok(g.arms[1].sites.length >= 1, "per-site statistics from each run's analysis");
+    assert.match(a.md, /\| arm \| [^\n]*\|\n\|---\|(---:\|)+\n\| relu \| \d+\.\d \/ \d\.\d{3} \|/);
     assert.equal(g.arms[1].curve.mean.length, 2, "a per-epoch curve of 2 epochs");
     assert.match(a.svg, /<polyline/);
     // Every run's channel heatmaps are written next to it and linked from the report.
@@ -96,6 +99,26 @@ Deno.test("compare: 2 shard processes + --collect give the unsharded report; re-
       assert.ok(await exists(`${whole}/${h.path}`), h.path);
       assert.ok(a.md.includes(`](${h.path})`), `compare.md links ${h.path}`);
     }
+
+    // Another contrast, after the fact: --collect re-reports without training.
+    const more = await compare([
+      "--collect",
+      sharded,
+      "--contrast",
+      "dpa:dpa:random-mask",
+      "--detect",
+      "0.5",
+    ]);
+    assert.equal(more.code, 0, more.stderr);
+    const c = (await comparable(sharded)).json.contrasts;
+    assert.deepEqual(c.map((x: { a: string; b: string }) => `${x.a} − ${x.b}`), [
+      "dpa − relu",
+      "dpa:random-mask − relu",
+      "dpa − dpa:random-mask",
+    ]);
+    assert.equal(c[2].detect, 0.005);
+    assert.match(more.stdout, /\| dpa − dpa:random-mask \| 2 \|[^\n]*\|\n/);
+    assert.match(more.stdout, /seeds for \+0\.50 pp/);
 
     const again = await compare([...GRID, "--out", whole]);
     assert.equal(again.code, 0, again.stderr);
@@ -149,6 +172,12 @@ Deno.test("compare bad input: clear message, exit 1, nothing written", async () 
       [["--collect", `${root}/nothing`], /cannot read plan/],
       [["--run-plan", `${root}/nothing.json`], /--run-plan fixes the grid; --out cannot change it/],
       [["--set", "seeds=1"], /no arms/],
+      [["--activations", "relu,dpa", "--contrast", "dpa:gelu"], /does not split into two arms/],
+      [["--activations", "relu,dpa", "--detect", "0"], /--detect must be a positive number/],
+      [
+        ["--activations", "relu,dpa", "--contrast", "relu:dpa", "--plan", `${root}/out/plan.json`],
+        /--plan writes none/,
+      ],
     ];
     for (const [args, message] of cases) {
       const out = `${root}/out`;

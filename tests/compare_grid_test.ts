@@ -217,7 +217,10 @@ Deno.test("collect: unfinished cells are listed, not guessed; the stats use what
     assert.equal(gelu.vsBaseline?.verdict, "too few seeds");
     const md = reportMarkdown(report);
     assert.match(md, /Not finished \(2\): mlp_synthetic\/relu_seed1 \(absent\)/);
-    assert.match(md, /\| gelu \| 1 \| [-+][\d.]+ \| \[—, —\] \| too few seeds \|/);
+    assert.match(
+      md,
+      /\| gelu − relu \| 1 \| [-+][\d.]+ \| \[—, —\] \| — \| — \| too few seeds \| — \| — \|/,
+    );
   } finally {
     await Deno.remove(out, { recursive: true });
   }
