@@ -7,6 +7,8 @@
  * @module
  */
 import { resolveBackend } from "../backends/registry.ts";
+import { resolveActivationOptions } from "../activations/registry.ts";
+import { resolveRegulariserOptions } from "../regularisers/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { trainBatchCount, trainBatches } from "../data/loader.ts";
@@ -195,7 +197,18 @@ export async function train(
   // A fresh run in an existing directory starts a fresh log; a resumed run continues it.
   if (!options.resume) await Deno.remove(`${config.out}/log.jsonl`).catch(() => {});
   else await trimLogToStep(`${config.out}/log.jsonl`, step);
-  await writeJsonAtomic(`${config.out}/config.json`, { ...config, backendResolved: backend.name });
+  await writeJsonAtomic(`${config.out}/config.json`, {
+    ...config,
+    backendResolved: backend.name,
+    activationOptionsResolved: resolveActivationOptions(
+      config.activation,
+      config.activationOptions,
+    ),
+    regulariserOptionsResolved: resolveRegulariserOptions(
+      config.regulariser,
+      config.regulariserOptions,
+    ),
+  });
   log(
     `actlab: ${config.model} + ${config.activation} on ${trainSet.name} (${trainSet.n} train / ${testSet.n} test), ` +
       `backend ${backend.name}, ${
