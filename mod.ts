@@ -47,11 +47,35 @@ export * from "./activations/mod.ts";
 export type {
   ActivationInstance,
   ActivationPlugin,
+  ArmPrecondition,
+  BooleanOptionSpec,
+  ControlArm,
+  EnumOptionSpec,
+  NumberOptionSpec,
+  OptionSchema,
+  OptionSpec,
+  OptionSpecBase,
+  OptionValue,
+  OptionValueOf,
   PluginOptions,
   RegulariserInstance,
   RegulariserPlugin,
+  ResolvedOptions,
   Site,
 } from "./plugin/types.ts";
+export {
+  type ActivationDefinition,
+  defineActivation,
+  defineRegulariser,
+  type RegulariserDefinition,
+} from "./plugin/define.ts";
+export {
+  camelCase,
+  kebabCase,
+  noOptions,
+  readOptions,
+  resolvePluginOptions,
+} from "./plugin/options.ts";
 export * from "./regularisers/mod.ts";
 export * as nn from "./nn/mod.ts";
 export * from "./models/mod.ts";

@@ -45,9 +45,64 @@ import {
 import type { BuildContext } from "../plugin/context.ts";
 import { checkLabels, classEmaWeights } from "../plugin/class_ema.ts";
 import { randomMask } from "./dpa_random_mask.ts";
+import { defineActivation } from "../plugin/define.ts";
 import { readOptions } from "../plugin/options.ts";
-import type { ActivationInstance, ActivationPlugin, PluginOptions, Site } from "../plugin/types.ts";
+import type {
+  ActivationInstance,
+  ActivationPlugin,
+  ControlArm,
+  OptionSchema,
+  PluginOptions,
+  Site,
+} from "../plugin/types.ts";
 import { checkSitePooling, checkSiteTensor, poolSite } from "../plugin/site_tensor.ts";
+
+/**
+ * DPA's options (DESIGN §2). Defaults: τ = 0, m = 0.9, U = 5 as in the
+ * authors' code; λ = 5 is their CIFAR-100 setting (`configs/dpa.py`).
+ */
+export const DPA_OPTIONS = {
+  tau: {
+    type: "number",
+    default: 0,
+    min: 0,
+    help: "TAU threshold τ: y = x >= τ ? x : 0",
+  },
+  momentum: {
+    type: "number",
+    default: 0.9,
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    symbol: "m",
+    help: "memory EMA momentum m: the weight of the new sample",
+  },
+  updateInterval: {
+    type: "integer",
+    default: 5,
+    min: 1,
+    symbol: "U",
+    help: "memories update every U-th training step",
+  },
+  channelLoss: {
+    type: "number",
+    default: 5,
+    min: 0,
+    symbol: "lambda",
+    help: "channel-loss coefficient λ",
+  },
+  mask: {
+    type: "enum",
+    choices: ["memory", "random", "none"],
+    default: "memory",
+    help: "memory = DPA, random = control, none = TAU only",
+  },
+  numClasses: {
+    type: "integer",
+    min: 1,
+    help: "memory rows; unset: the model's class count",
+  },
+} as const satisfies OptionSchema;
 
 /** Validated DPA options. */
 export interface DpaOptions {
@@ -72,7 +127,33 @@ export interface DpaOptions {
 /** Values of DPA's `mask` option. */
 export type DpaMaskKind = "memory" | "random" | "none";
 
-const MASK_KINDS: readonly DpaMaskKind[] = ["memory", "random", "none"];
+/**
+ * DPA's named controls for `compare` (`dpa:random-mask`, `dpa:tau-only`,
+ * `dpa:channel-loss-only`): each asks what one part of DPA contributes.
+ */
+export const DPA_CONTROLS: readonly ControlArm[] = [
+  {
+    name: "random-mask",
+    options: { mask: "random" },
+    help: "memory mask → random mask of the same size (does the memory matter?)",
+  },
+  {
+    name: "tau-only",
+    options: { mask: "none" },
+    help: "TAU alone: no memories, no channel loss",
+    requires: {
+      text: "tau > 0",
+      why: "at tau = 0 TAU alone is ReLU",
+      fix: "sweep a threshold, e.g. --set tau=0.1",
+      holds: (o) => Number(o.tau) > 0,
+    },
+  },
+  {
+    name: "channel-loss-only",
+    options: { tau: 0 },
+    help: "memories and channel loss with the threshold at 0",
+  },
+];
 
 /** Tensors of one traced DPA site (train phase), for tests and analysis tools. */
 export interface DpaTrace {
@@ -98,26 +179,7 @@ export interface DpaTrace {
 
 /** Parse and validate DPA options (clear errors for bad values). */
 export function parseDpaOptions(options: PluginOptions): DpaOptions {
-  const { mask = "memory", ...numeric } = options;
-  const known = ["tau", "momentum", "updateInterval", "channelLoss", "numClasses", "mask"];
-  const unknown = Object.keys(numeric).find((k) => !known.includes(k));
-  if (unknown !== undefined) {
-    throw new ActlabError(`dpa: unknown option "${unknown}"`, `dpa takes: ${known.join(", ")}`);
-  }
-  if (!MASK_KINDS.includes(mask as DpaMaskKind)) {
-    throw new ActlabError(
-      `dpa: option mask = ${JSON.stringify(mask)} is invalid`,
-      `mask must be one of ${MASK_KINDS.join(", ")}`,
-    );
-  }
-  const o = readOptions("dpa", numeric, {
-    tau: { default: 0, min: 0 },
-    momentum: { default: 0.9, min: 0, minExclusive: true, max: 1 },
-    updateInterval: { default: 5, min: 1, integer: true },
-    channelLoss: { default: 5, min: 0 },
-    numClasses: { min: 1, integer: true },
-  });
-  return { ...o, mask: mask as DpaMaskKind };
+  return readOptions("dpa", options, DPA_OPTIONS);
 }
 
 /** The host-feed key of the EMA weights: shared by DPA layers with equal momentum, interval and K. */
@@ -221,11 +283,13 @@ export class DpaActivation implements ActivationInstance {
 }
 
 /** The `dpa` plugin. */
-export const dpaActivation: ActivationPlugin = {
+export const dpaActivation: ActivationPlugin = defineActivation({
   name: "dpa",
   description: "DPA (NeurIPS 2024): TAU + forward/backward class memories + channel loss",
-  create(site: Site, options: PluginOptions): DpaActivation {
+  options: DPA_OPTIONS,
+  controls: DPA_CONTROLS,
+  create(site, options): DpaActivation {
     checkSitePooling("dpa", site);
-    return new DpaActivation(site, parseDpaOptions(options));
+    return new DpaActivation(site, options);
   },
-};
+});

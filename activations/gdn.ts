@@ -12,7 +12,7 @@
 import type { Tensor } from "../core/graph.ts";
 import type { Shape } from "../core/host_tensor.ts";
 import { add, matmul, maximum, mul, reshape, rsqrt, square, sub } from "../core/ops.ts";
-import { readOptions } from "../plugin/options.ts";
+import { defineActivation } from "../plugin/define.ts";
 import type { ActivationPlugin } from "../plugin/types.ts";
 import { checkSiteTensor } from "../plugin/site_tensor.ts";
 
@@ -28,13 +28,19 @@ function bounded(stored: Tensor, bound: number): Tensor {
 }
 
 /** The `gdn` plugin (option `betaMin`, default 1e-6). */
-export const gdnActivation: ActivationPlugin = {
+export const gdnActivation: ActivationPlugin = defineActivation({
   name: "gdn",
   description: "GDN: x_i / sqrt(beta_i + sum_j gamma_ij x_j^2) over channels",
-  create(site, options) {
-    const { betaMin } = readOptions("gdn", options, {
-      betaMin: { default: GDN_BETA_MIN, min: 0, minExclusive: true },
-    });
+  options: {
+    betaMin: {
+      type: "number",
+      default: GDN_BETA_MIN,
+      min: 0,
+      minExclusive: true,
+      help: "lower bound of β",
+    },
+  },
+  create(site, { betaMin }) {
     const c = site.channels;
     return {
       apply(ctx, x) {
@@ -70,4 +76,4 @@ export const gdnActivation: ActivationPlugin = {
       },
     };
   },
-};
+});

@@ -5,7 +5,8 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
-import type { ActivationPlugin } from "../plugin/types.ts";
+import { checkDeclaration, resolvePluginOptions } from "../plugin/options.ts";
+import type { ActivationPlugin, OptionValue, PluginOptions } from "../plugin/types.ts";
 
 const activations = new Map<string, ActivationPlugin>();
 
@@ -14,6 +15,7 @@ export function registerActivation(plugin: ActivationPlugin): void {
   if (activations.has(plugin.name)) {
     throw new ActlabError(`activation "${plugin.name}" is registered twice`, "pick a unique name");
   }
+  checkDeclaration("activation", plugin);
   activations.set(plugin.name, plugin);
 }
 
@@ -27,6 +29,14 @@ export function getActivation(name: string): ActivationPlugin {
     );
   }
   return p;
+}
+
+/** Every option of activation `name` with defaults filled in (as `config.json` records them). */
+export function resolveActivationOptions(
+  name: string,
+  options: PluginOptions,
+): Record<string, OptionValue> {
+  return resolvePluginOptions(getActivation(name), options);
 }
 
 /** Registered activation names, sorted. */

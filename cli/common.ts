@@ -1,13 +1,18 @@
 /**
  * Shared CLI plumbing: the flags every training command understands, their
  * mapping onto `TrainConfig`, and uniform error handling (clear message,
- * non-zero exit).
+ * non-zero exit). Plugin options travel generically as `--act-opt KEY=VALUE`
+ * and `--reg-opt KEY=VALUE`; their help comes from the plugins' declarations.
  * @module
  */
-import type { PluginOptions } from "../plugin/types.ts";
+import type { OptionValue, PluginOptions } from "../plugin/types.ts";
+import { camelCase } from "../plugin/options.ts";
+import { listActivations } from "../activations/registry.ts";
+import { listRegularisers } from "../regularisers/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import type { TrainConfig } from "../train/config.ts";
 import type { ModelOptionValue } from "../models/registry.ts";
+import { pluginOptionsHelp } from "./plugin_help.ts";
 
 /** parseArgs option table for the training flags (no defaults: absent = not given). */
 export const TRAIN_FLAGS = {
@@ -36,6 +41,8 @@ export const TRAIN_FLAGS = {
   "channel-loss": { type: "string" },
   "dpa-mask": { type: "string" },
   "arr-lambda": { type: "string" },
+  "act-opt": { type: "string", multiple: true },
+  "reg-opt": { type: "string", multiple: true },
   "model-opt": { type: "string", multiple: true },
   "image-size": { type: "string" },
   channels: { type: "string" },
@@ -46,16 +53,32 @@ export const TRAIN_FLAGS = {
   "test-subset": { type: "string" },
 } as const;
 
-/** Help text for the training flags. */
-export const TRAIN_FLAGS_HELP = `model and plugins:
+/**
+ * Flags kept as aliases of `--act-opt` / `--reg-opt` (DPA's and ARR's options
+ * before the generic flags existed); they give the same configuration.
+ */
+const OPTION_ALIASES: readonly [flag: string, kind: "act" | "reg", key: string][] = [
+  ["tau", "act", "tau"],
+  ["momentum", "act", "momentum"],
+  ["update-interval", "act", "updateInterval"],
+  ["channel-loss", "act", "channelLoss"],
+  ["dpa-mask", "act", "mask"],
+  ["arr-lambda", "reg", "lambda"],
+];
+
+/** Help text for the training flags; the plugin names and options come from the registries. */
+export function trainFlagsHelp(): string {
+  return `model and plugins:
   --model NAME              mlp | convnet | resnet18 | vit_tiny | vit_micro (deno task list)
   --model-opt KEY=VALUE     model option, repeatable (e.g. widths=256,128  dropout=0.1)
-  --activation NAME         relu | gelu | silu | softplus | elu | selu | gdn | raa | dpa | mish
-  --tau T --momentum M --update-interval U --channel-loss L
-                            DPA options (given only when set)
-  --dpa-mask memory|random|none
-                            DPA's channel-loss mask: random = control, none = TAU only
-  --regulariser NAME        e.g. arr (response-site regulariser); --arr-lambda L
+  --activation NAME         ${listActivations().join(" | ")}
+  --act-opt KEY=VALUE       activation option, repeatable (e.g. tau=0.1  update-interval=5)
+  --regulariser NAME        ${listRegularisers().join(" | ")} (response-site regulariser)
+  --reg-opt KEY=VALUE       regulariser option, repeatable (e.g. lambda=20)
+  --tau T --momentum M --update-interval U --channel-loss L --dpa-mask memory|random|none
+                            aliases of --act-opt tau=T … mask=K (DPA's options)
+  --arr-lambda L            alias of --reg-opt lambda=L (ARR)
+${pluginOptionsHelp()}
 data:
   --dataset NAME            fashion-mnist | cifar10 | cifar100 | synthetic
   --data-dir DIR            where to look for dataset files first
@@ -70,10 +93,12 @@ run:
   --backend NAME            auto | reference | ort-cpu | ort-cuda | webgpu (auto = fastest available)
   --seed S                  seeds init, data order, augmentation and dropout
   --out DIR                 run directory (config.json, log.jsonl, curves.svg, last.ckpt, summary.json)`;
+}
 
 /** Values parsed by `TRAIN_FLAGS` (all strings; repeated flags are arrays). */
 export type TrainFlagValues = {
-  [K in keyof typeof TRAIN_FLAGS]?: K extends "model-opt" ? string[] : string;
+  [K in keyof typeof TRAIN_FLAGS]?: K extends "model-opt" | "act-opt" | "reg-opt" ? string[]
+    : string;
 };
 
 function num(flag: string, v: string | undefined): number | undefined {
@@ -99,6 +124,40 @@ function modelOption(raw: string): [string, ModelOptionValue] {
   if (value.includes(",")) return [key, value.split(",").map((p) => Number(p))];
   const n = Number(value);
   return [key, value !== "" && Number.isFinite(n) ? n : value];
+}
+
+/** A `--act-opt`/`--reg-opt` value: true/false, a number, else the string itself. */
+function optionValue(value: string): OptionValue {
+  if (value === "true" || value === "false") return value === "true";
+  const n = Number(value);
+  return value.trim() !== "" && Number.isFinite(n) ? n : value;
+}
+
+/** Plugin options from the alias flags of `kind` and then `--<kind>-opt KEY=VALUE` (kebab or camel KEY). */
+function pluginOptions(v: TrainFlagValues, kind: "act" | "reg"): Record<string, OptionValue> {
+  const out: Record<string, OptionValue> = {};
+  const put = (key: string, value: OptionValue, flag: string) => {
+    if (key in out) {
+      throw new ActlabError(`${flag}: option ${key} is given twice`, "give each option once");
+    }
+    out[key] = value;
+  };
+  for (const [flag, k, key] of OPTION_ALIASES) {
+    const raw = v[flag as keyof TrainFlagValues] as string | undefined;
+    if (k !== kind || raw === undefined) continue;
+    put(key, flag === "dpa-mask" ? raw : num(flag, raw)!, `--${flag}`);
+  }
+  for (const raw of v[`${kind}-opt`] ?? []) {
+    const eq = raw.indexOf("=");
+    if (eq <= 0) {
+      throw new ActlabError(
+        `--${kind}-opt "${raw}" is not KEY=VALUE`,
+        kind === "act" ? "e.g. --act-opt update-interval=5" : "e.g. --reg-opt lambda=20",
+      );
+    }
+    put(camelCase(raw.slice(0, eq).trim()), optionValue(raw.slice(eq + 1)), `--${kind}-opt`);
+  }
+  return out;
 }
 
 /** Map parsed flags onto a partial config (only what was given). */
@@ -128,21 +187,10 @@ export function flagsToConfig(v: TrainFlagValues): Partial<TrainConfig> {
   set("out", v.out);
   set("trainSubset", num("train-subset", v["train-subset"]));
   set("testSubset", num("test-subset", v["test-subset"]));
-  const act: Record<string, number | string> = {};
-  const pairs: [string, string][] = [
-    ["tau", "tau"],
-    ["momentum", "momentum"],
-    ["update-interval", "updateInterval"],
-    ["channel-loss", "channelLoss"],
-  ];
-  for (const [flag, key] of pairs) {
-    const n = num(flag, v[flag as keyof TrainFlagValues] as string | undefined);
-    if (n !== undefined) act[key] = n;
-  }
-  if (v["dpa-mask"] !== undefined) act.mask = v["dpa-mask"];
+  const act = pluginOptions(v, "act");
   if (Object.keys(act).length) c.activationOptions = act as PluginOptions;
-  const lambda = num("arr-lambda", v["arr-lambda"]);
-  if (lambda !== undefined) c.regulariserOptions = { lambda };
+  const reg = pluginOptions(v, "reg");
+  if (Object.keys(reg).length) c.regulariserOptions = reg as PluginOptions;
   if (v["model-opt"]?.length) c.modelOptions = Object.fromEntries(v["model-opt"].map(modelOption));
   const syn: Record<string, number> = {};
   const synPairs: [string, string][] = [

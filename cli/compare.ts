@@ -1,6 +1,6 @@
 /**
  * `deno task compare`: a controlled comparison over a grid of arms
- * (activations and DPA controls) × option sweeps × models × datasets × seeds,
+ * (activations and their named controls) × option sweeps × models × datasets × seeds,
  * one run directory per cell, paired by seed (same init, data order and
  * masks), with per-arm statistics, the paired difference to a baseline and
  * a verdict. Scales out with `--plan`/`--shard`/`--collect` and `--emit slurm`.
@@ -16,10 +16,15 @@ import { reportMarkdown, type ReportOptions } from "../compare/report.ts";
 import { runPlan, writeReport } from "../compare/run.ts";
 import { parseShard } from "../compare/shard.ts";
 import { slurmScript } from "../compare/slurm.ts";
-import { flagsToConfig, runMain, TRAIN_FLAGS, TRAIN_FLAGS_HELP } from "./common.ts";
+import { flagsToConfig, runMain, TRAIN_FLAGS, trainFlagsHelp } from "./common.ts";
+import { controlArmsHelp, sweepKeysHelp } from "./plugin_help.ts";
+import { camelCase, kebabCase } from "../plugin/options.ts";
+import type { OptionValue, PluginOptions } from "../plugin/types.ts";
+import { getRegulariser, listRegularisers } from "../regularisers/registry.ts";
 
-const HELP =
-  `usage: deno task compare --activations relu,gelu,dpa,dpa:random-mask [--seeds 3] [flags]
+/** `compare --help` (controls and sweep keys listed from the registered plugins' declarations). */
+export function compareHelp(): string {
+  return `usage: deno task compare --activations relu,gelu,dpa,dpa:random-mask [--seeds 3] [flags]
        deno task compare --grid grid.json [--set KEY=V1,V2 ...]
        deno task compare --preset paper-vit-tiny-cifar100 [--backend ort-cuda]
 
@@ -33,16 +38,17 @@ interval, p and Holm-adjusted p, the verdict from the adjusted p (α 0.05),
 the minimum detectable difference (80 % power) and the seeds needed.
 
 grid:
-  --activations LIST        arms: activation names and the DPA controls
-                            dpa:random-mask (memory mask → random mask of the same size),
-                            dpa:tau-only (TAU alone, needs tau > 0), dpa:channel-loss-only (tau 0)
+  --activations LIST        arms: activation names and the plugins' named controls:
+${controlArmsHelp()}
   --seeds N | --seed-list LIST   seeds 0..N-1 (default 3) or an explicit list
   --grid FILE               JSON grid: {"activations": [...], "models": [...], "datasets": [...],
                             "seeds": [...], "sweep": {"tau": [0, 0.1], ...}, "train": {...},
                             "baseline": "relu", "out": "runs/x"}
-  --set KEY=V1,V2           repeatable; KEY: activations models datasets seeds tau momentum
-                            update-interval channel-loss dpa-mask arr-lambda (0 = no ARR).
-                            DPA keys sweep DPA arms only; every sweep is crossed with the rest
+  --set KEY=V1,V2           repeatable; KEY: activations models datasets seeds, or a plugin
+                            option (kebab-case; camelCase in a grid's "sweep"):
+${sweepKeysHelp()}
+                            an activation's options may be prefixed with its name (dpa-mask);
+                            every sweep is crossed with the rest
   --preset NAME             paper-vit-tiny-cifar100 | paper-resnet18-cifar100 (the DPA paper's
                             recipes; flags given with it override it)
   --baseline ARM            arm the others are compared with (default relu when present)
@@ -61,8 +67,10 @@ scale-out:
   --slurm-time T --slurm-partition P --slurm-cpus N --slurm-gpus N --slurm-mem M
   --slurm-setup CMD         shell line run first in every task (e.g. "module load cuda")
   --no-progress             no progress bars
-${TRAIN_FLAGS_HELP}
-  (in compare, --model/--dataset/--tau/... set single-valued grid axes; --out is the grid's dir)`;
+${trainFlagsHelp()}
+  (in compare, --model/--dataset/--act-opt/--tau/... set single-valued grid axes;
+   --out is the grid's dir)`;
+}
 
 const COMPARE_FLAGS = {
   ...TRAIN_FLAGS,
@@ -124,6 +132,29 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
   return n;
 }
 
+/**
+ * `--reg-opt KEY=V` (or `--arr-lambda`) in compare: a one-value sweep of the
+ * one registered regulariser that takes every given KEY.
+ */
+function regulariserSweep(options: PluginOptions): Record<string, OptionValue[]> {
+  const keys = Object.keys(options);
+  if (keys.length === 0) return {};
+  const owners = listRegularisers().filter((r) =>
+    keys.every((k) => k in (getRegulariser(r).options ?? {}))
+  );
+  if (owners.length !== 1) {
+    throw new ActlabError(
+      `--reg-opt ${keys.join(", ")}: ${owners.length} regularisers take ${
+        keys.length > 1 ? "these options" : "this option"
+      }${owners.length ? ` (${owners.join(", ")})` : ""}`,
+      "name the regulariser: --set <regulariser>-KEY=V, e.g. --set arr-lambda=20",
+    );
+  }
+  return Object.fromEntries(
+    keys.map((k) => [camelCase(`${owners[0]}-${kebabCase(k)}`), [options[k]]]),
+  );
+}
+
 /** Preset < grid file < flags < --set. */
 async function gridFromFlags(values: Values): Promise<CompareGrid> {
   for (
@@ -166,7 +197,7 @@ async function gridFromFlags(values: Values): Promise<CompareGrid> {
   if (Object.keys(train).length) g.train = { ...(g.train as object ?? {}), ...train };
   const sweep: Record<string, unknown> = { ...(g.sweep as object ?? {}) };
   for (const [k, v] of Object.entries(activationOptions ?? {})) sweep[k] = [v];
-  if (regulariserOptions?.lambda !== undefined) sweep.arrLambda = [regulariserOptions.lambda];
+  Object.assign(sweep, regulariserSweep(regulariserOptions ?? {}));
   if (Object.keys(sweep).length) g.sweep = sweep;
   if (values.activations) {
     g.activations = values.activations.split(",").map((s) => s.trim()).filter(Boolean);
@@ -214,7 +245,7 @@ if (import.meta.main) {
   await runMain(async () => {
     const { values } = parseArgs({ args: Deno.args, options: COMPARE_FLAGS, strict: true });
     if (values.help) {
-      console.log(HELP);
+      console.log(compareHelp());
       return;
     }
     const progress = !values["no-progress"];

@@ -1,7 +1,9 @@
 /**
  * `deno task list`: print the registries — activations, regularisers, models
  * (with parameter counts for a 3×32×32 input and 100 classes) and backends
- * (with availability). `--json` prints one machine-readable object.
+ * (with availability). `--json` prints one machine-readable object;
+ * `--plugins` lists every plugin's declared options (with defaults) and
+ * named controls instead.
  * @module
  */
 import { parseArgs } from "node:util";
@@ -14,6 +16,15 @@ import { getRegulariser, listRegularisers } from "../regularisers/registry.ts";
 import { probeAll } from "../backends/registry.ts";
 import { getModel, listModels, paramCount } from "../models/registry.ts";
 import { ActlabError } from "../core/errors.ts";
+import { resolvePluginOptions } from "../plugin/options.ts";
+import type {
+  ActivationPlugin,
+  OptionSchema,
+  OptionValue,
+  PluginOptions,
+  RegulariserPlugin,
+} from "../plugin/types.ts";
+import { pluginOptionsHelp } from "./plugin_help.ts";
 
 /** Input shape and class count the listed parameter counts refer to. */
 export const LIST_INPUT_SHAPE: readonly [number, number, number] = [3, 32, 32];
@@ -51,7 +62,63 @@ export async function collectListing(): Promise<Listing> {
   };
 }
 
-const HELP = `usage: deno task list [--json]
+/** One plugin as `--plugins --json` prints it. */
+export interface PluginListing {
+  /** Registry name. */
+  readonly name: string;
+  /** One line. */
+  readonly description: string;
+  /** Every option with its defaults filled in (options without a default are left out). */
+  readonly defaults: Record<string, OptionValue>;
+  /** The declared options. */
+  readonly options: OptionSchema;
+  /** Named controls for compare (activations). */
+  readonly controls?: {
+    label: string;
+    options: PluginOptions;
+    help: string;
+    requires?: string;
+  }[];
+  /** The option whose 0 turns the regulariser off in a compare sweep (regularisers). */
+  readonly coefficient?: string;
+}
+
+/** What `--plugins --json` prints. */
+export interface PluginsListing {
+  /** Activation plugins, sorted by name. */
+  readonly activations: PluginListing[];
+  /** Regulariser plugins, sorted by name. */
+  readonly regularisers: PluginListing[];
+}
+
+function pluginListing(p: ActivationPlugin | RegulariserPlugin): PluginListing {
+  const controls = "controls" in p && p.controls
+    ? p.controls.map((c) => ({
+      label: `${p.name}:${c.name}`,
+      options: c.options,
+      help: c.help,
+      ...(c.requires ? { requires: `${c.requires.text} (${c.requires.why})` } : {}),
+    }))
+    : undefined;
+  return {
+    name: p.name,
+    description: p.description,
+    defaults: resolvePluginOptions(p, {}),
+    options: p.options ?? {},
+    ...(controls ? { controls } : {}),
+    ...("coefficient" in p && p.coefficient ? { coefficient: p.coefficient } : {}),
+  };
+}
+
+/** Every registered plugin's declared options, defaults and controls. */
+export function collectPlugins(): PluginsListing {
+  return {
+    activations: listActivations().map((n) => pluginListing(getActivation(n))),
+    regularisers: listRegularisers().map((n) => pluginListing(getRegulariser(n))),
+  };
+}
+
+const HELP = `usage: deno task list [--json] [--plugins]
 
 Print the registered activations, regularisers, models (parameter counts for
 a ${
@@ -60,6 +127,8 @@ a ${
 
 options:
   --json     print {"activations", "regularisers", "models", "backends"} as JSON
+  --plugins  list each plugin's options (with defaults) and compare controls instead;
+             with --json: {"activations": [...], "regularisers": [...]}
   -h, --help show this help`;
 
 function table(rows: string[][]): string {
@@ -77,6 +146,7 @@ export function formatListing(l: Listing): string {
   if (l.regularisers.length) {
     out.push(table(l.regularisers.map((n) => [n, getRegulariser(n).description])));
   }
+  out.push("  (options, defaults and compare controls: deno task list --plugins)");
   out.push(
     `models (${l.models.length}; params at ${
       LIST_INPUT_SHAPE.join("x")
@@ -94,13 +164,36 @@ export function formatListing(l: Listing): string {
   return out.join("\n");
 }
 
+/** Human-readable plugin listing: descriptions, options and controls. */
+export function formatPlugins(): string {
+  const l = collectPlugins();
+  const out: string[] = [];
+  out.push(`activations (${l.activations.length}):`);
+  out.push(table(l.activations.map((p) => [p.name, p.description])));
+  out.push(`regularisers (${l.regularisers.length}):`);
+  if (l.regularisers.length) out.push(table(l.regularisers.map((p) => [p.name, p.description])));
+  out.push(pluginOptionsHelp());
+  const controls = l.activations.flatMap((p) => p.controls ?? []);
+  out.push(`compare controls (${controls.length}):`);
+  if (controls.length) {
+    out.push(
+      table(controls.map((c) => [c.label, c.help + (c.requires ? `; needs ${c.requires}` : "")])),
+    );
+  }
+  return out.join("\n");
+}
+
 /** CLI entry point; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  let values: { json?: boolean; help?: boolean };
+  let values: { json?: boolean; plugins?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       args,
-      options: { json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: {
+        json: { type: "boolean" },
+        plugins: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -113,6 +206,12 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   try {
+    if (values.plugins) {
+      console.log(
+        values.json ? JSON.stringify(collectPlugins(), null, 2) : formatPlugins(),
+      );
+      return 0;
+    }
     const listing = await collectListing();
     console.log(values.json ? JSON.stringify(listing, null, 2) : formatListing(listing));
     return 0;

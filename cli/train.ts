@@ -9,19 +9,22 @@ import { ActlabError } from "../core/errors.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "../train/config.ts";
 import { train } from "../train/engine.ts";
-import { flagsToConfig, runMain, TRAIN_FLAGS, TRAIN_FLAGS_HELP } from "./common.ts";
+import { flagsToConfig, runMain, TRAIN_FLAGS, trainFlagsHelp } from "./common.ts";
 
-const HELP = `usage: deno task train [flags]
+/** `train --help` (plugin options listed from the registered plugins' declarations). */
+export function trainHelp(): string {
+  return `usage: deno task train [flags]
 
 Train a model with a chosen activation; writes <out>/config.json, log.jsonl
 (one line per epoch), last.ckpt and summary.json.
 Default: vit_micro + dpa on Fashion-MNIST, backend auto.
 
-${TRAIN_FLAGS_HELP}
+${trainFlagsHelp()}
   --resume CKPT             continue a run from its checkpoint (flags given override its config)
   --checkpoint-every N      also write last.ckpt every N steps inside an epoch (default: per epoch)
   --no-progress             no progress bar
   --help`;
+}
 
 if (import.meta.main) {
   await runMain(async () => {
@@ -38,7 +41,7 @@ if (import.meta.main) {
       allowPositionals: false,
     });
     if (values.help) {
-      console.log(HELP);
+      console.log(trainHelp());
       return;
     }
     const given = flagsToConfig(values);

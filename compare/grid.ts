@@ -1,8 +1,10 @@
 /**
  * The `compare` grid: which training runs ("cells") a comparison consists
- * of. A grid is models × datasets × arms × (DPA option sweep) × (ARR
- * coefficient sweep) × seeds; an *arm* is an activation with fixed options
- * (e.g. `dpa:random-mask`), and every cell is an ordinary run directory.
+ * of. A grid is models × datasets × arms × (activation option sweeps) ×
+ * (regulariser option sweeps) × seeds; an *arm* is an activation with fixed
+ * options (e.g. the control `dpa:random-mask`), and every cell is an ordinary
+ * run directory. Sweep keys and controls come from the plugins' declarations
+ * (`sweep.ts`).
  *
  * Pairing: cells that differ only in their arm share the seed, so they share
  * the data order and augmentation (`data/loader.ts`: seeded by seed, epoch),
@@ -12,11 +14,26 @@
  * @module
  */
 import { getActivation } from "../activations/registry.ts";
-import type { PluginOptions, Site } from "../plugin/types.ts";
+import { getRegulariser } from "../regularisers/registry.ts";
+import type {
+  ArmPrecondition,
+  OptionSchema,
+  OptionValue,
+  PluginOptions,
+  Site,
+} from "../plugin/types.ts";
 import { ActlabError } from "../core/errors.ts";
 import { DATASET_NAMES, isDatasetName } from "../data/dataset.ts";
 import { getModel } from "../models/registry.ts";
 import { resolveConfig, type TrainConfig } from "../train/config.ts";
+import {
+  findSweepKey,
+  getControl,
+  parseSweepValue,
+  sweepExample,
+  sweepKeys,
+  sweepValueKind,
+} from "./sweep.ts";
 
 /** An activation with fixed options, reported as one row. */
 export interface ArmSpec {
@@ -28,21 +45,12 @@ export interface ArmSpec {
   readonly options?: PluginOptions;
 }
 
-/** Values swept for DPA arms (`tau` … `mask`) and for every arm (`arrLambda`; 0 = no ARR). */
-export interface GridSweep {
-  /** DPA thresholds τ. */
-  readonly tau?: readonly number[];
-  /** DPA memory momenta m. */
-  readonly momentum?: readonly number[];
-  /** DPA memory update intervals U. */
-  readonly updateInterval?: readonly number[];
-  /** DPA channel-loss coefficients λ. */
-  readonly channelLoss?: readonly number[];
-  /** DPA masks: `memory`, `random`, `none`. */
-  readonly mask?: readonly string[];
-  /** ARR coefficients for every arm (0 = no ARR). */
-  readonly arrLambda?: readonly number[];
-}
+/**
+ * Values swept, by sweep key (`sweep.ts`): an activation option's key (`tau`,
+ * `updateInterval`, `mask`, …) sweeps every arm whose activation declares it;
+ * `<regulariser><Option>` (`arrLambda`; 0 = no ARR) crosses every arm.
+ */
+export type GridSweep = Readonly<Record<string, readonly OptionValue[]>>;
 
 /** Training settings shared by every cell (everything a grid does not vary). */
 export type GridTrainSettings = Partial<
@@ -63,7 +71,7 @@ export type GridTrainSettings = Partial<
 export interface CompareGrid {
   /** Directory holding `plan.json`, the reports and one run directory per cell. */
   readonly out: string;
-  /** Arms: activation names, named controls (`dpa:random-mask`, `dpa:tau-only`, `dpa:channel-loss-only`) or `ArmSpec`s. */
+  /** Arms: activation names, named controls (`dpa:random-mask`, …: `deno task list`) or `ArmSpec`s. */
   readonly activations: readonly (string | ArmSpec)[];
   /** Models (default `["vit_micro"]`). */
   readonly models?: readonly string[];
@@ -93,33 +101,6 @@ export interface GridCell {
   readonly config: TrainConfig;
 }
 
-/** The named controls: arm label → activation options. */
-export const NAMED_ARMS: Readonly<Record<string, ArmSpec>> = {
-  "dpa:random-mask": { label: "dpa:random-mask", activation: "dpa", options: { mask: "random" } },
-  "dpa:tau-only": { label: "dpa:tau-only", activation: "dpa", options: { mask: "none" } },
-  "dpa:channel-loss-only": {
-    label: "dpa:channel-loss-only",
-    activation: "dpa",
-    options: { tau: 0 },
-  },
-};
-
-/** Sweep keys: CLI spelling → grid key; `dpa` keys only apply to arms whose activation is `dpa`. */
-export const SWEEP_KEYS: Readonly<Record<string, keyof GridSweep>> = {
-  tau: "tau",
-  momentum: "momentum",
-  "update-interval": "updateInterval",
-  "channel-loss": "channelLoss",
-  "dpa-mask": "mask",
-  "arr-lambda": "arrLambda",
-};
-const DPA_KEYS: readonly (keyof GridSweep)[] = [
-  "tau",
-  "momentum",
-  "updateInterval",
-  "channelLoss",
-  "mask",
-];
 const GRID_KEYS = [
   "out",
   "activations",
@@ -146,6 +127,9 @@ function list<T>(v: unknown, name: string, each: (x: unknown) => x is T, eg: str
 }
 const isString = (x: unknown): x is string => typeof x === "string" && x.length > 0;
 const isNumber = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
+const isBoolean = (x: unknown): x is boolean => typeof x === "boolean";
+const isValue = (x: unknown): x is OptionValue => isString(x) || isNumber(x) || isBoolean(x);
+const IS_KIND = { number: isNumber, string: isString, boolean: isBoolean, any: isValue } as const;
 
 /** Validate an untyped grid (e.g. parsed JSON); `where` names its source in errors. */
 export function validateGrid(raw: unknown, where = "grid"): CompareGrid {
@@ -183,15 +167,15 @@ export function validateGrid(raw: unknown, where = "grid"): CompareGrid {
   let sweep: GridSweep | undefined;
   if (g.sweep !== undefined) {
     if (typeof g.sweep !== "object" || g.sweep === null) fail('"sweep" must be an object', "");
-    const s: Record<string, unknown[]> = {};
-    const keys = Object.values(SWEEP_KEYS) as string[];
+    const s: Record<string, OptionValue[]> = {};
+    const keys = sweepKeys();
     for (const [k, v] of Object.entries(g.sweep as Record<string, unknown>)) {
-      if (!keys.includes(k)) fail(`unknown sweep key "${k}"`, `valid: ${keys.join(", ")}`);
-      s[k] = k === "mask"
-        ? list(v, `sweep.${k}`, isString, '["memory", "random"]')
-        : list(v, `sweep.${k}`, isNumber, "[0, 0.1]");
+      const key = findSweepKey(k, keys);
+      if (!key) fail(`unknown sweep key "${k}"`, `valid: ${keys.map((x) => x.key).join(", ")}`);
+      if (key.key in s) fail(`sweep key "${key.key}" is given twice (as "${k}")`, "give it once");
+      s[key.key] = list(v, `sweep.${k}`, IS_KIND[sweepValueKind(key)], sweepExample(key));
     }
-    sweep = s as GridSweep;
+    sweep = s;
   }
   if (g.train !== undefined && (typeof g.train !== "object" || g.train === null)) {
     fail('"train" must be an object of training settings', 'e.g. {"epochs": 5}');
@@ -213,8 +197,8 @@ export function validateGrid(raw: unknown, where = "grid"): CompareGrid {
 
 /**
  * Apply `--set key=v1,v2` flags to a grid: `activations`, `models`,
- * `datasets`, `seeds` and the sweep keys (`tau`, `momentum`,
- * `update-interval`, `channel-loss`, `dpa-mask`, `arr-lambda`).
+ * `datasets`, `seeds` and the sweep keys of the registered plugins
+ * (kebab-case: `tau`, `update-interval`, `dpa-mask`, `arr-lambda`, …).
  */
 export function applySets(grid: Record<string, unknown>, sets: readonly string[]): void {
   for (const raw of sets) {
@@ -230,16 +214,28 @@ export function applySets(grid: Record<string, unknown>, sets: readonly string[]
         if (!Number.isFinite(n)) fail(`--set ${key}: "${v}" is not a number`, `e.g. ${key}=0,1`);
         return n;
       });
+    const keys = sweepKeys();
+    const sweepKey = findSweepKey(key, keys);
     if (["activations", "models", "datasets"].includes(key)) grid[key] = values;
     else if (key === "seeds") grid.seeds = nums();
-    else if (key in SWEEP_KEYS) {
+    else if (sweepKey) {
+      const kind = sweepValueKind(sweepKey);
       const sweep = { ...(grid.sweep as Record<string, unknown> ?? {}) };
-      sweep[SWEEP_KEYS[key]] = key === "dpa-mask" ? values : nums();
+      sweep[sweepKey.key] = values.map((v) => {
+        const parsed = parseSweepValue(sweepKey, v);
+        if (parsed === undefined) {
+          fail(
+            `--set ${key}: "${v}" is not a ${kind}`,
+            `e.g. ${key}=${JSON.parse(sweepExample(sweepKey)).join(",")}`,
+          );
+        }
+        return parsed;
+      });
       grid.sweep = sweep;
     } else {
       fail(
         `--set: unknown key "${key}"`,
-        `valid: activations, models, datasets, seeds, ${Object.keys(SWEEP_KEYS).join(", ")}`,
+        `valid: activations, models, datasets, seeds, ${keys.map((k) => k.flag).join(", ")}`,
       );
     }
   }
@@ -247,36 +243,89 @@ export function applySets(grid: Record<string, unknown>, sets: readonly string[]
 
 function armOf(a: string | ArmSpec): ArmSpec {
   if (typeof a !== "string") return a;
-  if (NAMED_ARMS[a]) return NAMED_ARMS[a];
-  if (a.includes(":")) {
-    fail(`unknown control "${a}"`, `named controls: ${Object.keys(NAMED_ARMS).join(", ")}`);
-  }
-  return { label: a, activation: a };
+  if (!a.includes(":")) return { label: a, activation: a };
+  const { activation, control } = getControl(a);
+  return { label: a, activation, options: control.options };
 }
 
 /** Every combination of the given option lists (key order kept). */
 function product(
-  axes: [string, readonly (number | string)[]][],
-): Record<string, number | string>[] {
-  let out: Record<string, number | string>[] = [{}];
+  axes: [string, readonly OptionValue[]][],
+): Record<string, OptionValue>[] {
+  let out: Record<string, OptionValue>[] = [{}];
   for (const [k, vs] of axes) out = out.flatMap((o) => vs.map((v) => ({ ...o, [k]: v })));
   return out;
 }
-
-const SHORT: Record<string, string> = {
-  tau: "tau",
-  momentum: "m",
-  updateInterval: "U",
-  channelLoss: "lambda",
-  mask: "mask",
-  arrLambda: "arr",
-};
 
 /** A site used only to validate options at grid expansion. */
 const PROBE: Site = { channels: 4, layout: "tokens", pooling: "token" };
 
 function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9.=-]+/g, "_").replace(/^_+|_+$/g, "");
+}
+
+/** An option's short name in labels (its declared `symbol`, else its key). */
+function symbolOf(schema: OptionSchema | undefined, key: string): string {
+  return schema?.[key]?.symbol ?? key;
+}
+
+/**
+ * The preconditions of the activation's controls whose options this arm
+ * fixes: an `ArmSpec` fixing DPA's `mask: "none"` needs τ > 0 like `dpa:tau-only`.
+ */
+function armPreconditions(arm: ArmSpec): ArmPrecondition[] {
+  const fixed = arm.options ?? {};
+  return (getActivation(arm.activation).controls ?? [])
+    .filter((c) => Object.entries(c.options).every(([k, v]) => fixed[k] === v))
+    .flatMap((c) => c.requires ? [c.requires] : []);
+}
+
+/** One regulariser setting of the grid (null: none). */
+interface RegulariserCell {
+  readonly name: string;
+  readonly options: Record<string, OptionValue>;
+  /** Group suffix, e.g. `arr 10`. */
+  readonly group: string;
+  /** Run directory suffix, e.g. `arr10`. */
+  readonly id: string;
+}
+
+/**
+ * The regulariser settings a sweep asks for: the product of the swept options
+ * of (at most) one regulariser, its `coefficient` at 0 meaning none; [null]
+ * when nothing is swept. The coefficient's value is shown bare (`arr 10`).
+ */
+function regulariserCells(sweep: GridSweep): (RegulariserCell | null)[] {
+  const keys = sweepKeys().filter((k) => k.kind === "regulariser" && sweep[k.key]);
+  const names = [...new Set(keys.map((k) => k.plugins[0]))];
+  if (names.length === 0) return [null];
+  if (names.length > 1) {
+    fail(
+      `the sweep names ${names.join(" and ")}`,
+      "a run has one regulariser: sweep one's options",
+    );
+  }
+  const name = names[0];
+  const plugin = getRegulariser(name);
+  const coefficient = plugin.coefficient;
+  const axes: [string, readonly OptionValue[]][] = keys
+    .sort((a, b) => Number(b.option === coefficient) - Number(a.option === coefficient))
+    .map((k) => [k.option, sweep[k.key]]);
+  const out: (RegulariserCell | null)[] = [];
+  for (const options of product(axes)) {
+    if (coefficient !== undefined && options[coefficient] === 0) {
+      if (!out.includes(null)) out.push(null);
+      continue;
+    }
+    // Bad values fail here, before any cell trains.
+    plugin.create(PROBE, options);
+    const parts = axes.map(([k]) =>
+      k === coefficient ? `${options[k]}` : `${symbolOf(plugin.options, k)}=${options[k]}`
+    );
+    const id = parts.map((p, i) => i === 0 && axes[0][0] === coefficient ? p : `_${p}`).join("");
+    out.push({ name, options, group: `${name} ${parts.join(" ")}`, id: `${name}${id}` });
+  }
+  return out;
 }
 
 /** Expand a grid into its cells (validated; errors before any training). */
@@ -295,41 +344,45 @@ export function expandGrid(grid: CompareGrid): GridCell[] {
   }
   arms.forEach((a) => getActivation(a.activation));
   const sweep = grid.sweep ?? {};
-  const arrs = sweep.arrLambda ?? [0];
-  if (!arrs.every((l) => l >= 0)) fail(`arr-lambda must be >= 0, got ${arrs}`, "0 = no ARR");
+  const regs = regulariserCells(sweep);
   if (grid.baseline !== undefined && !labels.includes(grid.baseline)) {
     fail(`baseline "${grid.baseline}" is not an arm`, `arms: ${labels.join(", ")}`);
   }
   const cells: GridCell[] = [];
   for (const model of models) {
     for (const dataset of datasets) {
-      for (const arr of arrs) {
-        const group = `${model} on ${dataset}${arr > 0 ? ` + arr ${arr}` : ""}`;
+      for (const reg of regs) {
+        const group = `${model} on ${dataset}${reg ? ` + ${reg.group}` : ""}`;
         for (const arm of arms) {
+          const plugin = getActivation(arm.activation);
           const fixed = arm.options ?? {};
-          const axes: [string, readonly (number | string)[]][] = arm.activation === "dpa"
-            ? DPA_KEYS.filter((k) => sweep[k] && !(k in fixed)).map((k) => [k, sweep[k]!])
-            : [];
+          // The sweep reaches the options this arm's activation declares and does not fix.
+          const axes: [string, readonly OptionValue[]][] = Object.keys(plugin.options ?? {})
+            .filter((k) => sweep[k] && !(k in fixed))
+            .map((k) => [k, sweep[k]]);
           let combos = product(axes).map((o) => ({ ...fixed, ...o }));
-          // TAU alone at τ = 0 is exactly ReLU: keep only τ > 0.
-          if (fixed.mask === "none") combos = combos.filter((o) => Number(o.tau ?? 0) > 0);
-          if (combos.length === 0) {
-            fail(
-              `${arm.label} needs tau > 0 (at tau = 0 TAU alone is ReLU)`,
-              "sweep a threshold, e.g. --set tau=0.1",
-            );
+          const defaults = Object.fromEntries(
+            Object.entries(plugin.options ?? {}).map(([k, spec]) => [k, spec.default]),
+          );
+          for (const need of armPreconditions(arm)) {
+            combos = combos.filter((o) => need.holds({ ...defaults, ...o }));
+            if (combos.length === 0) {
+              fail(`${arm.label} needs ${need.text} (${need.why})`, need.fix);
+            }
           }
           for (const options of combos) {
             // Bad option values fail here, before any cell trains.
-            if (Object.keys(options).length) getActivation(arm.activation).create(PROBE, options);
+            if (Object.keys(options).length) plugin.create(PROBE, options);
             // Swept values that vary appear in the label; fixed ones are the arm's identity.
             const varying = axes.filter(([, vs]) => vs.length > 1).map(([k]) => k);
             const label = arm.label +
               (varying.length
-                ? `[${varying.map((k) => `${SHORT[k]}=${options[k]}`).join(",")}]`
+                ? `[${
+                  varying.map((k) => `${symbolOf(plugin.options, k)}=${options[k]}`).join(",")
+                }]`
                 : "");
             for (const seed of seeds) {
-              const id = `${slug(`${model}_${dataset}${arr > 0 ? `_arr${arr}` : ""}`)}/${
+              const id = `${slug(`${model}_${dataset}${reg ? `_${reg.id}` : ""}`)}/${
                 slug(label)
               }_seed${seed}`;
               const config = resolveConfig({
@@ -338,8 +391,8 @@ export function expandGrid(grid: CompareGrid): GridCell[] {
                 dataset,
                 activation: arm.activation,
                 activationOptions: options,
-                regulariser: arr > 0 ? "arr" : null,
-                regulariserOptions: arr > 0 ? { lambda: arr } : {},
+                regulariser: reg ? reg.name : null,
+                regulariserOptions: reg ? reg.options : {},
                 seed,
                 out: `${grid.out}/${id}`,
               });

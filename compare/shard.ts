@@ -71,7 +71,12 @@ export async function cellStatus(cell: GridCell): Promise<CellStatus> {
   const dir = cell.config.out;
   const stored = await readJson(`${dir}/config.json`) as Record<string, unknown> | undefined;
   if (!stored) return "absent";
-  const { backendResolved: _, ...config } = stored;
+  const {
+    backendResolved: _,
+    activationOptionsResolved: _a,
+    regulariserOptionsResolved: _r,
+    ...config
+  } = stored;
   if (canonicalJson(config) !== canonicalJson(cell.config)) return "stale";
   if (await exists(`${dir}/summary.json`)) return "done";
   return (await exists(`${dir}/last.ckpt`)) ? "interrupted" : "absent";

@@ -18,8 +18,98 @@ export interface Site {
   readonly pooling: "token" | "avg";
 }
 
+/** One option value as given on the command line or in a config. */
+export type OptionValue = number | string | boolean;
+
 /** Plugin options as given on the command line or in a config (validated by the plugin). */
-export type PluginOptions = Readonly<Record<string, number | string | boolean>>;
+export type PluginOptions = Readonly<Record<string, OptionValue>>;
+
+/** What every declared option says about itself (the fields all option kinds share). */
+export interface OptionSpecBase {
+  /** One line for `train --help`, `compare --help` and `deno task list`. */
+  readonly help: string;
+  /** Short name in compare arm labels, e.g. `U` for `updateInterval` (default: the key). */
+  readonly symbol?: string;
+}
+
+/** A numeric option; `integer` ones must be whole numbers. */
+export interface NumberOptionSpec extends OptionSpecBase {
+  /** `number` (any finite value) or `integer`. */
+  readonly type: "number" | "integer";
+  /** Value used when absent (none: the option stays unset and the plugin picks). */
+  readonly default?: number;
+  /** Smallest allowed value. */
+  readonly min?: number;
+  /** Whether `min` itself is excluded. */
+  readonly minExclusive?: boolean;
+  /** Largest allowed value (inclusive). */
+  readonly max?: number;
+}
+
+/** A string option taking one of a fixed set of values. */
+export interface EnumOptionSpec<C extends string = string> extends OptionSpecBase {
+  /** Always `enum`. */
+  readonly type: "enum";
+  /** The allowed values. */
+  readonly choices: readonly C[];
+  /** Value used when absent. */
+  readonly default?: C;
+}
+
+/** A true/false option. */
+export interface BooleanOptionSpec extends OptionSpecBase {
+  /** Always `boolean`. */
+  readonly type: "boolean";
+  /** Value used when absent. */
+  readonly default?: boolean;
+}
+
+/** One declared option of a plugin. */
+export type OptionSpec = NumberOptionSpec | EnumOptionSpec | BooleanOptionSpec;
+
+/**
+ * A plugin's options by key (camelCase; the CLI and `compare --set` spell
+ * them in kebab-case: `updateInterval` ↔ `update-interval`). Declaration
+ * order is the order of help listings and of compare arm labels.
+ */
+export type OptionSchema = Readonly<Record<string, OptionSpec>>;
+
+/** The value type an option spec yields. */
+export type OptionValueOf<S extends OptionSpec> = S extends EnumOptionSpec<infer C> ? C
+  : S extends BooleanOptionSpec ? boolean
+  : number;
+
+/** Validated options of a schema (options without a default may be `undefined`). */
+export type ResolvedOptions<S extends OptionSchema> = {
+  -readonly [K in keyof S]: OptionValueOf<S[K]>;
+};
+
+/** A condition a control arm's options must meet (checked with defaults filled in). */
+export interface ArmPrecondition {
+  /** What must hold, e.g. `tau > 0`. */
+  readonly text: string;
+  /** Why, e.g. `at tau = 0 TAU alone is ReLU`. */
+  readonly why: string;
+  /** What to do when nothing in the grid meets it. */
+  readonly fix: string;
+  /** Whether `options` (every option, defaults filled in) meets it. */
+  holds(options: Readonly<Record<string, OptionValue | undefined>>): boolean;
+}
+
+/**
+ * A named control a plugin offers to `compare`: the arm `<plugin>:<name>` is
+ * the plugin with `options` fixed (sweeps do not override them).
+ */
+export interface ControlArm {
+  /** Name after the colon, e.g. `random-mask` for `dpa:random-mask`. */
+  readonly name: string;
+  /** Options fixed for this arm. */
+  readonly options: PluginOptions;
+  /** One line for `compare --help` and `deno task list`. */
+  readonly help: string;
+  /** Option values the arm needs; swept combinations that fail it are dropped. */
+  readonly requires?: ArmPrecondition;
+}
 
 /** A configured activation for one site. */
 export interface ActivationInstance {
@@ -37,6 +127,10 @@ export interface ActivationPlugin {
   readonly name: string;
   /** One line for listings. */
   readonly description: string;
+  /** Declared options (absent: none); the CLI, `compare` and `deno task list` read them. */
+  readonly options?: OptionSchema;
+  /** Named controls for `compare` (e.g. DPA's `random-mask`). */
+  readonly controls?: readonly ControlArm[];
   /** Validate `options` (clear error on bad values) and configure the activation for `site`. */
   create(site: Site, options: PluginOptions): ActivationInstance;
 }
@@ -53,6 +147,10 @@ export interface RegulariserPlugin {
   readonly name: string;
   /** One line for listings. */
   readonly description: string;
+  /** Declared options (absent: none). */
+  readonly options?: OptionSchema;
+  /** The option whose value 0 turns the regulariser off in a compare sweep (e.g. ARR's `lambda`). */
+  readonly coefficient?: string;
   /** Validate options and configure the regulariser for `site`. */
   create(site: Site, options: PluginOptions): RegulariserInstance;
 }

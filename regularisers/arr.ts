@@ -33,9 +33,9 @@ import {
   sum,
 } from "../core/ops.ts";
 import { checkLabels, classEmaWeights, firstOfClass } from "../plugin/class_ema.ts";
-import { readOptions } from "../plugin/options.ts";
+import { defineRegulariser } from "../plugin/define.ts";
 import type {
-  PluginOptions,
+  OptionSchema,
   RegulariserInstance,
   RegulariserPlugin,
   Site,
@@ -154,16 +154,33 @@ export class ArrRegulariser implements RegulariserInstance {
   }
 }
 
+/** ARR's options; defaults from the DNRT reference (λ = 10 is its CIFAR-10 setting). */
+export const ARR_OPTIONS = {
+  lambda: {
+    type: "number",
+    default: 10,
+    min: 0,
+    help: "coefficient λ of the pooled L1 loss",
+  },
+  momentum: {
+    type: "number",
+    default: 0.1,
+    min: 0,
+    minExclusive: true,
+    max: 1,
+    symbol: "m",
+    help: "running-mean momentum: the weight of the new sample",
+  },
+} as const satisfies OptionSchema;
+
 /** The `arr` regulariser plugin (options `lambda`, `momentum`). */
-export const arrRegulariser: RegulariserPlugin = {
+export const arrRegulariser: RegulariserPlugin = defineRegulariser({
   name: "arr",
   description: "ARR (DNRT): L1 pull of pooled responses towards per-class running means",
-  create(site: Site, options: PluginOptions): ArrRegulariser {
+  options: ARR_OPTIONS,
+  coefficient: "lambda",
+  create(site, options): ArrRegulariser {
     checkSitePooling("arr", site);
-    const o = readOptions("arr", options, {
-      lambda: { default: 10, min: 0 },
-      momentum: { default: 0.1, min: 0, minExclusive: true, max: 1 },
-    });
-    return new ArrRegulariser(site, o);
+    return new ArrRegulariser(site, options);
   },
-};
+});

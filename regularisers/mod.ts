@@ -7,4 +7,9 @@ import { registerRegulariser } from "./registry.ts";
 
 registerRegulariser(arrRegulariser);
 
-export { getRegulariser, listRegularisers, registerRegulariser } from "./registry.ts";
+export {
+  getRegulariser,
+  listRegularisers,
+  registerRegulariser,
+  resolveRegulariserOptions,
+} from "./registry.ts";

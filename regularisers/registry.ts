@@ -4,7 +4,8 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
-import type { RegulariserPlugin } from "../plugin/types.ts";
+import { checkDeclaration, resolvePluginOptions } from "../plugin/options.ts";
+import type { OptionValue, PluginOptions, RegulariserPlugin } from "../plugin/types.ts";
 
 const regularisers = new Map<string, RegulariserPlugin>();
 
@@ -13,6 +14,7 @@ export function registerRegulariser(plugin: RegulariserPlugin): void {
   if (regularisers.has(plugin.name)) {
     throw new ActlabError(`regulariser "${plugin.name}" is registered twice`, "pick a unique name");
   }
+  checkDeclaration("regulariser", plugin);
   regularisers.set(plugin.name, plugin);
 }
 
@@ -26,6 +28,14 @@ export function getRegulariser(name: string): RegulariserPlugin {
     );
   }
   return p;
+}
+
+/** Every option of regulariser `name` with defaults filled in; null when there is none. */
+export function resolveRegulariserOptions(
+  name: string | null,
+  options: PluginOptions,
+): Record<string, OptionValue> | null {
+  return name === null ? null : resolvePluginOptions(getRegulariser(name), options);
 }
 
 /** Registered regulariser names, sorted. */

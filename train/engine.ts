@@ -6,6 +6,8 @@
  * next step is the step the uninterrupted run would have taken.
  * @module
  */
+import { resolveActivationOptions } from "../activations/registry.ts";
+import { resolveRegulariserOptions } from "../regularisers/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import { encodeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "./config.ts";
@@ -198,6 +200,14 @@ async function trainRun(
   await writeJsonAtomic(`${config.out}/config.json`, {
     ...config,
     backendResolved: run.backend.name,
+    activationOptionsResolved: resolveActivationOptions(
+      config.activation,
+      config.activationOptions,
+    ),
+    regulariserOptionsResolved: resolveRegulariserOptions(
+      config.regulariser,
+      config.regulariserOptions,
+    ),
   });
   log(
     `actlab: ${config.model} + ${config.activation} on ${task.describe()}, ` +
