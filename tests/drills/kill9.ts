@@ -1,6 +1,7 @@
 /**
  * Drill: SIGKILL a training process at random moments while it checkpoints
- * every step (half of the kills timed to land inside a checkpoint write),
+ * every step (half of the kills timed to land inside a checkpoint write, and
+ * one trial made in the window after the final checkpoint, before the summary),
  * resume from whatever `last.ckpt` survived, and require the
  * finished run to equal an uninterrupted one bit for bit (final state,
  * summary losses, log lines).
@@ -66,6 +67,40 @@ async function summaryOf(dir: string): Promise<Record<string, unknown>> {
   return JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
 }
 
+/**
+ * The run's files as a kill between its final checkpoint and its summary
+ * leaves them; resuming must write the uninterrupted summary (the resumed
+ * process trains no step, so the train loss comes from the checkpoint).
+ */
+async function finalWindowTrial(
+  dir: string,
+  ref: string,
+  refSummary: Record<string, unknown>,
+): Promise<string | null> {
+  const out = `${dir}/final-window`;
+  await Deno.mkdir(out);
+  for await (const e of Deno.readDir(ref)) {
+    if (e.isFile && e.name !== "summary.json") {
+      await Deno.copyFile(`${ref}/${e.name}`, `${out}/${e.name}`);
+    }
+  }
+  await Deno.writeTextFile(`${out}/summary.json.tmp-999999`, '{"half": ');
+  const r = await cli("train", ["--resume", `${out}/last.ckpt`, "--no-progress"]);
+  try {
+    if (r.code !== 0) return `resume exited ${r.code}: ${r.stderr.trim()}`;
+    const s = await summaryOf(out);
+    for (const key of ["steps", "train_loss", "test_loss", "test_top1"]) {
+      if (s[key] !== refSummary[key]) {
+        return `summary ${key} ${s[key]}, uninterrupted ${refSummary[key]}`;
+      }
+    }
+    if ((await tempFiles(out)).length) return "temp files left behind";
+    return null;
+  } finally {
+    await Deno.remove(out, { recursive: true }).catch(() => {});
+  }
+}
+
 /** Run the drill; `trials` kills that land while the child trains. */
 export async function kill9Drill(o: Kill9Options): Promise<Tally> {
   const tally = new Tally(`kill9-${o.backend}`);
@@ -88,8 +123,13 @@ export async function kill9Drill(o: Kill9Options): Promise<Tally> {
     const ckptSize = (await Deno.stat(`${ref}/last.ckpt`)).size;
     o.say(`kill9 ${o.backend}: uninterrupted run trains for ${window.toFixed(0)} ms`);
 
+    // Aimed at the window between the final checkpoint and summary.json: a kill there leaves
+    // exactly the finished run's files minus the summary (maybe a summary temp file). Made
+    // directly, so the trial hits the window every time instead of by chance.
+    tally.record("after the final checkpoint", await finalWindowTrial(dir, ref, refSummary));
+
     let midSave = 0, beforeFirst = 0, attempts = 0;
-    while (tally.trials < o.trials && attempts < 4 * o.trials) {
+    while (tally.trials < o.trials + 1 && attempts < 4 * o.trials) {
       attempts++;
       const out = `${dir}/t${attempts}`;
       const c = spawnCli("train", [...args(o.backend), "--out", out], "null");
@@ -146,8 +186,8 @@ export async function kill9Drill(o: Kill9Options): Promise<Tally> {
       `kill9 ${o.backend}: ${midSave} of ${tally.trials} kills landed inside a checkpoint write, ` +
         `${beforeFirst} before the first checkpoint; final train loss ${refSummary.train_loss}`,
     );
-    tally.wanted = o.trials;
-    if (tally.trials < o.trials) {
+    tally.wanted = o.trials + 1;
+    if (tally.trials < tally.wanted) {
       tally.notes.push(`only ${tally.trials} kills landed in ${attempts} attempts`);
     }
   } finally {
