@@ -85,7 +85,7 @@ async function finalWindowTrial(
     }
   }
   await Deno.writeTextFile(`${out}/summary.json.tmp-999999`, '{"half": ');
-  const r = await cli("train", ["--resume", `${out}/last.ckpt`, "--no-progress"]);
+  const r = await cli("train", ["--resume", `${out}/last.ckpt`, "--out", out, "--no-progress"]);
   try {
     if (r.code !== 0) return `resume exited ${r.code}: ${r.stderr.trim()}`;
     const s = await summaryOf(out);
