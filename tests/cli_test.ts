@@ -111,7 +111,7 @@ Deno.test("cli compare writes compare.md and compare.svg with a row per activati
     // The per-arm table (mean ± std), then the paired difference of gelu to the relu baseline.
     const rows = md.split("\n").filter((l) => /^\| (relu|gelu) \| 2 \| [\d.]+ ± [\d.]+ \|/.test(l));
     assert.equal(rows.length, 2, md);
-    assert.match(md, /^\| gelu \| 2 \| [-+][\d.]+ \| \[[-+][\d.]+, [-+][\d.]+\] \| /m);
+    assert.match(md, /^\| gelu − relu \| 2 \| [-+][\d.]+ \| \[[-+][\d.]+, [-+][\d.]+\] \| /m);
     const svg = await Deno.readTextFile(`${dir}/compare.svg`);
     assert.ok(svg.startsWith("<svg") && svg.includes("relu") && svg.includes("gelu"), svg);
     for (const cell of ["relu_seed0", "relu_seed1", "gelu_seed0", "gelu_seed1"]) {

@@ -181,6 +181,7 @@ export class Run {
     return this.trainPart?.exe ?? this.evalExe;
   }
 
+  /** The train part, or a clear error for an evaluation-only run. */
   private needTrain(): { step: StepGraph; exe: Executable; adamw: AdamWConfig } {
     if (!this.trainPart) {
       throw new ActlabError(

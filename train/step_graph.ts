@@ -25,11 +25,15 @@ export interface StepModel {
 
 /** Options of `buildStepGraph`. */
 export interface StepGraphOptions {
+  /** The model to trace. */
   readonly model: StepModel;
   /** The task: declares the feeds and (optionally) the loss. */
   readonly task: Task;
+  /** Train (with backward, taps and buffer updates) or eval. */
   readonly phase: Phase;
+  /** Static batch size. */
   readonly batchSize: number;
+  /** Label smoothing of the default cross-entropy (default 0). */
   readonly labelSmoothing?: number;
 }
 
