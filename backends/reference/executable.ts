@@ -12,6 +12,7 @@ import {
   sizeOf,
   type TensorData,
 } from "../../core/host_tensor.ts";
+import { attrsOf } from "../../core/ops/attrs.ts";
 import { type Plan, plan as makePlan } from "../../core/plan.ts";
 import { fmtShape, sameShape } from "../../core/shape.ts";
 import type { CompileOptions, ExecStats, Executable } from "../backend.ts";
@@ -98,10 +99,10 @@ export class ReferenceExecutable implements Executable {
         const inputs = node.inputs.map((i) => graph.nodes[i]);
         this.runs[id] = getKernel(node.op)(node, inputs, this.f64);
       } else if (node.op === "constant") {
-        const v = node.attrs.value as HostTensor;
+        const v = attrsOf(node, "constant").value;
         this.values[id] = convert(v.data, node.dtype, this.f64);
       } else if (node.op === "state") {
-        this.values[id] = this.state.get(node.attrs.name as string)!;
+        this.values[id] = this.state.get(attrsOf(node, "state").name)!;
       }
     }
     this.counters.compileMs = performance.now() - t0;
@@ -117,7 +118,7 @@ export class ReferenceExecutable implements Executable {
     for (const id of this.plan.order) {
       const node = g.nodes[id];
       if (node.op === "input") {
-        const name = node.attrs.name as string;
+        const name = attrsOf(node, "input").name;
         const v = checkValue("feed", name, node, feeds[name]);
         this.values[id] = this.f64 && node.dtype === "f32" && !(v.data instanceof Float64Array)
           ? convert(v.data, "f32", true)

@@ -11,6 +11,7 @@
 import { ActlabError } from "../../core/errors.ts";
 import type { Graph } from "../../core/graph.ts";
 import type { HostTensor, TensorData } from "../../core/host_tensor.ts";
+import { attrsOf } from "../../core/ops/attrs.ts";
 import { type Plan, plan as makePlan } from "../../core/plan.ts";
 import type { CompileOptions, ExecStats, Executable } from "../backend.ts";
 import { checkValue } from "../reference/executable.ts";
@@ -63,7 +64,7 @@ export class TfjsExecutable implements Executable {
         continue;
       }
       if (node.op === "constant") {
-        const v = node.attrs.value as HostTensor;
+        const v = attrsOf(node, "constant").value;
         this.constants.set(id, ctx.keep(hostToTf(tf, v)));
         this.owned.add(id);
         continue;
@@ -73,9 +74,15 @@ export class TfjsExecutable implements Executable {
       if (node.op === "gather" || node.op === "scatter_add") {
         const idx = graph.nodes[node.inputs[1]];
         if (idx.op === "input") {
-          const axis = node.attrs.axis as number;
-          const dim = node.op === "gather" ? inputs[0].shape[axis] : node.attrs.size as number;
-          this.indexFeeds.push({ name: idx.attrs.name as string, node: idx.id, dim, op: node.op });
+          const dim = node.op === "gather"
+            ? inputs[0].shape[attrsOf(node, "gather").axis]
+            : attrsOf(node, "scatter_add").size;
+          this.indexFeeds.push({
+            name: attrsOf(idx, "input").name,
+            node: idx.id,
+            dim,
+            op: node.op,
+          });
         }
       }
     }
@@ -132,10 +139,10 @@ export class TfjsExecutable implements Executable {
       this.plan.order.forEach((id, pos) => {
         const node = g.nodes[id];
         if (node.op === "input") {
-          const v = feeds[node.attrs.name as string];
+          const v = feeds[attrsOf(node, "input").name];
           values[id] = hostToTf(tf, v);
         } else if (node.op === "state") {
-          values[id] = this.state.get(node.attrs.name as string)!;
+          values[id] = this.state.get(attrsOf(node, "state").name)!;
         } else if (node.op === "constant") {
           values[id] = this.constants.get(id)!;
         } else {

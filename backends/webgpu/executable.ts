@@ -9,6 +9,7 @@
 import { ActlabError } from "../../core/errors.ts";
 import type { Graph, Node } from "../../core/graph.ts";
 import { type DType, type HostTensor, sizeOf, type TensorData } from "../../core/host_tensor.ts";
+import { attrsOf } from "../../core/ops/attrs.ts";
 import { type Plan, plan as makePlan } from "../../core/plan.ts";
 import { fmtShape } from "../../core/shape.ts";
 import type { CompileOptions, ExecStats, Executable } from "../backend.ts";
@@ -85,8 +86,8 @@ function fromDevice(dtype: DType, words: ArrayBuffer, offset: number, n: number)
 }
 
 function hostValue(node: Node): HostTensor {
-  if (node.op === "constant") return node.attrs.value as HostTensor;
-  const v = node.attrs.value as number;
+  if (node.op === "constant") return attrsOf(node, "constant").value;
+  const v = attrsOf(node, "full").value;
   const n = sizeOf(node.shape);
   const data = node.dtype === "f32"
     ? new Float32Array(n).fill(v)
@@ -226,7 +227,7 @@ export class WebGpuExecutable implements Executable {
       const n = g.nodes[id];
       const bytes = sizeOf(n.shape) * 4;
       if (n.op === "input") {
-        this.nodeBuf[id] = this.buffer(bytes, STORE, `feed ${n.attrs.name}`);
+        this.nodeBuf[id] = this.buffer(bytes, STORE, `feed ${attrsOf(n, "input").name}`);
         this.feedIds.push(id);
       } else if (n.op === "constant" || n.op === "full") {
         const buf = this.buffer(bytes, STORE, `${n.op}#${id}`);
@@ -449,7 +450,7 @@ export class WebGpuExecutable implements Executable {
     const q = this.device.queue;
     for (const id of this.feedIds) {
       const node = g.nodes[id];
-      const name = node.attrs.name as string;
+      const name = attrsOf(node, "input").name;
       const v = checkValue("feed", name, node, feeds[name]);
       if (v.data.length) q.writeBuffer(this.nodeBuf[id], 0, toDevice(node.dtype, v.data));
     }
@@ -525,7 +526,7 @@ export class WebGpuExecutable implements Executable {
     const g = this.graph;
     for (const id of this.feedIds) {
       const node = g.nodes[id];
-      const name = node.attrs.name as string;
+      const name = attrsOf(node, "input").name;
       const v = checkValue("feed", name, node, feeds[name]);
       if (v.data.length) {
         this.device.queue.writeBuffer(this.nodeBuf[id], 0, toDevice(node.dtype, v.data));
@@ -566,7 +567,7 @@ export class WebGpuExecutable implements Executable {
     if (d[0] === 0) return;
     const node = this.graph.nodes[d[1]];
     const idxShape = this.graph.nodes[node.inputs[1]].shape;
-    const axis = node.attrs.axis as number;
+    const axis = attrsOf(node, ["gather", "scatter_add"]).axis;
     const dim = node.op === "gather"
       ? this.graph.nodes[node.inputs[0]].shape[axis]
       : node.shape[axis];
