@@ -8,7 +8,8 @@
  */
 import type * as Ort from "onnxruntime-node";
 import type { Backend } from "../backends/backend.ts";
-import { ortCpuBackend, sessionOptions } from "../backends/ort/backend.ts";
+import { ortCpuBackend } from "../backends/ort/backend.ts";
+import { sessionOptions } from "../backends/ort/runtime.ts";
 import { OrtExecutable } from "../backends/ort/executable.ts";
 import { lowerGraph } from "../backends/ort/lower_graph.ts";
 import { encodeModel } from "../backends/ort/onnx_proto.ts";

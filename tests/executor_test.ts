@@ -182,6 +182,26 @@ Deno.test("executable: stats and dispose", async () => {
   assert.ok(st.lastRunMs >= 0 && st.totalRunMs >= st.lastRunMs && st.compileMs >= 0);
   exe.dispose();
   await rejectsWith(() => exe.run({ x: f32([2], [1, 1]) }), /disposed/);
+  await rejectsWith(() => exe.readState(), /readState\(\) on a disposed executable/);
+});
+
+Deno.test("executable: a run started while another is in flight is rejected", async () => {
+  const exe = await referenceBackend.compile(accumulator());
+  const first = exe.run({ x: f32([2], [1, 2]) });
+  const second = exe.run({ x: f32([2], [1, 2]) });
+  await rejectsWith(() => second, /still in flight/);
+  await first;
+  const r = await exe.run({ x: f32([2], [10, 20]) });
+  assert.deepEqual(r.new.data, Float32Array.from([11, 22]), "only the first run updated the state");
+});
+
+Deno.test("executable: writeState checks every value before writing any", async () => {
+  const exe = await referenceBackend.compile(accumulator());
+  await rejectsWith(
+    () => exe.writeState({ acc: f32([2], [7, 7]), fixed: f32([3], [1, 2, 3]) }),
+    /state "fixed" is f32\[3\]/,
+  );
+  assert.deepEqual((await exe.readState(["acc"])).acc.data, Float32Array.from([0, 0]));
 });
 
 // ---- backend registry ---------------------------------------------------------------------

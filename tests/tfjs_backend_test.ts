@@ -7,12 +7,12 @@
  */
 import assert from "node:assert/strict";
 import {
-  loadTfjs,
   tfjsCpuBackend,
   tfjsGpuBackend,
   tfjsNodeBackend,
   tfjsWasmBackend,
 } from "../backends/tfjs/mod.ts";
+import { loadTfjs } from "../backends/tfjs/runtime.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import { Graph } from "../core/graph.ts";
 import type { HostTensor } from "../core/host_tensor.ts";

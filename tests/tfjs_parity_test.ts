@@ -4,7 +4,8 @@
  * coverage of the catalogue.
  */
 import assert from "node:assert/strict";
-import { tfjsCpuBackend, tfjsWasmBackend, tfKernelOps } from "../backends/tfjs/mod.ts";
+import { tfjsCpuBackend, tfjsWasmBackend } from "../backends/tfjs/mod.ts";
+import { tfKernelOps } from "../backends/tfjs/runtime.ts";
 import { listOps } from "../core/op_def.ts";
 import { ALL_CASES } from "./cases/mod.ts";
 import { parityCheck } from "./parity.ts";

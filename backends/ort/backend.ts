@@ -1,137 +1,37 @@
 /**
  * The `ort-cpu` and `ort-cuda` backends: a graph is lowered to one ONNX model
- * (standard ops only) and run as one `InferenceSession` per graph.
+ * (standard ops only) and run as one `InferenceSession` per graph. These
+ * objects are stubs: onnxruntime-node and everything that touches it live in
+ * `runtime.ts`, loaded on the first probe or compile (`../lazy_runtime.ts`).
  * @module
  */
-import type * as Ort from "onnxruntime-node";
 import { ActlabError } from "../../core/errors.ts";
 import type { Graph } from "../../core/graph.ts";
 import type { Availability, Backend, CompileOptions, Executable } from "../backend.ts";
-import { OrtExecutable } from "./executable.ts";
-import { lowerGraph } from "./lower_graph.ts";
-import { encodeModel } from "./onnx_proto.ts";
-import { loadOrt, type OrtModule } from "./ort_loader.ts";
-import { probeModel } from "./probe_model.ts";
+import { lazyRuntime } from "../lazy_runtime.ts";
 
-type Provider = "cpu" | "cuda";
+/** ONNX Runtime execution provider. */
+export type Provider = "cpu" | "cuda";
 
-/**
- * ORT's per-node profiler is switched on by `ACTLAB_ORT_PROFILE=<file prefix>`
- * (diagnostics: `bench/ort_profile.ts` aggregates the JSON it writes when the
- * executable is disposed). Undefined when unset or when env access is denied.
- */
-function profilePrefix(): string | undefined {
-  try {
-    return Deno.env.get("ACTLAB_ORT_PROFILE") || undefined;
-  } catch {
-    return undefined;
-  }
+/** What the lazily loaded `runtime.ts` provides. */
+export interface OrtRuntime {
+  /** Whether `provider` can run here (loads onnxruntime-node). */
+  probe(provider: Provider): Promise<Availability>;
+  /** Compile `graph` into one session on `provider` (already probed available). */
+  compile(provider: Provider, graph: Graph, options?: CompileOptions): Promise<Executable>;
 }
 
-/**
- * ORT's intra-op thread count: `ACTLAB_ORT_THREADS` when set (as OMP_NUM_THREADS
- * is for PyTorch: to share a machine, or to measure per-thread work), else every core.
- */
-function intraOpThreads(): number {
-  let value: string | undefined;
-  try {
-    value = Deno.env.get("ACTLAB_ORT_THREADS");
-  } catch {
-    return navigator.hardwareConcurrency; // no env permission: the default
-  }
-  if (value === undefined || value === "") return navigator.hardwareConcurrency;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new ActlabError(
-      `ACTLAB_ORT_THREADS="${value}" is not a positive integer`,
-      "set it to a thread count such as 1 or 2, or unset it to use every core",
-    );
-  }
-  return n;
-}
-
-/** Session options shared by both backends (threads = all cores, full graph optimisation). */
-export function sessionOptions(provider: Provider): Ort.InferenceSession.SessionOptions {
-  const prefix = profilePrefix();
-  return {
-    ...(prefix ? { enableProfiling: true, profileFilePrefix: prefix } : {}),
-    executionProviders: [provider],
-    graphOptimizationLevel: "all",
-    intraOpNumThreads: intraOpThreads(),
-    interOpNumThreads: 1,
-    executionMode: "sequential",
-    // ORT's own log lines are noise here: every error also throws, and is rethrown with a fix.
-    logSeverityLevel: 4,
-  };
-}
-
-const CUDA_FIX = "the CUDA provider libraries are not in the npm package: they are downloaded " +
-  "by onnxruntime-node's install script, which needs a machine with internet and CUDA 12 — " +
-  "reinstall there with ONNXRUNTIME_NODE_INSTALL=cuda12 and scripts allowed " +
-  "(`ONNXRUNTIME_NODE_INSTALL=cuda12 deno install --allow-scripts=npm:onnxruntime-node`)";
-
-/**
- * The CUDA provider library's path when it is provably absent (so the probe
- * can say so without ORT printing a load error); undefined when present or
- * when it cannot be checked (no read permission), and a session attempt decides.
- */
-async function missingCudaLibrary(): Promise<string | undefined> {
-  const os = Deno.build.os === "windows" ? "win32" : Deno.build.os;
-  const arch = Deno.build.arch === "x86_64" ? "x64" : "arm64";
-  const file = os === "win32"
-    ? "onnxruntime_providers_cuda.dll"
-    : "libonnxruntime_providers_cuda.so";
-  try {
-    const entry = new URL(import.meta.resolve("onnxruntime-node"));
-    if (entry.protocol !== "file:") return undefined;
-    const lib = new URL(`../bin/napi-v6/${os}/${arch}/${file}`, entry);
-    if ((await Deno.permissions.query({ name: "read", path: lib })).state !== "granted") {
-      return undefined;
-    }
-    await Deno.stat(lib);
-    return undefined;
-  } catch (e) {
-    return e instanceof Deno.errors.NotFound ? file : undefined;
-  }
-}
+const runtime = lazyRuntime<OrtRuntime>(
+  "the ONNX Runtime backend (backends/ort/runtime.ts)",
+  new URL("./runtime.ts", import.meta.url),
+  "run `deno install` in the actlab checkout (npm:onnxruntime-node is in deno.json; keep " +
+    "ONNXRUNTIME_NODE_INSTALL=skip for the CPU backend); JSR users need jsr.io reachable",
+);
 
 async function probeProvider(provider: Provider): Promise<Availability> {
-  const l = await loadOrt();
-  if (!l.ok) return { available: false, reason: l.reason, fix: l.fix };
-  if (provider === "cpu") {
-    return {
-      available: true,
-      reason:
-        `onnxruntime-node ${l.ort.env.versions.common} (CPU, ${navigator.hardwareConcurrency} threads)`,
-      fix: "",
-    };
-  }
-  const missing = await missingCudaLibrary();
-  if (missing) {
-    return {
-      available: false,
-      reason: `the CUDA execution provider library ${missing} is not installed`,
-      fix: CUDA_FIX,
-    };
-  }
-  try {
-    const s = await l.ort.InferenceSession.create(probeModel(), {
-      ...sessionOptions("cuda"),
-    });
-    await s.release();
-    return {
-      available: true,
-      reason: `onnxruntime-node ${l.ort.env.versions.common} with the CUDA execution provider`,
-      fix: "",
-    };
-  } catch (e) {
-    const msg = (e instanceof Error ? e.message : String(e)).split("\n")[0];
-    return {
-      available: false,
-      reason: `the CUDA execution provider of onnxruntime-node cannot start (${msg})`,
-      fix: CUDA_FIX,
-    };
-  }
+  const r = await runtime();
+  if (!r.ok) return { available: false, reason: r.reason, fix: r.fix };
+  return await r.runtime.probe(provider);
 }
 
 async function compileWith(
@@ -149,22 +49,9 @@ async function compileWith(
   }
   const a = await availability();
   if (!a.available) throw new ActlabError(`backend "${name}" is unavailable: ${a.reason}`, a.fix);
-  const ort = ((await loadOrt()) as { ort: OrtModule }).ort;
-  const t0 = performance.now();
-  const lowered = lowerGraph(graph, { outputs: options.outputs });
-  const bytes = encodeModel(lowered.model);
-  const opts = sessionOptions(provider);
-  let session: Ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(bytes, opts);
-  } catch (e) {
-    throw new ActlabError(
-      `ONNX Runtime rejected the lowered graph: ${e instanceof Error ? e.message : e}`,
-      "this is a bug in backends/ort lowering; run on the reference backend meanwhile and report it",
-    );
-  }
-  const profiling = opts.enableProfiling === true;
-  return new OrtExecutable(ort, session, graph, lowered, performance.now() - t0, profiling);
+  const r = await runtime();
+  if (!r.ok) throw new ActlabError(`backend "${name}" is unavailable: ${r.reason}`, r.fix);
+  return await r.runtime.compile(provider, graph, options);
 }
 
 function memo(f: () => Promise<Availability>): () => Promise<Availability> {

@@ -8,11 +8,15 @@
  */
 import type * as Ort from "onnxruntime-node";
 import { ActlabError } from "../../core/errors.ts";
-import type { Graph, Node } from "../../core/graph.ts";
-import { allocData, type DType, type HostTensor, sizeOf } from "../../core/host_tensor.ts";
-import { plan } from "../../core/plan.ts";
-import type { ExecStats, Executable } from "../backend.ts";
-import { checkValue } from "../reference/executable.ts";
+import type { Graph } from "../../core/graph.ts";
+import {
+  allocData,
+  type DType,
+  type HostTensor,
+  sizeOf,
+  type TensorData,
+} from "../../core/host_tensor.ts";
+import { ExecutableBase, type Feed, type StateEntry } from "../executable_base.ts";
 import type { LoweredGraph } from "./lower_graph.ts";
 import type { OrtModule } from "./ort_loader.ts";
 
@@ -23,28 +27,24 @@ function ortType(dtype: DType): OrtType {
 }
 
 /** Wrap host data as an ORT tensor without copying (f64 feeds are narrowed to f32). */
-function toOrt(ort: OrtModule, dtype: DType, shape: readonly number[], data: HostTensor["data"]) {
+function toOrt(ort: OrtModule, dtype: DType, shape: readonly number[], data: TensorData) {
   const d = dtype === "f32" && !(data instanceof Float32Array) ? Float32Array.from(data) : data;
   return new ort.Tensor(ortType(dtype), d as Float32Array, [...shape]);
 }
 
 interface StateBuffers {
-  readonly node: Node;
   cur: Ort.Tensor;
   next: Ort.Tensor;
 }
 
 /** Executable produced by the `ort-cpu` / `ort-cuda` backends. */
-export class OrtExecutable implements Executable {
+export class OrtExecutable extends ExecutableBase {
   private readonly ort: OrtModule;
   private readonly session: Ort.InferenceSession;
   private readonly lowered: LoweredGraph;
-  private readonly graph: Graph;
-  private readonly state = new Map<string, StateBuffers>();
-  private readonly peakBytes: number;
-  private counters = { runs: 0, compileMs: 0, lastRunMs: 0, totalRunMs: 0 };
-  private disposed = false;
-  private busy = false;
+  /** ONNX input name of each feed. */
+  private readonly feedNames: ReadonlyMap<string, string>;
+  private readonly buffers = new Map<string, StateBuffers>();
 
   /** Wrap a created session; allocates both buffers of every state tensor (zeros). */
   constructor(
@@ -56,44 +56,30 @@ export class OrtExecutable implements Executable {
     /** Whether the session was created with ORT's profiler on. */
     private readonly profiling = false,
   ) {
+    super(graph, { outputs: lowered.outputs.map((o) => o.name) });
     this.ort = ort;
     this.session = session;
-    this.graph = graph;
     this.lowered = lowered;
-    for (const [name, slot] of graph.states) {
-      const node = graph.nodes[slot.id];
+    this.feedNames = new Map(lowered.feeds.map((f) => [f.name, f.onnxName]));
+    for (const { name, node } of this.states.values()) {
       const n = sizeOf(node.shape);
-      this.state.set(name, {
-        node,
+      this.buffers.set(name, {
         cur: toOrt(ort, node.dtype, node.shape, allocData(node.dtype, n)),
         next: toOrt(ort, node.dtype, node.shape, allocData(node.dtype, n)),
       });
     }
-    this.peakBytes = plan(graph, { outputs: lowered.outputs.map((o) => o.name) }).peakBytes;
-    this.counters.compileMs = compileMs;
+    this.compiled(compileMs);
   }
 
-  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
-    if (this.disposed) {
-      throw new ActlabError("run() on a disposed executable", "compile the graph again");
-    }
-    if (this.busy) {
-      throw new ActlabError(
-        "run() called while a previous run of the same executable is still in flight",
-        "await each run before starting the next (state is updated in place)",
-      );
-    }
-    const t0 = performance.now();
+  protected async execute(feeds: readonly Feed[]): Promise<Record<string, HostTensor>> {
     const inputs: Record<string, Ort.Tensor> = {};
-    for (const f of this.lowered.feeds) {
-      const v = checkValue("feed", f.name, f.node, feeds[f.name]);
-      inputs[f.onnxName] = toOrt(this.ort, v.dtype, v.shape, v.data);
+    for (const { name, value: v } of feeds) {
+      inputs[this.feedNames.get(name)!] = toOrt(this.ort, v.dtype, v.shape, v.data);
     }
-    for (const s of this.lowered.stateInputs) inputs[s.onnxName] = this.state.get(s.name)!.cur;
+    for (const s of this.lowered.stateInputs) inputs[s.onnxName] = this.buffers.get(s.name)!.cur;
     const fetches: Record<string, Ort.Tensor | null> = {};
     for (const o of this.lowered.outputs) fetches[o.onnxName] = null;
-    for (const u of this.lowered.updates) fetches[u.onnxName] = this.state.get(u.name)!.next;
-    this.busy = true;
+    for (const u of this.lowered.updates) fetches[u.onnxName] = this.buffers.get(u.name)!.next;
     let res: Ort.InferenceSession.ReturnType;
     try {
       res = await this.session.run(inputs, fetches);
@@ -103,73 +89,37 @@ export class OrtExecutable implements Executable {
         "check the feeds (gather/scatter indices must be in range); otherwise run on the " +
           "reference backend and report the graph",
       );
-    } finally {
-      this.busy = false;
     }
     const out: Record<string, HostTensor> = {};
     for (const o of this.lowered.outputs) {
       out[o.name] = {
         dtype: o.node.dtype,
         shape: o.node.shape,
-        data: res[o.onnxName].data as HostTensor["data"],
+        data: res[o.onnxName].data as TensorData,
       };
     }
     // Outputs were computed from the old state; only now does the new state become current.
     for (const u of this.lowered.updates) {
-      const s = this.state.get(u.name)!;
+      const s = this.buffers.get(u.name)!;
       [s.cur, s.next] = [s.next, s.cur];
     }
-    const ms = performance.now() - t0;
-    this.counters.runs++;
-    this.counters.lastRunMs = ms;
-    this.counters.totalRunMs += ms;
     return out;
   }
 
-  // deno-lint-ignore require-await
-  async readState(names?: readonly string[]): Promise<Record<string, HostTensor>> {
-    const out: Record<string, HostTensor> = {};
-    for (const name of names ?? [...this.state.keys()]) {
-      const s = this.buffers(name);
-      out[name] = {
-        dtype: s.node.dtype,
-        shape: s.node.shape,
-        data: (s.cur.data as HostTensor["data"]).slice(),
-      };
-    }
-    return out;
+  protected readStateData(entries: readonly StateEntry[]): TensorData[] {
+    return entries.map(({ name }) => (this.buffers.get(name)!.cur.data as TensorData).slice());
   }
 
-  // deno-lint-ignore require-await
-  async writeState(values: Readonly<Record<string, HostTensor>>): Promise<void> {
-    for (const [name, v] of Object.entries(values)) {
-      const s = this.buffers(name);
-      checkValue("state", name, s.node, v);
-      (s.cur.data as HostTensor["data"]).set(v.data);
+  protected writeStateData(values: readonly (readonly [StateEntry, HostTensor])[]): void {
+    for (const [{ name }, v] of values) {
+      (this.buffers.get(name)!.cur.data as TensorData).set(v.data);
     }
   }
 
-  stats(): ExecStats {
-    return { ...this.counters, peakBytes: this.peakBytes };
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  protected release(): void {
     // With ACTLAB_ORT_PROFILE set, ending the profile is what writes its JSON file.
     if (this.profiling) this.session.endProfiling();
     void this.session.release();
-    this.state.clear();
-  }
-
-  private buffers(name: string): StateBuffers {
-    const s = this.state.get(name);
-    if (!s) {
-      throw new ActlabError(
-        `unknown state "${name}"`,
-        `use one of: ${[...this.graph.states.keys()].join(", ") || "(the graph has no state)"}`,
-      );
-    }
-    return s;
+    this.buffers.clear();
   }
 }

@@ -18,15 +18,11 @@
 import type { Conv2dGeometry } from "../../core/ops/conv.ts";
 import { conv2dGeometry } from "../../core/ops/conv.ts";
 import type { Conv2dAttrs } from "../../core/ops/conv.ts";
-import type { Node } from "../../core/graph.ts";
+import { attrsOf } from "../../core/ops/attrs.ts";
 import type { OnnxAttrValue } from "./onnx_proto.ts";
 import { int, ints, str } from "./attrs.ts";
 import type { OnnxBuilder } from "./onnx_builder.ts";
 import { registerLowering } from "./lowering.ts";
-
-function attrsOf(node: Node): Conv2dAttrs {
-  return node.attrs as unknown as Conv2dAttrs;
-}
 
 function convAttrs(a: Conv2dAttrs): Record<string, OnnxAttrValue> {
   return {
@@ -37,10 +33,10 @@ function convAttrs(a: Conv2dAttrs): Record<string, OnnxAttrValue> {
   };
 }
 
-registerLowering("conv2d", ({ b, node, x }) => b.op("Conv", x, convAttrs(attrsOf(node))));
+registerLowering("conv2d", ({ b, node, x }) => b.op("Conv", x, convAttrs(attrsOf(node, "conv2d"))));
 
 registerLowering("conv2d_input_grad", ({ b, node, x, ins }) => {
-  const a = attrsOf(node);
+  const a = attrsOf(node, "conv2d_input_grad");
   const geo = conv2dGeometry("conv2d_input_grad", node.shape, ins[1].shape, a);
   const extra = (size: number, p0: number, p1: number, k: number, d: number, s: number) =>
     (size + p0 + p1 - (d * (k - 1) + 1)) % s;
@@ -134,7 +130,7 @@ function filterGradSwapped(
 }
 
 registerLowering("conv2d_filter_grad", ({ b, node, x, ins }) => {
-  const a = attrsOf(node);
+  const a = attrsOf(node, "conv2d_filter_grad");
   const geo = conv2dGeometry("conv2d_filter_grad", ins[0].shape, node.shape, a);
   const tiles = geo.sh === geo.kh && geo.sw === geo.kw && geo.dh === 1 && geo.dw === 1;
   return tiles && geo.groups === 1

@@ -3,6 +3,7 @@
  * catalogue's, so binary ops map one to one; the exceptions are spelled out.
  * @module
  */
+import { attrsOf } from "../../core/ops/attrs.ts";
 import { aFloat, DataType } from "./onnx_proto.ts";
 import { int } from "./attrs.ts";
 import { onnxType } from "./onnx_builder.ts";
@@ -34,8 +35,8 @@ direct("softplus", "Softplus");
 // ThresholdedRelu passes x > alpha and leaves NaN at 0, exactly as the catalogue's
 // `threshold`; x >= τ is x > (the float32 just below τ) for every float32 x.
 registerLowering("threshold", ({ b, node, x }) => {
-  const tau = node.attrs.tau as number;
-  const alpha = node.attrs.inclusive ? float32Below(tau) : tau;
+  const { tau, inclusive } = attrsOf(node, "threshold");
+  const alpha = inclusive ? float32Below(tau) : tau;
   return b.op("ThresholdedRelu", x, { alpha: aFloat(alpha) });
 });
 
@@ -81,7 +82,7 @@ registerLowering("cast", ({ b, node, x, ins }) => {
 });
 
 registerLowering("pow", ({ b, node, x }) => {
-  const p = node.attrs.exponent as number;
+  const p = attrsOf(node, "pow").exponent;
   if (p === 1) return x[0];
   if (p === 2) return b.op("Mul", [x[0], x[0]]);
   if (p === 0.5) return b.op("Sqrt", x);

@@ -7,6 +7,7 @@
 import { ActlabError } from "../../core/errors.ts";
 import type { Graph, Node } from "../../core/graph.ts";
 import type { HostTensor } from "../../core/host_tensor.ts";
+import { attrsOf } from "../../core/ops/attrs.ts";
 import { fmtShape, sameShape } from "../../core/shape.ts";
 import { OnnxBuilder, onnxType } from "./onnx_builder.ts";
 import type { OnnxModel, OnnxValueInfo } from "./onnx_proto.ts";
@@ -135,14 +136,15 @@ export function lowerGraph(graph: Graph, options: LowerGraphOptions = {}): Lower
   for (let id = 0; id < graph.nodes.length; id++) {
     if (!live[id]) continue;
     const node = graph.nodes[id];
-    const name = node.attrs.name as string;
     if (node.op === "input") {
+      const name = attrsOf(node, "input").name;
       const onnxName = naming.feed(name);
       b.reserve(onnxName);
       inputs.push(valueInfo(onnxName, node));
       feeds.push({ name, onnxName, node });
       vals[id] = onnxName;
     } else if (node.op === "state" && baked) {
+      const name = attrsOf(node, "state").name;
       const v = baked[name];
       if (!v || v.dtype !== node.dtype || !sameShape(v.shape, node.shape)) {
         throw new ActlabError(
@@ -154,6 +156,7 @@ export function lowerGraph(graph: Graph, options: LowerGraphOptions = {}): Lower
       }
       vals[id] = b.namedInitializer(naming.state(name), v);
     } else if (node.op === "state") {
+      const name = attrsOf(node, "state").name;
       const onnxName = naming.state(name);
       b.reserve(onnxName);
       inputs.push(valueInfo(onnxName, node));

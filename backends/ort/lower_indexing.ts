@@ -8,15 +8,14 @@
  */
 import type { DType } from "../../core/host_tensor.ts";
 import { sizeOf } from "../../core/host_tensor.ts";
+import { attrsOf } from "../../core/ops/attrs.ts";
 import { int, str } from "./attrs.ts";
 import type { OnnxBuilder } from "./onnx_builder.ts";
 import { DataType } from "./onnx_proto.ts";
 import { registerLowering } from "./lowering.ts";
 
 registerLowering("slice", ({ b, node, x, ins }) => {
-  const starts = node.attrs.starts as number[];
-  const ends = node.attrs.ends as number[];
-  const steps = node.attrs.steps as number[];
+  const { starts, ends, steps } = attrsOf(node, "slice");
   const axes = ins[0].shape.map((_, i) => i).filter((ax) =>
     !(starts[ax] === 0 && ends[ax] === ins[0].shape[ax] && steps[ax] === 1)
   );
@@ -46,9 +45,7 @@ function padConst(
 }
 
 registerLowering("slice_grad", ({ b, node, x, ins }) => {
-  const shape = node.attrs.shape as number[];
-  const starts = node.attrs.starts as number[];
-  const steps = node.attrs.steps as number[];
+  const { shape, starts, steps } = attrsOf(node, "slice_grad");
   const dtype = node.dtype;
   let v = x[0];
   const cur = [...ins[0].shape];
@@ -79,27 +76,21 @@ registerLowering("slice_grad", ({ b, node, x, ins }) => {
 
 registerLowering(
   "concat",
-  ({ b, node, x }) => b.op("Concat", x, { axis: int(node.attrs.axis as number) }),
+  ({ b, node, x }) => b.op("Concat", x, { axis: int(attrsOf(node, "concat").axis) }),
 );
 
-registerLowering("pad", ({ b, node, x }) =>
-  padConst(
-    b,
-    x[0],
-    node.attrs.before as number[],
-    node.attrs.after as number[],
-    node.attrs.value as number,
-    node.dtype,
-  ));
+registerLowering("pad", ({ b, node, x }) => {
+  const { before, after, value } = attrsOf(node, "pad");
+  return padConst(b, x[0], before, after, value, node.dtype);
+});
 
 registerLowering(
   "gather",
-  ({ b, node, x }) => b.op("Gather", x, { axis: int(node.attrs.axis as number) }),
+  ({ b, node, x }) => b.op("Gather", x, { axis: int(attrsOf(node, "gather").axis) }),
 );
 
 registerLowering("scatter_add", ({ b, node, x, ins }) => {
-  const axis = node.attrs.axis as number;
-  const size = node.attrs.size as number;
+  const { axis, size } = attrsOf(node, "scatter_add");
   const [upd, idx] = ins;
   const p = sizeOf(upd.shape.slice(0, axis));
   const j = sizeOf(idx.shape);
@@ -121,7 +112,7 @@ registerLowering("scatter_add", ({ b, node, x, ins }) => {
 });
 
 registerLowering("one_hot", ({ b, node, x, ins }) => {
-  const depth = node.attrs.depth as number;
+  const depth = attrsOf(node, "one_hot").depth;
   const classes = b.initializer(
     DataType.INT32,
     [depth],

@@ -4,6 +4,7 @@
  * fuses such a Transpose into its MatMul kernel at optimisation level "all").
  * @module
  */
+import { attrsOf } from "../../core/ops/attrs.ts";
 import { int, ints } from "./attrs.ts";
 import type { OnnxBuilder } from "./onnx_builder.ts";
 import { registerLowering } from "./lowering.ts";
@@ -15,8 +16,7 @@ function swapLast(b: OnnxBuilder, v: string, rank: number): string {
 }
 
 registerLowering("matmul", ({ b, node, x, ins }) => {
-  const transA = node.attrs.transA as boolean;
-  const transB = node.attrs.transB as boolean;
+  const { transA, transB } = attrsOf(node, "matmul");
   const [ra, rb] = [ins[0].shape.length, ins[1].shape.length];
   if (ra === 2 && rb === 2) {
     return b.op("Gemm", x, { transA: int(transA ? 1 : 0), transB: int(transB ? 1 : 0) });

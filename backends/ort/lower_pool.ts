@@ -17,15 +17,18 @@
  */
 import type { Node } from "../../core/graph.ts";
 import { sizeOf } from "../../core/host_tensor.ts";
-import type { AvgPool2dGradAttrs, Pool2dAttrs } from "../../core/ops/pool.ts";
+import { attrsOf } from "../../core/ops/attrs.ts";
 import { pool2dGeometry } from "../../core/ops/pool.ts";
 import { int, ints, str } from "./attrs.ts";
 import type { OnnxBuilder } from "./onnx_builder.ts";
 import { DataType } from "./onnx_proto.ts";
 import { registerLowering } from "./lowering.ts";
 
+/** The ops whose windows `poolAttrs` describes. */
+const WINDOW_OPS = ["max_pool2d", "max_pool2d_grad", "max_pool2d_gather", "avg_pool2d"] as const;
+
 function poolAttrs(node: Node) {
-  const a = node.attrs as unknown as Pool2dAttrs;
+  const a = attrsOf(node, WINDOW_OPS);
   const [ph, pw] = a.padding;
   return {
     kernel_shape: ints(a.kernel),
@@ -44,11 +47,11 @@ registerLowering("max_pool2d", ({ b, node, x }) => b.op("MaxPool", x, poolAttrs(
 registerLowering("avg_pool2d", ({ b, node, x }) =>
   b.op("AveragePool", x, {
     ...poolAttrs(node),
-    count_include_pad: int(node.attrs.countIncludePad ? 1 : 0),
+    count_include_pad: int(attrsOf(node, "avg_pool2d").countIncludePad ? 1 : 0),
   }));
 
 registerLowering("max_pool2d_grad", ({ b, node, x, ins }) => {
-  const a = node.attrs as unknown as Pool2dAttrs;
+  const a = attrsOf(node, "max_pool2d_grad");
   const idx = argmax(b, node, x[0]);
   if (a.stride[0] >= a.kernel[0] && a.stride[1] >= a.kernel[1]) {
     return b.op("MaxUnpool", [x[1], idx, b.i64(node.shape)], poolAttrs(node));
@@ -73,7 +76,7 @@ function covered(o: number, s: number, p: number, k: number, size: number): numb
 }
 
 registerLowering("avg_pool2d_grad", ({ b, node, x }) => {
-  const a = node.attrs as unknown as AvgPool2dGradAttrs;
+  const a = attrsOf(node, "avg_pool2d_grad");
   const g = pool2dGeometry("avg_pool2d_grad", a.inputShape, a);
   const { n, c, h, w, ho, wo, kh, kw, sh, sw, ph, pw } = g;
   let dy = x[0];

@@ -7,6 +7,7 @@
  * region gets g + dy, everything else g (the Pad's zeros added nothing).
  * @module
  */
+import { attrsOf } from "../../core/ops/attrs.ts";
 import { sameShape } from "../../core/shape.ts";
 import { str } from "./attrs.ts";
 import type { LowerArgs } from "./lowering.ts";
@@ -28,8 +29,7 @@ export function scatterAddSliceGrad(
     if (!sameShape(sg.shape, node.shape)) continue;
     const shape = node.shape;
     const dy = nodeOf(sg.inputs[0]);
-    const starts = sg.attrs.starts as readonly number[];
-    const steps = sg.attrs.steps as readonly number[];
+    const { starts, steps } = attrsOf(sg, "slice_grad");
     if (dy.shape.some((n, ax) => n > 1 && steps[ax] !== 1)) return undefined;
     // Axes after the last partial one are whole: each index tuple addresses a row of them.
     let last = -1;

@@ -4,17 +4,18 @@
  * (`input` and `state` are graph inputs, handled by `lower_graph.ts`.)
  * @module
  */
-import type { DType, HostTensor } from "../../core/host_tensor.ts";
+import type { DType } from "../../core/host_tensor.ts";
 import { sizeOf } from "../../core/host_tensor.ts";
+import { attrsOf } from "../../core/ops/attrs.ts";
 import { registerLowering } from "./lowering.ts";
 
 /** Beyond this many elements `full` becomes ConstantOfShape instead of a stored tensor. */
 const INLINE_FULL_LIMIT = 64;
 
-registerLowering("constant", ({ b, node }) => b.constant(node.attrs.value as HostTensor));
+registerLowering("constant", ({ b, node }) => b.constant(attrsOf(node, "constant").value));
 
 registerLowering("full", ({ b, node }) => {
-  const value = node.attrs.value as number;
+  const value = attrsOf(node, "full").value;
   const dtype = node.dtype as DType;
   if (sizeOf(node.shape) <= INLINE_FULL_LIMIT) return b.scalar(value, dtype, node.shape);
   return b.fill(node.shape, value, dtype);

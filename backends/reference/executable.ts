@@ -3,8 +3,7 @@
  * (or Float64Array) kernels, reusing pooled buffers as `core/plan` assigns.
  * @module
  */
-import { ActlabError } from "../../core/errors.ts";
-import type { Graph, Node } from "../../core/graph.ts";
+import type { Graph } from "../../core/graph.ts";
 import {
   allocData,
   type DType,
@@ -12,9 +11,9 @@ import {
   sizeOf,
   type TensorData,
 } from "../../core/host_tensor.ts";
-import { type Plan, plan as makePlan } from "../../core/plan.ts";
-import { fmtShape, sameShape } from "../../core/shape.ts";
-import type { CompileOptions, ExecStats, Executable } from "../backend.ts";
+import { attrsOf } from "../../core/ops/attrs.ts";
+import type { CompileOptions } from "../backend.ts";
+import { ExecutableBase, type Feed, type StateEntry } from "../executable_base.ts";
 import { getKernel, type KernelRun } from "./kernel.ts";
 
 function elemBytes(dtype: DType, f64: boolean): number {
@@ -34,61 +33,25 @@ function convert(src: TensorData, dtype: DType, f64: boolean): TensorData {
   return out;
 }
 
-/** Check a host tensor against a node's declared shape/dtype. */
-export function checkValue(
-  kind: string,
-  name: string,
-  node: Node,
-  v: HostTensor | undefined,
-): HostTensor {
-  if (!v) {
-    throw new ActlabError(
-      `missing ${kind} "${name}" (${node.dtype}${fmtShape(node.shape)})`,
-      `supply "${name}" in the run's feeds`,
-    );
-  }
-  if (
-    v.dtype !== node.dtype || !sameShape(v.shape, node.shape) ||
-    v.data.length !== sizeOf(node.shape)
-  ) {
-    throw new ActlabError(
-      `${kind} "${name}" is ${v.dtype}${fmtShape(v.shape)} but the graph declares ${node.dtype}${
-        fmtShape(node.shape)
-      }`,
-      "pass a tensor of the declared shape and dtype",
-    );
-  }
-  return v;
-}
-
 /** Executable produced by the reference backend. */
-export class ReferenceExecutable implements Executable {
-  private readonly graph: Graph;
+export class ReferenceExecutable extends ExecutableBase {
   private readonly f64: boolean;
-  private readonly plan: Plan;
   private readonly values: TensorData[] = [];
   private readonly runs: (KernelRun | null)[] = [];
   private readonly state = new Map<string, TensorData>();
-  private readonly outputNames: string[];
-  private counters = { runs: 0, compileMs: 0, lastRunMs: 0, totalRunMs: 0 };
-  private disposed = false;
 
   /** Plan the graph, allocate pooled buffers and prepare every kernel. */
   constructor(graph: Graph, options: CompileOptions = {}) {
-    const t0 = performance.now();
-    this.graph = graph;
+    super(graph, options);
     this.f64 = options.precision === "f64";
-    this.outputNames = [...(options.outputs ?? graph.outputs.keys())];
-    this.plan = makePlan(graph, { outputs: this.outputNames });
     const slotBytes = new Array<number>(this.plan.bufferBytes.length).fill(0);
     for (const [id, b] of this.plan.bufferOf) {
       const n = graph.nodes[id];
       slotBytes[b] = Math.max(slotBytes[b], sizeOf(n.shape) * elemBytes(n.dtype, this.f64));
     }
     const slots = slotBytes.map((b) => new ArrayBuffer(Math.max(b, 8)));
-    for (const [name, slot] of graph.states) {
-      const n = graph.nodes[slot.id];
-      this.state.set(name, allocData(n.dtype, sizeOf(n.shape), this.f64));
+    for (const { name, node } of this.states.values()) {
+      this.state.set(name, allocData(node.dtype, sizeOf(node.shape), this.f64));
     }
     for (const id of this.plan.order) {
       const node = graph.nodes[id];
@@ -98,34 +61,26 @@ export class ReferenceExecutable implements Executable {
         const inputs = node.inputs.map((i) => graph.nodes[i]);
         this.runs[id] = getKernel(node.op)(node, inputs, this.f64);
       } else if (node.op === "constant") {
-        const v = node.attrs.value as HostTensor;
-        this.values[id] = convert(v.data, node.dtype, this.f64);
+        this.values[id] = convert(attrsOf(node, "constant").value.data, node.dtype, this.f64);
       } else if (node.op === "state") {
-        this.values[id] = this.state.get(node.attrs.name as string)!;
+        this.values[id] = this.state.get(attrsOf(node, "state").name)!;
       }
     }
-    this.counters.compileMs = performance.now() - t0;
+    this.compiled();
   }
 
   // deno-lint-ignore require-await -- async so that errors reject instead of throwing
-  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
-    if (this.disposed) {
-      throw new ActlabError("run() on a disposed executable", "compile the graph again");
-    }
-    const t0 = performance.now();
+  protected async execute(feeds: readonly Feed[]): Promise<Record<string, HostTensor>> {
     const g = this.graph;
+    for (const { node, value } of feeds) {
+      this.values[node.id] = this.f64 && node.dtype === "f32" &&
+          !(value.data instanceof Float64Array)
+        ? convert(value.data, "f32", true)
+        : value.data;
+    }
     for (const id of this.plan.order) {
-      const node = g.nodes[id];
-      if (node.op === "input") {
-        const name = node.attrs.name as string;
-        const v = checkValue("feed", name, node, feeds[name]);
-        this.values[id] = this.f64 && node.dtype === "f32" && !(v.data instanceof Float64Array)
-          ? convert(v.data, "f32", true)
-          : v.data;
-        continue;
-      }
       const run = this.runs[id];
-      if (run) run(this.values[id], node.inputs.map((i) => this.values[i]));
+      if (run) run(this.values[id], g.nodes[id].inputs.map((i) => this.values[i]));
     }
     const out: Record<string, HostTensor> = {};
     for (const name of this.outputNames) {
@@ -134,57 +89,22 @@ export class ReferenceExecutable implements Executable {
     }
     // State updates are written after every output is computed (reads saw the old state).
     const pending: [TensorData, TensorData][] = [];
-    for (const [name, slot] of g.states) {
-      if (slot.update !== undefined) {
-        pending.push([this.state.get(name)!, this.values[slot.update].slice()]);
-      }
+    for (const { name, update } of this.states.values()) {
+      if (update !== undefined) pending.push([this.state.get(name)!, this.values[update].slice()]);
     }
     for (const [dst, src] of pending) dst.set(src);
-    const ms = performance.now() - t0;
-    this.counters.runs++;
-    this.counters.lastRunMs = ms;
-    this.counters.totalRunMs += ms;
     return out;
   }
 
-  // deno-lint-ignore require-await -- async so that errors reject instead of throwing
-  async readState(names?: readonly string[]): Promise<Record<string, HostTensor>> {
-    const out: Record<string, HostTensor> = {};
-    for (const name of names ?? [...this.state.keys()]) {
-      const data = this.state.get(name);
-      if (!data) {
-        throw new ActlabError(
-          `unknown state "${name}"`,
-          `use one of: ${[...this.state.keys()].join(", ")}`,
-        );
-      }
-      const node = this.graph.nodes[this.graph.states.get(name)!.id];
-      out[name] = { dtype: node.dtype, shape: node.shape, data: data.slice() };
-    }
-    return out;
+  protected readStateData(entries: readonly StateEntry[]): TensorData[] {
+    return entries.map(({ name }) => this.state.get(name)!.slice());
   }
 
-  // deno-lint-ignore require-await -- async so that errors reject instead of throwing
-  async writeState(values: Readonly<Record<string, HostTensor>>): Promise<void> {
-    for (const [name, v] of Object.entries(values)) {
-      const slot = this.graph.states.get(name);
-      if (!slot) {
-        throw new ActlabError(
-          `unknown state "${name}"`,
-          `use one of: ${[...this.state.keys()].join(", ")}`,
-        );
-      }
-      checkValue("state", name, this.graph.nodes[slot.id], v);
-      this.state.get(name)!.set(v.data);
-    }
+  protected writeStateData(values: readonly (readonly [StateEntry, HostTensor])[]): void {
+    for (const [{ name }, v] of values) this.state.get(name)!.set(v.data);
   }
 
-  stats(): ExecStats {
-    return { ...this.counters, peakBytes: this.plan.peakBytes };
-  }
-
-  dispose(): void {
-    this.disposed = true;
+  protected release(): void {
     this.values.length = 0;
   }
 }

@@ -2,14 +2,38 @@
  * The four tfjs backends. Each probes by loading its TF.js kernel set (the
  * native ones only then), and compiles graphs into `TfjsExecutable`s.
  * A backend that cannot load says why and how to fix it; nothing falls
- * back to another kernel set.
+ * back to another kernel set. These objects are stubs: TF.js and everything
+ * that touches it live in `runtime.ts`, loaded on the first probe or compile
+ * (`../lazy_runtime.ts`).
  * @module
  */
 import { ActlabError } from "../../core/errors.ts";
 import type { Graph } from "../../core/graph.ts";
 import type { Availability, Backend, CompileOptions, Executable } from "../backend.ts";
-import { TfjsExecutable } from "./executable.ts";
-import { loadTfjs, type TfjsFlavour } from "./loader.ts";
+import { lazyRuntime } from "../lazy_runtime.ts";
+
+/** Which kernel set a tfjs backend uses. */
+export type TfjsFlavour = "wasm" | "cpu" | "node" | "node-gpu";
+
+/** What the lazily loaded `runtime.ts` provides. */
+export interface TfjsRuntime {
+  /** Whether `flavour` can run here (loads its kernel set). */
+  probe(flavour: TfjsFlavour): Promise<Availability>;
+  /** Compile `graph` on `flavour`; `name` is the backend's, for messages. */
+  compile(
+    name: string,
+    flavour: TfjsFlavour,
+    graph: Graph,
+    options?: CompileOptions,
+  ): Promise<Executable>;
+}
+
+const runtime = lazyRuntime<TfjsRuntime>(
+  "the TF.js backends (backends/tfjs/runtime.ts)",
+  new URL("./runtime.ts", import.meta.url),
+  "run `deno install` in the actlab checkout (the @tensorflow/* packages are in deno.json); " +
+    "JSR users need jsr.io reachable",
+);
 
 interface Spec {
   readonly name: string;
@@ -24,15 +48,14 @@ function createTfjsBackend(spec: Spec): Backend {
     description: spec.description,
     speedRank: spec.speedRank,
     async probe(): Promise<Availability> {
-      const l = await loadTfjs(spec.flavour);
-      return l.ok
-        ? { available: true, reason: l.detail, fix: "" }
-        : { available: false, reason: l.reason, fix: l.fix };
+      const r = await runtime();
+      if (!r.ok) return { available: false, reason: r.reason, fix: r.fix };
+      return await r.runtime.probe(spec.flavour);
     },
     async compile(graph: Graph, options?: CompileOptions): Promise<Executable> {
-      const l = await loadTfjs(spec.flavour);
-      if (!l.ok) throw new ActlabError(`backend "${spec.name}" is unavailable: ${l.reason}`, l.fix);
-      return await TfjsExecutable.create(l.tf, spec.flavour, graph, options);
+      const r = await runtime();
+      if (!r.ok) throw new ActlabError(`backend "${spec.name}" is unavailable: ${r.reason}`, r.fix);
+      return await r.runtime.compile(spec.name, spec.flavour, graph, options);
     },
   };
 }

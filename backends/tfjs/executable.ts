@@ -11,38 +11,30 @@
 import { ActlabError } from "../../core/errors.ts";
 import type { Graph } from "../../core/graph.ts";
 import type { HostTensor, TensorData } from "../../core/host_tensor.ts";
-import { type Plan, plan as makePlan } from "../../core/plan.ts";
-import type { CompileOptions, ExecStats, Executable } from "../backend.ts";
-import { checkValue } from "../reference/executable.ts";
+import { attrsOf } from "../../core/ops/attrs.ts";
+import type { CompileOptions } from "../backend.ts";
+import { ExecutableBase, type Feed, type StateEntry } from "../executable_base.ts";
 import { getTfKernel, type T, tfDtype, type TfKernelRun } from "./kernel.ts";
 import { activate, type TfjsFlavour, type TfModule } from "./loader.ts";
 import "./kernels/mod.ts";
 
 /** Executable produced by the tfjs backends. */
-export class TfjsExecutable implements Executable {
+export class TfjsExecutable extends ExecutableBase {
   private readonly tf: TfModule;
   private readonly flavour: TfjsFlavour;
-  private readonly graph: Graph;
-  private readonly plan: Plan;
   private readonly runs: (TfKernelRun | null)[] = [];
   private readonly kept: T[] = [];
   private readonly constants = new Map<number, T>();
   private readonly state = new Map<string, T>();
   /** Feeds whose indices are checked on the host (gather/scatter_add index operands). */
-  private readonly indexFeeds: { name: string; node: number; dim: number; op: string }[] = [];
-  private readonly outputNames: string[];
+  private readonly indexFeeds: { name: string; dim: number; op: string }[] = [];
   /** Ids whose tensors a run must not dispose (state and constants: owned across runs). */
   private readonly owned = new Set<number>();
-  private counters = { runs: 0, compileMs: 0, lastRunMs: 0, totalRunMs: 0 };
-  private disposed = false;
 
   private constructor(tf: TfModule, flavour: TfjsFlavour, graph: Graph, options: CompileOptions) {
-    const t0 = performance.now();
+    super(graph, options);
     this.tf = tf;
     this.flavour = flavour;
-    this.graph = graph;
-    this.outputNames = [...(options.outputs ?? graph.outputs.keys())];
-    this.plan = makePlan(graph, { outputs: this.outputNames });
     const ctx = {
       tf,
       flavour,
@@ -51,9 +43,8 @@ export class TfjsExecutable implements Executable {
         return t;
       },
     };
-    for (const [name, slot] of graph.states) {
-      const n = graph.nodes[slot.id];
-      this.state.set(name, tf.zeros([...n.shape], tfDtype(n.dtype)));
+    for (const { name, node } of this.states.values()) {
+      this.state.set(name, tf.zeros([...node.shape], tfDtype(node.dtype)));
     }
     for (const id of this.plan.order) {
       const node = graph.nodes[id];
@@ -63,8 +54,7 @@ export class TfjsExecutable implements Executable {
         continue;
       }
       if (node.op === "constant") {
-        const v = node.attrs.value as HostTensor;
-        this.constants.set(id, ctx.keep(hostToTf(tf, v)));
+        this.constants.set(id, ctx.keep(hostToTf(tf, attrsOf(node, "constant").value)));
         this.owned.add(id);
         continue;
       }
@@ -73,13 +63,14 @@ export class TfjsExecutable implements Executable {
       if (node.op === "gather" || node.op === "scatter_add") {
         const idx = graph.nodes[node.inputs[1]];
         if (idx.op === "input") {
-          const axis = node.attrs.axis as number;
-          const dim = node.op === "gather" ? inputs[0].shape[axis] : node.attrs.size as number;
-          this.indexFeeds.push({ name: idx.attrs.name as string, node: idx.id, dim, op: node.op });
+          const dim = node.op === "gather"
+            ? inputs[0].shape[attrsOf(node, "gather").axis]
+            : attrsOf(node, "scatter_add").size;
+          this.indexFeeds.push({ name: attrsOf(idx, "input").name, dim, op: node.op });
         }
       }
     }
-    this.counters.compileMs = performance.now() - t0;
+    this.compiled();
   }
 
   /** Compile `graph` on the TF.js `flavour` (already loaded). */
@@ -99,10 +90,9 @@ export class TfjsExecutable implements Executable {
     return new TfjsExecutable(tf, flavour, graph, options);
   }
 
-  private checkIndices(feeds: Readonly<Record<string, HostTensor>>): void {
+  private checkIndices(feeds: ReadonlyMap<string, HostTensor>): void {
     for (const { name, dim, op } of this.indexFeeds) {
-      const ids = feeds[name]?.data;
-      if (!ids) continue;
+      const ids = feeds.get(name)!.data;
       for (let j = 0; j < ids.length; j++) {
         if (ids[j] < 0 || ids[j] >= dim) {
           throw new ActlabError(
@@ -115,15 +105,11 @@ export class TfjsExecutable implements Executable {
     }
   }
 
-  async run(feeds: Readonly<Record<string, HostTensor>>): Promise<Record<string, HostTensor>> {
-    if (this.disposed) {
-      throw new ActlabError("run() on a disposed executable", "compile the graph again");
-    }
-    const t0 = performance.now();
+  protected async execute(feeds: readonly Feed[]): Promise<Record<string, HostTensor>> {
     const tf = this.tf;
     const g = this.graph;
-    for (const [name, id] of g.inputs) checkValue("feed", name, g.nodes[id], feeds[name]);
-    this.checkIndices(feeds);
+    const byName = new Map(feeds.map((f) => [f.name, f.value]));
+    this.checkIndices(byName);
     await activate(tf, this.flavour);
     const values: (T | undefined)[] = [];
     const roots = new Set(this.plan.roots);
@@ -132,10 +118,9 @@ export class TfjsExecutable implements Executable {
       this.plan.order.forEach((id, pos) => {
         const node = g.nodes[id];
         if (node.op === "input") {
-          const v = feeds[node.attrs.name as string];
-          values[id] = hostToTf(tf, v);
+          values[id] = hostToTf(tf, byName.get(attrsOf(node, "input").name)!);
         } else if (node.op === "state") {
-          values[id] = this.state.get(node.attrs.name as string)!;
+          values[id] = this.state.get(attrsOf(node, "state").name)!;
         } else if (node.op === "constant") {
           values[id] = this.constants.get(id)!;
         } else {
@@ -162,18 +147,14 @@ export class TfjsExecutable implements Executable {
       }
       // Swap state after every output is read (reads saw the old state).
       const next = new Map<string, T>();
-      for (const [name, slot] of g.states) {
-        if (slot.update !== undefined) next.set(name, tf.clone(values[slot.update]!));
+      for (const { name, update } of this.states.values()) {
+        if (update !== undefined) next.set(name, tf.clone(values[update]!));
       }
       for (const [name, t] of next) {
         this.state.get(name)!.dispose();
         this.state.set(name, t);
       }
       produced = values.filter((v, id): v is T => v !== undefined && !this.owned.has(id));
-      const ms = performance.now() - t0;
-      this.counters.runs++;
-      this.counters.lastRunMs = ms;
-      this.counters.totalRunMs += ms;
       return out;
     } catch (e) {
       produced = values.filter((v, id): v is T => v !== undefined && !this.owned.has(id));
@@ -183,46 +164,26 @@ export class TfjsExecutable implements Executable {
     }
   }
 
-  async readState(names?: readonly string[]): Promise<Record<string, HostTensor>> {
-    const out: Record<string, HostTensor> = {};
-    for (const name of names ?? [...this.state.keys()]) {
-      const t = this.state.get(name);
-      if (!t) {
-        throw new ActlabError(
-          `unknown state "${name}"`,
-          `use one of: ${[...this.state.keys()].join(", ")}`,
-        );
-      }
-      const node = this.graph.nodes[this.graph.states.get(name)!.id];
-      out[name] = { dtype: node.dtype, shape: node.shape, data: copy(await t.data(), node.dtype) };
+  protected async readStateData(entries: readonly StateEntry[]): Promise<TensorData[]> {
+    const out: TensorData[] = [];
+    for (const { name, node } of entries) {
+      out.push(copy(await this.state.get(name)!.data(), node.dtype));
     }
     return out;
   }
 
-  async writeState(values: Readonly<Record<string, HostTensor>>): Promise<void> {
+  protected async writeStateData(
+    values: readonly (readonly [StateEntry, HostTensor])[],
+  ): Promise<void> {
     await activate(this.tf, this.flavour);
-    for (const [name, v] of Object.entries(values)) {
-      const slot = this.graph.states.get(name);
-      if (!slot) {
-        throw new ActlabError(
-          `unknown state "${name}"`,
-          `use one of: ${[...this.state.keys()].join(", ")}`,
-        );
-      }
-      checkValue("state", name, this.graph.nodes[slot.id], v);
+    for (const [{ name }, v] of values) {
       const t = hostToTf(this.tf, v);
       this.state.get(name)!.dispose();
       this.state.set(name, t);
     }
   }
 
-  stats(): ExecStats {
-    return { ...this.counters, peakBytes: this.plan.peakBytes };
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
+  protected release(): void {
     for (const t of this.state.values()) t.dispose();
     for (const t of this.kept) t.dispose();
     this.state.clear();

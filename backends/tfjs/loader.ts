@@ -17,12 +17,12 @@
  * @module
  */
 import type * as TF from "@tensorflow/tfjs-core";
+import type { TfjsFlavour } from "./backend.ts";
+
+export type { TfjsFlavour } from "./backend.ts";
 
 /** The TF.js core module. */
 export type TfModule = typeof TF;
-
-/** Which kernel set a tfjs backend uses. */
-export type TfjsFlavour = "wasm" | "cpu" | "node" | "node-gpu";
 
 /** The outcome of loading one flavour. */
 export type TfjsLoad =

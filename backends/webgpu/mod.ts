@@ -19,7 +19,8 @@ export {
   WEBGPU_PROVIDERS,
   type WebGpuProvider,
 } from "./device.ts";
-export { HOST_OPS, type WebGpuExecStats, WebGpuExecutable } from "./executable.ts";
+export { HOST_OPS } from "./buffers.ts";
+export { type WebGpuExecStats, WebGpuExecutable } from "./executable.ts";
 export {
   type BufferRef,
   type CopyPass,

@@ -194,9 +194,12 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   return cond.graph.apply("where", [cond, x, y]);
 }
 
-interface ThresholdAttrs extends Attrs {
-  tau: number;
-  inclusive: boolean;
+/** Attributes of `threshold`. */
+export interface ThresholdAttrs extends Attrs {
+  /** The threshold τ, rounded to float32. */
+  readonly tau: number;
+  /** Whether x = τ passes (x ≥ τ) or not (x > τ). */
+  readonly inclusive: boolean;
 }
 
 /**
@@ -242,8 +245,10 @@ export function threshold(x: Tensor, tau: number, inclusive = false): Tensor {
   return x.graph.apply("threshold", [x], { tau, inclusive });
 }
 
-interface CastAttrs extends Attrs {
-  dtype: DType;
+/** Attributes of `cast`. */
+export interface CastAttrs extends Attrs {
+  /** Target dtype. */
+  readonly dtype: DType;
 }
 
 defineOp<CastAttrs>({
@@ -271,8 +276,10 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return x.graph.apply("cast", [x], { dtype });
 }
 
-interface PowAttrs extends Attrs {
-  exponent: number;
+/** Attributes of `pow`. */
+export interface PowAttrs extends Attrs {
+  /** The scalar exponent. */
+  readonly exponent: number;
 }
 
 defineOp<PowAttrs>({

@@ -168,8 +168,10 @@ export function sliceGrad(
 
 // ---- concat -------------------------------------------------------------------------------
 
-interface AxisAttrs extends Attrs {
-  axis: number;
+/** Attributes of `concat` and `gather`: one normalised (non-negative) axis. */
+export interface AxisAttrs extends Attrs {
+  /** The joined (`concat`) or indexed (`gather`) axis. */
+  readonly axis: number;
 }
 
 defineOp<AxisAttrs>({
@@ -393,8 +395,10 @@ export function scatterAdd(updates: Tensor, indices: Tensor, axis: number, size:
 
 // ---- one_hot ------------------------------------------------------------------------------
 
-interface OneHotAttrs extends Attrs {
-  depth: number;
+/** Attributes of `one_hot`. */
+export interface OneHotAttrs extends Attrs {
+  /** Number of classes (the length of the new last axis). */
+  readonly depth: number;
 }
 
 defineOp<OneHotAttrs>({

@@ -8,8 +8,10 @@ import { attrError, defineOp, intList } from "../op_def.ts";
 import { broadcastShapes, fmtShape, sameShape } from "../shape.ts";
 import { sumTo } from "./reduce.ts";
 
-interface ShapeAttrs extends Attrs {
-  shape: readonly number[];
+/** Attributes of `reshape` and `broadcast_to`: the target shape. */
+export interface ShapeAttrs extends Attrs {
+  /** Output shape (`reshape`'s -1 already resolved). */
+  readonly shape: readonly number[];
 }
 
 defineOp<ShapeAttrs>({
@@ -47,11 +49,13 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
   return x.graph.apply("reshape", [x], { shape: [...shape] });
 }
 
-interface PermAttrs extends Attrs {
-  perm: readonly number[];
+/** Attributes of `transpose`. */
+export interface TransposeAttrs extends Attrs {
+  /** Output axis i is input axis `perm[i]` (the reversal filled in when omitted). */
+  readonly perm: readonly number[];
 }
 
-defineOp<PermAttrs>({
+defineOp<TransposeAttrs>({
   name: "transpose",
   arity: 1,
   attrs: (raw, [x]) => {

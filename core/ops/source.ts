@@ -28,10 +28,14 @@ function shapeAttr(op: string, v: unknown): number[] {
   return s;
 }
 
-interface SourceAttrs extends Attrs {
-  name: string;
-  shape: readonly number[];
-  dtype: DType;
+/** Attributes of `input` and `state`: the name the value is fed or kept under, its shape and dtype. */
+export interface SourceAttrs extends Attrs {
+  /** Feed or state name. */
+  readonly name: string;
+  /** Declared shape. */
+  readonly shape: readonly number[];
+  /** Declared dtype. */
+  readonly dtype: DType;
 }
 
 for (const op of ["input", "state"]) {
@@ -52,8 +56,10 @@ for (const op of ["input", "state"]) {
   });
 }
 
-interface ConstantAttrs extends Attrs {
-  value: HostTensor;
+/** Attributes of `constant`: the (copied) host value. */
+export interface ConstantAttrs extends Attrs {
+  /** The value, owned by the node. */
+  readonly value: HostTensor;
 }
 
 defineOp<ConstantAttrs>({
@@ -73,10 +79,14 @@ defineOp<ConstantAttrs>({
   infer: (_, a) => ({ shape: a.value.shape, dtype: a.value.dtype }),
 });
 
-interface FullAttrs extends Attrs {
-  value: number;
-  shape: readonly number[];
-  dtype: DType;
+/** Attributes of `full`: one fill value, the shape and the dtype. */
+export interface FullAttrs extends Attrs {
+  /** Fill value. */
+  readonly value: number;
+  /** Output shape. */
+  readonly shape: readonly number[];
+  /** Output dtype. */
+  readonly dtype: DType;
 }
 
 defineOp<FullAttrs>({

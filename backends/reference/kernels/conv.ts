@@ -13,13 +13,8 @@
  */
 import type { Node } from "../../../core/graph.ts";
 import type { TensorData } from "../../../core/host_tensor.ts";
-import {
-  type Conv2dAttrs,
-  type Conv2dFilterGradAttrs,
-  type Conv2dGeometry,
-  conv2dGeometry,
-  type Conv2dInputGradAttrs,
-} from "../../../core/ops/conv.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
+import { type Conv2dGeometry, conv2dGeometry } from "../../../core/ops/conv.ts";
 import { registerKernel } from "../kernel.ts";
 import { type FloatArray, gemm } from "./gemm.ts";
 
@@ -81,7 +76,7 @@ function im2col(table: Int32Array, x: TensorData, base: number, col: Float64Arra
 }
 
 registerKernel("conv2d", (node: Node, [xn, wn]: readonly Node[]) => {
-  const g = conv2dGeometry("conv2d", xn.shape, wn.shape, node.attrs as Conv2dAttrs);
+  const g = conv2dGeometry("conv2d", xn.shape, wn.shape, attrsOf(node, "conv2d"));
   const table = colTable(g);
   const K = g.cinG * g.kh * g.kw;
   const P = g.ho * g.wo;
@@ -112,7 +107,7 @@ registerKernel("conv2d", (node: Node, [xn, wn]: readonly Node[]) => {
 });
 
 registerKernel("conv2d_input_grad", (node: Node, [, wn]: readonly Node[]) => {
-  const a = node.attrs as Conv2dInputGradAttrs;
+  const a = attrsOf(node, "conv2d_input_grad");
   const g = conv2dGeometry("conv2d_input_grad", a.inputShape, wn.shape, a);
   const table = colTable(g);
   const K = g.cinG * g.kh * g.kw;
@@ -152,7 +147,7 @@ registerKernel("conv2d_input_grad", (node: Node, [, wn]: readonly Node[]) => {
 });
 
 registerKernel("conv2d_filter_grad", (node: Node, [xn]: readonly Node[]) => {
-  const a = node.attrs as Conv2dFilterGradAttrs;
+  const a = attrsOf(node, "conv2d_filter_grad");
   const g = conv2dGeometry("conv2d_filter_grad", xn.shape, a.filterShape, a);
   const table = colTable(g);
   const K = g.cinG * g.kh * g.kw;

@@ -1,6 +1,7 @@
 /** Reference kernels for elementwise ops (broadcasting via index tables). @module */
 import type { Node } from "../../../core/graph.ts";
 import type { TensorData } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { registerKernel } from "../kernel.ts";
 import { broadcastIndex } from "./broadcast.ts";
 import { erf } from "./math.ts";
@@ -64,13 +65,13 @@ function unaryKernel(f: (x: number) => number, intF?: (x: number) => number) {
 }
 
 registerKernel("pow", (node) => {
-  const p = node.attrs.exponent as number;
+  const p = attrsOf(node, "pow").exponent;
   return unaryKernel((x) => x ** p)(node);
 });
 registerKernel("threshold", (node) => {
-  const tau = node.attrs.tau as number;
+  const { tau, inclusive } = attrsOf(node, "threshold");
   // `x > tau ? x : 0` leaves NaN at 0 (every comparison with NaN is false).
-  return node.attrs.inclusive
+  return inclusive
     ? unaryKernel((x) => (x >= tau ? x : 0))(node)
     : unaryKernel((x) => (x > tau ? x : 0))(node);
 });

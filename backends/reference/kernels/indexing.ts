@@ -7,6 +7,7 @@
 import { ActlabError } from "../../../core/errors.ts";
 import type { Node } from "../../../core/graph.ts";
 import { type Shape, sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { stridesOf } from "../../../core/shape.ts";
 import { registerKernel } from "../kernel.ts";
 
@@ -52,24 +53,16 @@ function sliceIndex(
 }
 
 registerKernel("slice", (node, [x]) => {
-  const idx = sliceIndex(
-    x.shape,
-    node.shape,
-    node.attrs.starts as number[],
-    node.attrs.steps as number[],
-  );
+  const { starts, steps } = attrsOf(node, "slice");
+  const idx = sliceIndex(x.shape, node.shape, starts, steps);
   return (out, [a]) => {
     for (let i = 0; i < idx.length; i++) out[i] = a[idx[i]];
   };
 });
 
 registerKernel("slice_grad", (node, [dy]) => {
-  const idx = sliceIndex(
-    node.shape,
-    dy.shape,
-    node.attrs.starts as number[],
-    node.attrs.steps as number[],
-  );
+  const { starts, steps } = attrsOf(node, "slice_grad");
+  const idx = sliceIndex(node.shape, dy.shape, starts, steps);
   return (out, [g]) => {
     out.fill(0);
     for (let i = 0; i < idx.length; i++) out[idx[i]] = g[i];
@@ -77,7 +70,7 @@ registerKernel("slice_grad", (node, [dy]) => {
 });
 
 registerKernel("concat", (node, inputs) => {
-  const axis = node.attrs.axis as number;
+  const axis = attrsOf(node, "concat").axis;
   // Each input is `outer` contiguous chunks that land side by side in the output rows.
   const outer = sizeOf(node.shape.slice(0, axis));
   const row = sizeOf(node.shape.slice(axis));
@@ -93,8 +86,7 @@ registerKernel("concat", (node, inputs) => {
 });
 
 registerKernel("pad", (node, [x]) => {
-  const before = node.attrs.before as number[];
-  const value = node.attrs.value as number;
+  const { before, value } = attrsOf(node, "pad");
   const idx = sliceIndex(node.shape, x.shape, before, before.map(() => 1));
   return (out, [a]) => {
     out.fill(value);
@@ -121,8 +113,8 @@ function badIndex(op: string, v: number, j: number, idxShape: Shape, axis: numbe
   );
 }
 
-function checkIndices(op: string, node: Node, idxNode: Node, dim: number) {
-  const axis = node.attrs.axis as number;
+function checkIndices(op: "gather" | "scatter_add", node: Node, idxNode: Node, dim: number) {
+  const axis = attrsOf(node, op).axis;
   return (ids: ArrayLike<number>) => {
     for (let j = 0; j < ids.length; j++) {
       const v = ids[j];
@@ -132,7 +124,7 @@ function checkIndices(op: string, node: Node, idxNode: Node, dim: number) {
 }
 
 registerKernel("gather", (node, [x, ind]) => {
-  const { outer, dim, inner } = axisGeometry(x.shape, node.attrs.axis as number);
+  const { outer, dim, inner } = axisGeometry(x.shape, attrsOf(node, "gather").axis);
   const nIdx = sizeOf(ind.shape);
   const check = checkIndices("gather", node, ind, dim);
   return (out, [a, ids]) => {
@@ -149,7 +141,7 @@ registerKernel("gather", (node, [x, ind]) => {
 });
 
 registerKernel("scatter_add", (node, [, ind]) => {
-  const { outer, dim, inner } = axisGeometry(node.shape, node.attrs.axis as number);
+  const { outer, dim, inner } = axisGeometry(node.shape, attrsOf(node, "scatter_add").axis);
   const nIdx = sizeOf(ind.shape);
   const check = checkIndices("scatter_add", node, ind, dim);
   return (out, [u, ids]) => {
@@ -166,7 +158,7 @@ registerKernel("scatter_add", (node, [, ind]) => {
 });
 
 registerKernel("one_hot", (node) => {
-  const depth = node.attrs.depth as number;
+  const depth = attrsOf(node, "one_hot").depth;
   return (out, [ids]) => {
     out.fill(0);
     for (let j = 0; j < ids.length; j++) {

@@ -4,13 +4,13 @@
  * @module
  */
 import { sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { registerKernel } from "../kernel.ts";
 import { broadcastIndex } from "./broadcast.ts";
 import { type FloatArray, gemm } from "./gemm.ts";
 
 registerKernel("matmul", (node, [a, b]) => {
-  const transA = node.attrs.transA as boolean;
-  const transB = node.attrs.transB as boolean;
+  const { transA, transB } = attrsOf(node, "matmul");
   const r = node.shape.length;
   const m = node.shape[r - 2], n = node.shape[r - 1];
   const k = transA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];

@@ -1,5 +1,6 @@
 /** Reference kernels for reshape, transpose and broadcast_to. @module */
 import { sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { stridesOf } from "../../../core/shape.ts";
 import { registerKernel } from "../kernel.ts";
 import { broadcastIndex } from "./broadcast.ts";
@@ -7,7 +8,7 @@ import { broadcastIndex } from "./broadcast.ts";
 registerKernel("reshape", () => (out, [x]) => out.set(x));
 
 registerKernel("transpose", (node, [x]) => {
-  const perm = node.attrs.perm as number[];
+  const perm = attrsOf(node, "transpose").perm;
   const inStrides = stridesOf(x.shape);
   const st = perm.map((p) => inStrides[p]);
   const shape = node.shape;

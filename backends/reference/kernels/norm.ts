@@ -6,7 +6,7 @@
  */
 import type { Node } from "../../../core/graph.ts";
 import type { TensorData } from "../../../core/host_tensor.ts";
-import type { LayerNormAttrs, SoftmaxAttrs } from "../../../core/ops/norm.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { registerKernel } from "../kernel.ts";
 
 /** View the shape as [outer, n, inner] around `axis`. */
@@ -19,7 +19,7 @@ function split(shape: readonly number[], axis: number): [number, number, number]
 
 function softmaxKernel(log: boolean) {
   return (node: Node) => {
-    const [outer, n, inner] = split(node.shape, (node.attrs as SoftmaxAttrs).axis);
+    const [outer, n, inner] = split(node.shape, attrsOf(node, ["softmax", "log_softmax"]).axis);
     return (out: TensorData, [x]: readonly TensorData[]) => {
       for (let o = 0; o < outer; o++) {
         for (let k = 0; k < inner; k++) {
@@ -47,7 +47,7 @@ registerKernel("softmax", softmaxKernel(false));
 registerKernel("log_softmax", softmaxKernel(true));
 
 registerKernel("layer_norm", (node: Node) => {
-  const { numAxes, eps } = node.attrs as LayerNormAttrs;
+  const { numAxes, eps } = attrsOf(node, "layer_norm");
   let n = 1;
   for (let i = node.shape.length - numAxes; i < node.shape.length; i++) n *= node.shape[i];
   const rows = n === 0 ? 0 : node.shape.reduce((p, d) => p * d, 1) / n;

@@ -7,13 +7,8 @@
  */
 import type { Node } from "../../../core/graph.ts";
 import type { TensorData } from "../../../core/host_tensor.ts";
-import {
-  type AvgPool2dAttrs,
-  type AvgPool2dGradAttrs,
-  type Pool2dAttrs,
-  type Pool2dGeometry,
-  pool2dGeometry,
-} from "../../../core/ops/pool.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
+import { type Pool2dGeometry, pool2dGeometry } from "../../../core/ops/pool.ts";
 import { registerKernel } from "../kernel.ts";
 
 /** Clipped window bounds per output row/column, and the avg-pool divisor per output pixel. */
@@ -101,18 +96,18 @@ function accBuffer(n: number): Float64Array {
 }
 
 registerKernel("max_pool2d", (node: Node, [xn]: readonly Node[]) => {
-  const w = windows(pool2dGeometry("max_pool2d", xn.shape, node.attrs as Pool2dAttrs), false);
+  const w = windows(pool2dGeometry("max_pool2d", xn.shape, attrsOf(node, "max_pool2d")), false);
   return (out, [x]) => forEachArgmax(w, x, (o, a) => (out[o] = x[a]));
 });
 
 registerKernel("max_pool2d_gather", (node: Node, [xn]: readonly Node[]) => {
-  const a = node.attrs as Pool2dAttrs;
+  const a = attrsOf(node, "max_pool2d_gather");
   const w = windows(pool2dGeometry("max_pool2d_gather", xn.shape, a), false);
   return (out, [x, v]) => forEachArgmax(w, x, (o, i) => (out[o] = v[i]));
 });
 
 registerKernel("max_pool2d_grad", (node: Node, [xn]: readonly Node[]) => {
-  const a = node.attrs as Pool2dAttrs;
+  const a = attrsOf(node, "max_pool2d_grad");
   const w = windows(pool2dGeometry("max_pool2d_grad", xn.shape, a), false);
   const size = node.shape.reduce((p, d) => p * d, 1);
   return (out, [x, dy]) => {
@@ -123,7 +118,7 @@ registerKernel("max_pool2d_grad", (node: Node, [xn]: readonly Node[]) => {
 });
 
 registerKernel("avg_pool2d", (node: Node, [xn]: readonly Node[]) => {
-  const a = node.attrs as AvgPool2dAttrs;
+  const a = attrsOf(node, "avg_pool2d");
   const { g, hs, he, ws, we, div } = windows(
     pool2dGeometry("avg_pool2d", xn.shape, a),
     a.countIncludePad,
@@ -148,7 +143,7 @@ registerKernel("avg_pool2d", (node: Node, [xn]: readonly Node[]) => {
 });
 
 registerKernel("avg_pool2d_grad", (node: Node) => {
-  const a = node.attrs as AvgPool2dGradAttrs;
+  const a = attrsOf(node, "avg_pool2d_grad");
   const { g, hs, he, ws, we, div } = windows(
     pool2dGeometry("avg_pool2d_grad", a.inputShape, a),
     a.countIncludePad,

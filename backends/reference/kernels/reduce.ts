@@ -1,6 +1,7 @@
 /** Reference kernels for sum / mean / max (float64 accumulation). @module */
 import type { Node } from "../../../core/graph.ts";
 import { type Shape, sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { stridesOf } from "../../../core/shape.ts";
 import { registerKernel } from "../kernel.ts";
 
@@ -27,7 +28,7 @@ function reduceIndex(shape: Shape, axes: readonly number[]): Int32Array {
 }
 
 function prepare(node: Node, [x]: readonly Node[]) {
-  const axes = node.attrs.axes as number[];
+  const axes = attrsOf(node, ["sum", "mean", "max"]).axes;
   const count = axes.reduce((c, a) => c * x.shape[a], 1);
   return { idx: reduceIndex(x.shape, axes), count, acc: new Float64Array(sizeOf(node.shape)) };
 }

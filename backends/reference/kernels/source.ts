@@ -1,8 +1,9 @@
 /** Reference kernels for `full`, `identity` and `stop_gradient`. @module */
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { registerKernel } from "../kernel.ts";
 
 registerKernel("full", (node) => {
-  const v = node.attrs.value as number;
+  const v = attrsOf(node, "full").value;
   return (out) => out.fill(v);
 });
 

@@ -16,7 +16,9 @@
  * or dilation to be 1, so when both are not the filter is dilated with zeros.
  * @module
  */
-import { type Conv2dAttrs, type Conv2dGeometry, conv2dGeometry } from "../../../core/ops/conv.ts";
+import type { Node } from "../../../core/graph.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
+import { type Conv2dGeometry, conv2dGeometry } from "../../../core/ops/conv.ts";
 import { registerTfKernel, type T } from "../kernel.ts";
 import type { TfModule } from "../loader.ts";
 import { spread } from "./indexing.ts";
@@ -72,12 +74,12 @@ const NHWC = [0, 2, 3, 1];
 const NCHW = [0, 3, 1, 2];
 
 function geometry(
-  op: string,
-  node: { attrs: unknown },
+  op: "conv2d" | "conv2d_input_grad" | "conv2d_filter_grad",
+  node: Node,
   x: readonly number[],
   w: readonly number[],
 ) {
-  return conv2dGeometry(op, x, w, node.attrs as Conv2dAttrs);
+  return conv2dGeometry(op, x, w, attrsOf(node, op));
 }
 
 registerTfKernel("conv2d", ({ tf }, node, [xn, wn]) => {

@@ -7,6 +7,7 @@
  * gradients are catalogue ops of their own.)
  * @module
  */
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { registerTfKernel, type T, tfDtype } from "../kernel.ts";
 import { expandTo } from "./movement.ts";
 import type { TfModule } from "../loader.ts";
@@ -54,8 +55,7 @@ registerTfKernel("cast", ({ tf }, node, [x]) => {
 
 // x where it passes, else 0: a select, so NaN gives 0 as the catalogue says.
 registerTfKernel("threshold", ({ tf }, node) => {
-  const tau = node.attrs.tau as number;
-  const inclusive = node.attrs.inclusive as boolean;
+  const { tau, inclusive } = attrsOf(node, "threshold");
   return ([x]) => {
     const pass = inclusive ? tf.greaterEqual(x, tf.scalar(tau)) : tf.greater(x, tf.scalar(tau));
     return tf.where(pass, x, tf.zerosLike(x));
@@ -63,7 +63,7 @@ registerTfKernel("threshold", ({ tf }, node) => {
 });
 
 registerTfKernel("pow", ({ tf }, node) => {
-  const p = node.attrs.exponent as number;
+  const p = attrsOf(node, "pow").exponent;
   if (p === 2) return ([x]) => tf.square(x);
   if (p === 1) return ([x]) => tf.clone(x);
   return ([x]) => tf.pow(x, tf.scalar(p));

@@ -8,6 +8,7 @@
  * @module
  */
 import { sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { registerTfKernel, type T } from "../kernel.ts";
 import type { TfModule } from "../loader.ts";
 
@@ -36,8 +37,9 @@ export function spread(tf: TfModule, x: T, axis: number, step: number): T {
 }
 
 registerTfKernel("slice", ({ tf }, node) => {
-  const starts = [...(node.attrs.starts as number[])];
-  const steps = [...(node.attrs.steps as number[])];
+  const a = attrsOf(node, "slice");
+  const starts = [...a.starts];
+  const steps = [...a.steps];
   const size = [...node.shape];
   if (size.some((d) => d === 0)) return ([x]) => tf.zeros(size, x.dtype);
   if (steps.every((s) => s === 1)) return ([x]) => tf.slice(x, starts, size);
@@ -47,8 +49,7 @@ registerTfKernel("slice", ({ tf }, node) => {
 
 registerTfKernel("slice_grad", ({ tf }, node, [dy]) => {
   const shape = [...node.shape];
-  const starts = node.attrs.starts as number[];
-  const steps = node.attrs.steps as number[];
+  const { starts, steps } = attrsOf(node, "slice_grad");
   if (sizeOf(dy.shape) === 0) return ([g]) => tf.zeros(shape, g.dtype);
   return ([g]) => {
     let t = g;
@@ -59,14 +60,12 @@ registerTfKernel("slice_grad", ({ tf }, node, [dy]) => {
 });
 
 registerTfKernel("concat", ({ tf }, node) => {
-  const axis = node.attrs.axis as number;
+  const axis = attrsOf(node, "concat").axis;
   return (xs) => tf.concat(xs as T[], axis);
 });
 
 registerTfKernel("pad", ({ tf }, node, [x]) => {
-  const before = node.attrs.before as number[];
-  const after = node.attrs.after as number[];
-  const value = node.attrs.value as number;
+  const { before, after, value } = attrsOf(node, "pad");
   const pads = before.map((b, ax): [number, number] => [b, after[ax]]);
   // TF.js pads numbers only: pad bools as i32 and convert back.
   if (x.dtype === "bool") {
@@ -76,12 +75,12 @@ registerTfKernel("pad", ({ tf }, node, [x]) => {
 });
 
 registerTfKernel("gather", ({ tf }, node) => {
-  const axis = node.attrs.axis as number;
+  const axis = attrsOf(node, "gather").axis;
   return ([x, idx]) => tf.gather(x, idx, axis);
 });
 
 registerTfKernel("scatter_add", ({ tf }, node, [upd, ind]) => {
-  const axis = node.attrs.axis as number;
+  const axis = attrsOf(node, "scatter_add").axis;
   const out = node.shape;
   const k = ind.shape.length;
   const r = upd.shape.length;
@@ -103,6 +102,6 @@ registerTfKernel("scatter_add", ({ tf }, node, [upd, ind]) => {
 });
 
 registerTfKernel("one_hot", ({ tf }, node) => {
-  const depth = node.attrs.depth as number;
+  const depth = attrsOf(node, "one_hot").depth;
   return ([idx]) => tf.cast(tf.oneHot(idx as Parameters<TfModule["oneHot"]>[0], depth), "float32");
 });

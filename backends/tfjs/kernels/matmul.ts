@@ -15,6 +15,7 @@
  * @module
  */
 import { sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { registerTfKernel, type T } from "../kernel.ts";
 import type { TfModule } from "../loader.ts";
 import { expandTo } from "./movement.ts";
@@ -30,29 +31,25 @@ function swapLast(tf: TfModule, t: T): T {
 
 registerTfKernel("matmul", ({ tf, flavour }, node, [an, bn]) => {
   const wasm = flavour === "wasm";
+  const { transA, transB } = attrsOf(node, "matmul");
   // On WASM the flags are applied up front and the products below run untransposed.
-  const tA = wasm ? false : node.attrs.transA as boolean;
-  const tB = wasm ? false : node.attrs.transB as boolean;
+  const tA = wasm ? false : transA;
+  const tB = wasm ? false : transB;
   const prep = (a: T, b: T): [T, T] =>
-    wasm
-      ? [
-        node.attrs.transA ? swapLast(tf, a) : a,
-        node.attrs.transB ? swapLast(tf, b) : b,
-      ]
-      : [a, b];
+    wasm ? [transA ? swapLast(tf, a) : a, transB ? swapLast(tf, b) : b] : [a, b];
   const out = [...node.shape];
   const batch = out.slice(0, -2);
   const nb = sizeOf(batch);
   const [m, n] = out.slice(-2);
   const ra = an.shape.length, rb = bn.shape.length;
-  const k = node.attrs.transA ? an.shape[ra - 2] : an.shape[ra - 1];
+  const k = transA ? an.shape[ra - 2] : an.shape[ra - 1];
   if (ra === 2 && rb === 2) {
     return (ins) => {
       const [a, b] = prep(ins[0], ins[1]);
       return tf.matMul(a, b, tA, tB);
     };
   }
-  if (rb === 2 && !node.attrs.transA) {
+  if (rb === 2 && !transA) {
     return (ins) => {
       const [a, b] = prep(ins[0], ins[1]);
       return tf.reshape(tf.matMul(tf.reshape(a, [-1, k]), b, false, tB), out);

@@ -4,6 +4,7 @@
  * handled by the executable.)
  * @module
  */
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { registerTfKernel, type T, tfDtype } from "../kernel.ts";
 import type { TfModule } from "../loader.ts";
 
@@ -65,7 +66,7 @@ export function transposeBy4d(tf: TfModule, x: T, perm: readonly number[]): T {
 }
 
 registerTfKernel("transpose", ({ tf }, node) => {
-  const perm = [...(node.attrs.perm as number[])];
+  const perm = [...attrsOf(node, "transpose").perm];
   if (perm.length >= 5) return ([x]) => transposeBy4d(tf, x, perm);
   return ([x]) => tf.transpose(x, perm);
 });
@@ -79,7 +80,7 @@ registerTfKernel("broadcast_to", ({ tf }, node, [x]) => {
 // A `full` node has no inputs: its tensor is made once and copied (cheaply:
 // a clone shares the data) so that every run's value can be disposed alone.
 registerTfKernel("full", ({ tf, keep }, node) => {
-  const value = keep(tf.fill([...node.shape], node.attrs.value as number, tfDtype(node.dtype)));
+  const value = keep(tf.fill([...node.shape], attrsOf(node, "full").value, tfDtype(node.dtype)));
   return () => tf.clone(value);
 });
 

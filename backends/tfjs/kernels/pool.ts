@@ -11,13 +11,8 @@
  * three max-pool ops share one first-argmax mask so they always agree.
  * @module
  */
-import {
-  type AvgPool2dAttrs,
-  type AvgPool2dGradAttrs,
-  type Pool2dAttrs,
-  type Pool2dGeometry,
-  pool2dGeometry,
-} from "../../../core/ops/pool.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
+import { type Pool2dGeometry, pool2dGeometry } from "../../../core/ops/pool.ts";
 import { registerTfKernel, type T } from "../kernel.ts";
 import type { TfModule } from "../loader.ts";
 import { spread } from "./indexing.ts";
@@ -148,14 +143,14 @@ function divisor(g: Pool2dGeometry, countIncludePad: boolean): Float32Array {
 }
 
 registerTfKernel("max_pool2d", ({ tf }, node, [xn]) => {
-  const g = pool2dGeometry("max_pool2d", xn.shape, node.attrs as Pool2dAttrs);
+  const g = pool2dGeometry("max_pool2d", xn.shape, attrsOf(node, "max_pool2d"));
   if (tiles(g)) return ([x]) => tf.max(windowAxis(tf, x, g), -1);
   return ([x]) =>
     patches(tf, padded(tf, x, g, -Infinity), g, -Infinity).reduce((a, b) => tf.maximum(a, b));
 });
 
 registerTfKernel("max_pool2d_gather", ({ tf }, node, [xn]) => {
-  const g = pool2dGeometry("max_pool2d_gather", xn.shape, node.attrs as Pool2dAttrs);
+  const g = pool2dGeometry("max_pool2d_gather", xn.shape, attrsOf(node, "max_pool2d_gather"));
   if (tiles(g)) {
     return ([x, v]) => tf.sum(tf.mul(tiledMask(tf, x, g), windowAxis(tf, v, g)), -1);
   }
@@ -169,7 +164,7 @@ registerTfKernel("max_pool2d_gather", ({ tf }, node, [xn]) => {
 });
 
 registerTfKernel("max_pool2d_grad", ({ tf }, node, [xn]) => {
-  const g = pool2dGeometry("max_pool2d_grad", xn.shape, node.attrs as Pool2dAttrs);
+  const g = pool2dGeometry("max_pool2d_grad", xn.shape, attrsOf(node, "max_pool2d_grad"));
   if (tiles(g)) {
     return ([x, dy]) =>
       unwindowAxis(tf, tf.mul(tiledMask(tf, x, g), tf.reshape(dy, [...dy.shape, 1])), g);
@@ -181,7 +176,7 @@ registerTfKernel("max_pool2d_grad", ({ tf }, node, [xn]) => {
 });
 
 registerTfKernel("avg_pool2d", ({ tf, keep }, node, [xn]) => {
-  const a = node.attrs as AvgPool2dAttrs;
+  const a = attrsOf(node, "avg_pool2d");
   const g = pool2dGeometry("avg_pool2d", xn.shape, a);
   if (tiles(g)) return ([x]) => tf.mean(windowAxis(tf, x, g), -1);
   const div = keep(tf.tensor(divisor(g, a.countIncludePad), [g.ho, g.wo]));
@@ -192,7 +187,7 @@ registerTfKernel("avg_pool2d", ({ tf, keep }, node, [xn]) => {
 });
 
 registerTfKernel("avg_pool2d_grad", ({ tf, keep }, node) => {
-  const a = node.attrs as AvgPool2dGradAttrs;
+  const a = attrsOf(node, "avg_pool2d_grad");
   const g = pool2dGeometry("avg_pool2d_grad", a.inputShape, a);
   if (tiles(g)) {
     const spreadK = keep(tf.fill([g.kh * g.kw], 1 / (g.kh * g.kw)));

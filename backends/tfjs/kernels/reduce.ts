@@ -5,16 +5,17 @@
  * softmaxes, two-pass variance) so they agree to rounding.
  * @module
  */
-import type { LayerNormAttrs, SoftmaxAttrs } from "../../../core/ops/norm.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { registerTfKernel, type T } from "../kernel.ts";
 import type { TfModule } from "../loader.ts";
 
 type Reduce = (tf: TfModule, x: T, axes: number[], keep: boolean) => T;
 
-function reduction(op: string, f: Reduce): void {
+function reduction(op: "sum" | "mean" | "max", f: Reduce): void {
   registerTfKernel(op, ({ tf }, node) => {
-    const axes = [...(node.attrs.axes as number[])];
-    const keep = node.attrs.keepdims as boolean;
+    const a = attrsOf(node, op);
+    const axes = [...a.axes];
+    const keep = a.keepdims;
     const shape = [...node.shape];
     // No axes: the value itself (TF.js would read an empty list as "all axes").
     if (axes.length === 0) return ([x]) => tf.reshape(x, shape);
@@ -28,7 +29,7 @@ reduction("max", (tf, x, a, k) => tf.max(x, a, k));
 
 function softmaxKernel(log: boolean) {
   return registerTfKernel(log ? "log_softmax" : "softmax", ({ tf }, node) => {
-    const axis = (node.attrs as SoftmaxAttrs).axis;
+    const axis = attrsOf(node, ["softmax", "log_softmax"]).axis;
     return ([x]) => {
       const shifted = tf.sub(x, tf.max(x, axis, true));
       const e = tf.exp(shifted);
@@ -41,7 +42,7 @@ softmaxKernel(false);
 softmaxKernel(true);
 
 registerTfKernel("layer_norm", ({ tf }, node) => {
-  const { numAxes, eps } = node.attrs as LayerNormAttrs;
+  const { numAxes, eps } = attrsOf(node, "layer_norm");
   const rank = node.shape.length;
   const axes = Array.from({ length: numAxes }, (_, i) => rank - numAxes + i);
   return ([x]) => {

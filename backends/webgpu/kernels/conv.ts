@@ -14,6 +14,7 @@ import type { Conv2dAttrs, Conv2dGeometry } from "../../../core/ops/conv.ts";
 import { conv2dGeometry } from "../../../core/ops/conv.ts";
 import type { Shape } from "../../../core/host_tensor.ts";
 import { sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { inp, type KernelPlan, OUT, registerGpuKernel } from "../kernel.ts";
 import { storage } from "../wgsl.ts";
 import { gemmPasses } from "./gemm.ts";
@@ -56,7 +57,7 @@ function geometry(op: string, x: Shape, w: Shape, attrs: Conv2dAttrs): Conv2dGeo
 }
 
 registerGpuKernel("conv2d", ({ node, inputs: [x, w] }) => {
-  const g = geometry("conv2d", x.shape, w.shape, node.attrs as Conv2dAttrs);
+  const g = geometry("conv2d", x.shape, w.shape, attrsOf(node, "conv2d"));
   const K = g.cinG * g.kh * g.kw;
   const P = g.ho * g.wo;
   if (sizeOf(node.shape) === 0) return { passes: [] };
@@ -75,7 +76,7 @@ registerGpuKernel("conv2d", ({ node, inputs: [x, w] }) => {
 });
 
 registerGpuKernel("conv2d_filter_grad", ({ node, inputs: [x] }) => {
-  const a = node.attrs as Conv2dAttrs & { filterShape: readonly number[] };
+  const a = attrsOf(node, "conv2d_filter_grad");
   const g = geometry("conv2d_filter_grad", x.shape, a.filterShape, a);
   const K = g.cinG * g.kh * g.kw;
   const P = g.ho * g.wo;
@@ -98,7 +99,7 @@ registerGpuKernel("conv2d_filter_grad", ({ node, inputs: [x] }) => {
 });
 
 registerGpuKernel("conv2d_input_grad", ({ node, inputs: [, w] }) => {
-  const a = node.attrs as Conv2dAttrs & { inputShape: readonly number[] };
+  const a = attrsOf(node, "conv2d_input_grad");
   const g = geometry("conv2d_input_grad", a.inputShape, w.shape, a);
   const khw = g.kh * g.kw;
   const HW = g.h * g.w;

@@ -7,6 +7,7 @@
  */
 import type { Node } from "../../../core/graph.ts";
 import { type DType, sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { broadcastStrides, sameShape } from "../../../core/shape.ts";
 import { inp, type KernelPlan, OUT, registerGpuKernel } from "../kernel.ts";
 import {
@@ -158,7 +159,7 @@ reg("cast", ([x], node, [src]) => {
 });
 
 reg("pow", ([x], node) => {
-  const p = node.attrs.exponent as number;
+  const p = attrsOf(node, "pow").exponent;
   if (p === 0) return f32Lit(1);
   if (p === 1) return x;
   if (Number.isInteger(p) && Math.abs(p) <= 16) {
@@ -176,8 +177,8 @@ reg("pow", ([x], node) => {
 });
 
 reg("threshold", ([x], node) => {
-  const cmp = node.attrs.inclusive ? ">=" : ">";
-  return `select(0.0, ${x}, ${x} ${cmp} ${f32Lit(node.attrs.tau as number)})`;
+  const { tau, inclusive } = attrsOf(node, "threshold");
+  return `select(0.0, ${x}, ${x} ${inclusive ? ">=" : ">"} ${f32Lit(tau)})`;
 });
 reg("neg", ([x]) => `-${x}`);
 reg("abs", ([x]) => `abs(${x})`);

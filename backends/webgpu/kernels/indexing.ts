@@ -11,6 +11,7 @@
 import { ActlabError } from "../../../core/errors.ts";
 import type { Node } from "../../../core/graph.ts";
 import { sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { stridesOf } from "../../../core/shape.ts";
 import { DIAG, inp, type KernelPlan, OUT, type Pass, registerGpuKernel } from "../kernel.ts";
 import { DIAG_WGSL, groups, lit, perElement, storage, u, uniformDecl } from "../wgsl.ts";
@@ -28,8 +29,7 @@ function bits(v: number, dtype: Node["dtype"]): number {
 
 registerGpuKernel("slice", ({ node, inputs: [x] }) => {
   const st = stridesOf(x.shape);
-  const starts = node.attrs.starts as number[];
-  const steps = node.attrs.steps as number[];
+  const { starts, steps } = attrsOf(node, "slice");
   const base = starts.reduce((acc, s, ax) => acc + s * st[ax], 0);
   return stridedGather(node.shape, st.map((s, ax) => s * steps[ax]), base);
 });
@@ -81,17 +81,19 @@ ${perElement(u(0), body)}`;
 
 registerGpuKernel(
   "slice_grad",
-  ({ node, inputs: [dy] }) =>
-    latticePlan(node, dy, node.attrs.starts as number[], node.attrs.steps as number[], 0),
+  ({ node, inputs: [dy] }) => {
+    const { starts, steps } = attrsOf(node, "slice_grad");
+    return latticePlan(node, dy, starts, steps, 0);
+  },
 );
 
 registerGpuKernel("pad", ({ node, inputs: [x] }) => {
-  const before = node.attrs.before as number[];
-  return latticePlan(node, x, before, before.map(() => 1), node.attrs.value as number);
+  const { before, value } = attrsOf(node, "pad");
+  return latticePlan(node, x, before, before.map(() => 1), value);
 });
 
 registerGpuKernel("concat", ({ node, inputs }) => {
-  const axis = node.attrs.axis as number;
+  const axis = attrsOf(node, "concat").axis;
   const outer = sizeOf(node.shape.slice(0, axis));
   const row = sizeOf(node.shape.slice(axis));
   const passes: Pass[] = [];
@@ -134,7 +136,7 @@ function badIndexWgsl(nodeWord: number): string {
 registerGpuKernel("gather", ({ node, inputs: [x, ind] }) => {
   const n = sizeOf(node.shape);
   if (n === 0) return { passes: [] };
-  const axis = node.attrs.axis as number;
+  const axis = attrsOf(node, "gather").axis;
   const dim = x.shape[axis];
   const inner = sizeOf(x.shape.slice(axis + 1));
   const nIdx = sizeOf(ind.shape);
@@ -175,7 +177,7 @@ ${
 registerGpuKernel("scatter_add", ({ node, inputs: [, ind] }) => {
   const n = sizeOf(node.shape);
   if (n === 0) return { passes: [] };
-  const axis = node.attrs.axis as number;
+  const axis = attrsOf(node, "scatter_add").axis;
   const dim = node.shape[axis];
   const inner = sizeOf(node.shape.slice(axis + 1));
   const nIdx = sizeOf(ind.shape);
@@ -229,7 +231,7 @@ ${
 registerGpuKernel("one_hot", ({ node }) => {
   const n = sizeOf(node.shape);
   if (n === 0) return { passes: [] };
-  const depth = node.attrs.depth as number;
+  const depth = attrsOf(node, "one_hot").depth;
   const code = `${storage(0, "ids", "i32", false)}
 ${storage(1, "y", "f32", true)}
 ${uniformDecl(2, 2)}

@@ -6,6 +6,7 @@
  * @module
  */
 import { sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { broadcastStrides } from "../../../core/shape.ts";
 import { inp, OUT, registerGpuKernel } from "../kernel.ts";
 import { storage } from "../wgsl.ts";
@@ -26,8 +27,7 @@ function batchBase(batchShape: readonly number[], opBatch: readonly number[], ma
 
 registerGpuKernel("matmul", ({ node, inputs: [a, b] }) => {
   if (sizeOf(node.shape) === 0) return { passes: [] };
-  const transA = node.attrs.transA as boolean;
-  const transB = node.attrs.transB as boolean;
+  const { transA, transB } = attrsOf(node, "matmul");
   const r = node.shape.length;
   const m = node.shape[r - 2], n = node.shape[r - 1];
   const k = transA ? a.shape[a.shape.length - 2] : a.shape[a.shape.length - 1];

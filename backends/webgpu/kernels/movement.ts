@@ -6,6 +6,7 @@
  */
 import type { Node } from "../../../core/graph.ts";
 import { type Shape, sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { broadcastStrides, stridesOf } from "../../../core/shape.ts";
 import { inp, type KernelPlan, OUT, registerGpuKernel } from "../kernel.ts";
 import { groups, perElement, storage, u, uniformDecl } from "../wgsl.ts";
@@ -70,7 +71,7 @@ for (const op of ["reshape", "identity", "stop_gradient"]) {
 }
 
 registerGpuKernel("transpose", ({ node, inputs: [x] }) => {
-  const perm = node.attrs.perm as number[];
+  const perm = attrsOf(node, "transpose").perm;
   const st = stridesOf(x.shape);
   return stridedGather(node.shape, perm.map((p) => st[p]), 0);
 });

@@ -7,7 +7,7 @@
  */
 import type { Node } from "../../../core/graph.ts";
 import { sizeOf } from "../../../core/host_tensor.ts";
-import type { LayerNormAttrs, SoftmaxAttrs } from "../../../core/ops/norm.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { inp, type KernelPlan, OUT, registerGpuKernel } from "../kernel.ts";
 import { entry, f32Lit, groups, storage, WG } from "../wgsl.ts";
 
@@ -105,7 +105,7 @@ ${body}  for (var k = 0u; k < ${n}u; k = k + 1u) {
 }
 
 function softmaxPlan(node: Node, log: boolean): KernelPlan {
-  const axis = (node.attrs as SoftmaxAttrs).axis;
+  const axis = attrsOf(node, ["softmax", "log_softmax"]).axis;
   const n = node.shape[axis];
   const inner = sizeOf(node.shape.slice(axis + 1));
   const rows = n === 0 ? 0 : sizeOf(node.shape) / n;
@@ -133,7 +133,7 @@ registerGpuKernel("softmax", ({ node }) => softmaxPlan(node, false));
 registerGpuKernel("log_softmax", ({ node }) => softmaxPlan(node, true));
 
 registerGpuKernel("layer_norm", ({ node }) => {
-  const { numAxes, eps } = node.attrs as LayerNormAttrs;
+  const { numAxes, eps } = attrsOf(node, "layer_norm");
   const n = sizeOf(node.shape.slice(node.shape.length - numAxes));
   const rows = n === 0 ? 0 : sizeOf(node.shape) / n;
   return rowPlan({

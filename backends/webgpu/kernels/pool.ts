@@ -9,12 +9,8 @@
  */
 import type { Node } from "../../../core/graph.ts";
 import { sizeOf } from "../../../core/host_tensor.ts";
-import {
-  type AvgPool2dAttrs,
-  type Pool2dAttrs,
-  type Pool2dGeometry,
-  pool2dGeometry,
-} from "../../../core/ops/pool.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
+import { type Pool2dGeometry, pool2dGeometry } from "../../../core/ops/pool.ts";
 import { type DispatchPass, inp, OUT, registerGpuKernel, scratch } from "../kernel.ts";
 import { groups, perElement, storage } from "../wgsl.ts";
 
@@ -74,8 +70,10 @@ ${body}
   y[i] = acc;`;
 }
 
-function geo(op: string, node: Node, x: Node): Pool2dGeometry {
-  return pool2dGeometry(op, x.shape, node.attrs as Pool2dAttrs);
+type WindowOp = "max_pool2d" | "max_pool2d_gather" | "max_pool2d_grad" | "avg_pool2d";
+
+function geo(op: WindowOp, node: Node, x: Node): Pool2dGeometry {
+  return pool2dGeometry(op, x.shape, attrsOf(node, op));
 }
 
 registerGpuKernel("max_pool2d", ({ node, inputs: [x] }) => {
@@ -131,7 +129,7 @@ function divisor(g: Pool2dGeometry, countIncludePad: boolean): string {
 registerGpuKernel("avg_pool2d", ({ node, inputs: [x] }) => {
   const n = sizeOf(node.shape);
   if (n === 0) return { passes: [] };
-  const a = node.attrs as AvgPool2dAttrs;
+  const a = attrsOf(node, "avg_pool2d");
   const g = geo("avg_pool2d", node, x);
   const code = `${storage(0, "x", "f32", false)}
 ${storage(1, "y", "f32", true)}
@@ -152,7 +150,7 @@ ${
 registerGpuKernel("avg_pool2d_grad", ({ node }) => {
   const n = sizeOf(node.shape);
   if (n === 0) return { passes: [] };
-  const a = node.attrs as AvgPool2dAttrs & { inputShape: readonly number[] };
+  const a = attrsOf(node, "avg_pool2d_grad");
   const g = pool2dGeometry("avg_pool2d_grad", a.inputShape, a);
   const body = `      let hs = u32(max(i32(oh * ${g.sh}u) - ${g.ph}, 0));
       let he = u32(min(i32(oh * ${g.sh}u) - ${g.ph} + ${g.kh}, ${g.h}));

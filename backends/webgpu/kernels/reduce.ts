@@ -8,6 +8,7 @@
  */
 import type { Node } from "../../../core/graph.ts";
 import { type Shape, sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
 import { stridesOf } from "../../../core/shape.ts";
 import { inp, type KernelPlan, OUT, registerGpuKernel, scratch } from "../kernel.ts";
 import { entry, groups, storage, u, uniformDecl, WG, wgslType } from "../wgsl.ts";
@@ -67,7 +68,7 @@ const SEG = WG * 512;
 function reducePlan(kind: ReduceKind, node: Node, x: Node): KernelPlan {
   const nOut = sizeOf(node.shape);
   if (nOut === 0) return { passes: [] };
-  const axes = node.attrs.axes as number[];
+  const axes = attrsOf(node, ["sum", "mean", "max"]).axes;
   const count = axes.reduce((c, a) => c * x.shape[a], 1);
   const { kept, red } = reduceLayout(x.shape, axes);
   // Long reductions run in two passes: per-segment partials, then their
