@@ -17,8 +17,21 @@
  *   spatial (token) mean of ∂total/∂y, as in the authors' code
  *   (`grad_output[0].mean((-1, -2))` in qtcls/modules/DPA/dpa.py).
  *
- * Controls: `mask: "random"` swaps M for a random mask of the same size
- * (`dpa_random_mask.ts`); `mask: "none"` is TAU alone (no memories, no loss).
+ * Mask criteria (`mask`, the paper's Table 3 ablation; controls `dpa:<name>`):
+ * - `memory`: M above, F ∩ B (the method, default);
+ * - `forward`: (F_b < τ) ∧ (v > τ), forward memory only;
+ * - `backward`: (G_old[k_b] < 0) ∧ (v > τ), backward memory only;
+ * - `union`: ((F_b < τ) ∨ (G_old[k_b] < 0)) ∧ (v > τ), both memories;
+ * - `all`: v > τ, every active channel, no memory;
+ * - `random`: M swapped for a random mask of the same size
+ *   (`dpa_random_mask.ts`), both memories;
+ * - `none`: TAU alone (no memories, no loss).
+ * A criterion allocates only the memories it reads (`DPA_MASK_MEMORIES`): no
+ * F state or update without the forward memory, no G state, update or
+ * gradient tap without the backward memory, no EMA weights feed with
+ * neither. So the state differs between criteria that read different
+ * memories, and resuming one's checkpoint under another is refused
+ * (`train/restore.ts`: the state must match exactly).
  *
  * The memories are declared in both phases so train and eval graphs share
  * state names (checkpoints load into either); eval reads neither.
@@ -34,6 +47,7 @@ import {
   gt,
   lt,
   matmul,
+  maximum,
   mul,
   slice,
   square,
@@ -93,9 +107,10 @@ export const DPA_OPTIONS = {
   },
   mask: {
     type: "enum",
-    choices: ["memory", "random", "none"],
+    choices: ["memory", "forward", "backward", "union", "all", "random", "none"],
     default: "memory",
-    help: "memory = DPA, random = control, none = TAU only",
+    help: "memory = DPA (F∩B); forward, backward, union, all = Table 3 criteria; " +
+      "random = control; none = TAU only",
   },
   numClasses: {
     type: "integer",
@@ -117,19 +132,36 @@ export interface DpaOptions {
   /** Memory rows; defaults to the build's class count (must not be smaller). */
   readonly numClasses?: number;
   /**
-   * Which mask the channel loss uses: `memory` (DPA, default); `random` (the
-   * control of `dpa_random_mask.ts`: as many entries, drawn at random); `none`
-   * (the TAU-only ablation: no memories, no channel loss, only the threshold).
+   * Which mask the channel loss uses: `memory` (DPA, F ∩ B, default);
+   * `forward`, `backward`, `union`, `all` (the paper's Table 3 criteria, see
+   * the module header); `random` (the control of `dpa_random_mask.ts`: as
+   * many entries as `memory`, drawn at random); `none` (the TAU-only
+   * ablation: no memories, no channel loss, only the threshold).
    */
   readonly mask: DpaMaskKind;
 }
 
 /** Values of DPA's `mask` option. */
-export type DpaMaskKind = "memory" | "random" | "none";
+export type DpaMaskKind = (typeof DPA_OPTIONS.mask.choices)[number];
+
+/** The memories each mask criterion reads, and so allocates (state, update, tap). */
+export const DPA_MASK_MEMORIES: Readonly<
+  Record<DpaMaskKind, { readonly forward: boolean; readonly backward: boolean }>
+> = {
+  memory: { forward: true, backward: true },
+  forward: { forward: true, backward: false },
+  backward: { forward: false, backward: true },
+  union: { forward: true, backward: true },
+  all: { forward: false, backward: false },
+  random: { forward: true, backward: true },
+  none: { forward: false, backward: false },
+};
 
 /**
  * DPA's named controls for `compare` (`dpa:random-mask`, `dpa:tau-only`,
- * `dpa:channel-loss-only`): each asks what one part of DPA contributes.
+ * `dpa:channel-loss-only`, and the Table 3 criteria `dpa:forward`,
+ * `dpa:backward`, `dpa:union`, `dpa:all`): each asks what one part of DPA
+ * contributes.
  */
 export const DPA_CONTROLS: readonly ControlArm[] = [
   {
@@ -153,28 +185,51 @@ export const DPA_CONTROLS: readonly ControlArm[] = [
     options: { tau: 0 },
     help: "memories and channel loss with the threshold at 0",
   },
+  {
+    name: "forward",
+    options: { mask: "forward" },
+    help: "mask from the forward memory alone: F_b < τ ∧ v > τ (Table 3)",
+  },
+  {
+    name: "backward",
+    options: { mask: "backward" },
+    help: "mask from the backward memory alone: G_old < 0 ∧ v > τ (Table 3)",
+  },
+  {
+    name: "union",
+    options: { mask: "union" },
+    help: "either memory: (F_b < τ ∨ G_old < 0) ∧ v > τ (Table 3)",
+  },
+  {
+    name: "all",
+    options: { mask: "all" },
+    help: "every active channel, no memory: v > τ (Table 3)",
+  },
 ];
 
 /** Tensors of one traced DPA site (train phase), for tests and analysis tools. */
 export interface DpaTrace {
   /** Pooled pre-activation v [B, C] (differentiable). */
   readonly pooled: Tensor;
-  /** Each sample's view of the forward memory after its own update, [B, C]. */
-  readonly forwardView: Tensor;
-  /** Each sample's row of the backward memory before this step, [B, C]. */
-  readonly backwardView: Tensor;
-  /** The mask the channel loss uses as f32 0/1, [B, C] (M, or the random control's R). */
+  /** Each sample's view of the forward memory after its own update, [B, C] (null: not read). */
+  readonly forwardView: Tensor | null;
+  /** Each sample's row of the backward memory before this step, [B, C] (null: not read). */
+  readonly backwardView: Tensor | null;
+  /** The mask the channel loss uses as f32 0/1, [B, C] (the criterion's, or the random control's R). */
   readonly mask: Tensor;
-  /** DPA's memory mask M as f32 0/1, [B, C] (equal to `mask` unless `mask: "random"`). */
-  readonly memoryMask: Tensor;
+  /**
+   * The criterion's mask as f32 0/1, [B, C]: M = F ∩ B for `memory` and
+   * `random`, equal to `mask` unless `mask: "random"`.
+   */
+  readonly criterionMask: Tensor;
   /** Σ M·v² (scalar). */
   readonly numerator: Tensor;
   /** Σ M (scalar). */
   readonly denominator: Tensor;
-  /** The forward memory state F [K, C]. */
-  readonly forwardMemory: Tensor;
-  /** The backward memory state G [K, C]. */
-  readonly backwardMemory: Tensor;
+  /** The forward memory state F [K, C] (null: the criterion has none). */
+  readonly forwardMemory: Tensor | null;
+  /** The backward memory state G [K, C] (null: the criterion has none). */
+  readonly backwardMemory: Tensor | null;
 }
 
 /** Parse and validate DPA options (clear errors for bad values). */
@@ -185,6 +240,38 @@ export function parseDpaOptions(options: PluginOptions): DpaOptions {
 /** The host-feed key of the EMA weights: shared by DPA layers with equal momentum, interval and K. */
 export function dpaFeedKey(o: DpaOptions, numClasses: number): string {
   return `dpa.ema.m${o.momentum}.u${o.updateInterval}.k${numClasses}`;
+}
+
+/**
+ * The mask of criterion `kind` as f32 0/1 [B, C] from the gradient-stopped
+ * pooled value, each sample's forward view F_b and backward row G_old[k_b]
+ * (null where the criterion reads no such memory). `random` starts from
+ * `memory`'s mask. Factors are traced in the order F, v, G so `memory`
+ * builds the graph it always has.
+ */
+function maskOf(
+  kind: Exclude<DpaMaskKind, "none">,
+  v: Tensor,
+  forwardView: Tensor | null,
+  backwardView: Tensor | null,
+  tau: number,
+): Tensor {
+  const below = () => cast(lt(forwardView as Tensor, tau), "f32");
+  const active = () => cast(gt(v, tau), "f32");
+  const negative = () => cast(lt(backwardView as Tensor, 0), "f32");
+  switch (kind) {
+    case "memory":
+    case "random":
+      return mul(mul(below(), active()), negative());
+    case "forward":
+      return mul(below(), active());
+    case "backward":
+      return mul(negative(), active());
+    case "union":
+      return mul(maximum(below(), negative()), active());
+    case "all":
+      return active();
+  }
 }
 
 /** One DPA site. `trace` is set by `apply` in the train phase. */
@@ -216,8 +303,9 @@ export class DpaActivation implements ActivationInstance {
       );
     }
     const y = threshold(x, tau, true);
-    const fMem = ctx.buffer("forward_memory", [k, c]);
-    const gMem = ctx.buffer("backward_memory", [k, c]);
+    const reads = DPA_MASK_MEMORIES[o.mask];
+    const fMem = reads.forward ? ctx.buffer("forward_memory", [k, c]) : null;
+    const gMem = reads.backward ? ctx.buffer("backward_memory", [k, c]) : null;
     if (!ctx.training || o.mask === "none") return y;
 
     const b = x.shape[0];
@@ -227,52 +315,57 @@ export class DpaActivation implements ActivationInstance {
         "DPA pairs every sample with its label; keep the batch axis intact up to the site",
       );
     }
-    const labels = ctx.labels as Tensor;
-    const { momentum: m, updateInterval: u } = o;
-    const e = ctx.hostFeed(
-      dpaFeedKey(o, k),
-      [b + k, b + k],
-      "f32",
-      (batch) => {
-        checkLabels(batch.labels, k, "dpa", b);
-        const update = (batch.step + 1) % u === 0;
-        return {
-          dtype: "f32",
-          shape: [b + k, b + k],
-          data: classEmaWeights(batch.labels, k, m, update, "dpa"),
-        };
-      },
-    );
-    const eSample = slice(e, [0, 0], [b, b + k]);
-    const eClass = slice(e, [b, 0], [b + k, b + k]);
+    // The EMA weights: rows [0, B) give each sample's view, rows [B, B + K) the new memories.
+    let eSample: Tensor | null = null, eClass: Tensor | null = null;
+    if (fMem || gMem) {
+      const { momentum: m, updateInterval: u } = o;
+      const e = ctx.hostFeed(
+        dpaFeedKey(o, k),
+        [b + k, b + k],
+        "f32",
+        (batch) => {
+          checkLabels(batch.labels, k, "dpa", b);
+          const update = (batch.step + 1) % u === 0;
+          return {
+            dtype: "f32",
+            shape: [b + k, b + k],
+            data: classEmaWeights(batch.labels, k, m, update, "dpa"),
+          };
+        },
+      );
+      if (fMem) eSample = slice(e, [0, 0], [b, b + k]);
+      eClass = slice(e, [b, 0], [b + k, b + k]);
+    }
 
     const v = poolSite("dpa", site, x);
     const vFixed = stopGradient(v);
-    const fStack = concat([vFixed, fMem], 0);
-    const forwardView = matmul(eSample, fStack);
-    ctx.updateBuffer(fMem, matmul(eClass, fStack));
-    const backwardView = gather(gMem, labels, 0);
+    let forwardView: Tensor | null = null;
+    if (fMem) {
+      const fStack = concat([vFixed, fMem], 0);
+      forwardView = matmul(eSample as Tensor, fStack);
+      ctx.updateBuffer(fMem, matmul(eClass as Tensor, fStack));
+    }
+    const backwardView = gMem ? gather(gMem, ctx.labels as Tensor, 0) : null;
 
-    const memoryMask = mul(
-      mul(cast(lt(forwardView, tau), "f32"), cast(gt(vFixed, tau), "f32")),
-      cast(lt(backwardView, 0), "f32"),
-    );
-    const mask = o.mask === "random" ? randomMask(ctx, vFixed, memoryMask, tau) : memoryMask;
+    const criterionMask = maskOf(o.mask, vFixed, forwardView, backwardView, tau);
+    const mask = o.mask === "random" ? randomMask(ctx, vFixed, criterionMask, tau) : criterionMask;
     const numerator = sum(mul(mask, square(v)));
     const denominator = sum(mask);
     ctx.addPooledLoss("dpa_channel", numerator, denominator, o.channelLoss);
     ctx.metric("masked_fraction", div(denominator, b * c));
 
-    ctx.tap(y, (dy) => {
-      const s = where(gt(poolSite("dpa", site, dy), 0), 1, -1);
-      ctx.updateBuffer(gMem, matmul(eClass, concat([s, gMem], 0)));
-    });
+    if (gMem) {
+      ctx.tap(y, (dy) => {
+        const s = where(gt(poolSite("dpa", site, dy), 0), 1, -1);
+        ctx.updateBuffer(gMem, matmul(eClass as Tensor, concat([s, gMem], 0)));
+      });
+    }
     this.trace = {
       pooled: v,
       forwardView,
       backwardView,
       mask,
-      memoryMask,
+      criterionMask,
       numerator,
       denominator,
       forwardMemory: fMem,

@@ -75,7 +75,7 @@ export function trainFlagsHelp(): string {
   --act-opt KEY=VALUE       activation option, repeatable (e.g. tau=0.1  update-interval=5)
   --regulariser NAME        ${listRegularisers().join(" | ")} (response-site regulariser)
   --reg-opt KEY=VALUE       regulariser option, repeatable (e.g. lambda=20)
-  --tau T --momentum M --update-interval U --channel-loss L --dpa-mask memory|random|none
+  --tau T --momentum M --update-interval U --channel-loss L --dpa-mask K
                             aliases of --act-opt tau=T … mask=K (DPA's options)
   --arr-lambda L            alias of --reg-opt lambda=L (ARR)
 ${pluginOptionsHelp()}

@@ -11,7 +11,7 @@ import "../mod.ts";
 import { ActlabError } from "../core/errors.ts";
 import { applySets, type CompareGrid, validateGrid } from "../compare/grid.ts";
 import { makePlan, readPlan, writePlan } from "../compare/plan.ts";
-import { getPreset } from "../compare/presets.ts";
+import { COMPARE_PRESETS, getPreset } from "../compare/presets.ts";
 import { reportMarkdown, type ReportOptions } from "../compare/report.ts";
 import { runPlan, writeReport } from "../compare/run.ts";
 import { parseShard } from "../compare/shard.ts";
@@ -21,6 +21,11 @@ import { controlArmsHelp, sweepKeysHelp } from "./plugin_help.ts";
 import { camelCase, kebabCase } from "../plugin/options.ts";
 import type { OptionValue, PluginOptions } from "../plugin/types.ts";
 import { getRegulariser, listRegularisers } from "../regularisers/registry.ts";
+
+/** The preset names, one per help line. */
+function presetNames(): string {
+  return Object.keys(COMPARE_PRESETS).map((n) => `${" ".repeat(28)}${n}`).join("\n");
+}
 
 /** `compare --help` (controls and sweep keys listed from the registered plugins' declarations). */
 export function compareHelp(): string {
@@ -49,8 +54,8 @@ ${controlArmsHelp()}
 ${sweepKeysHelp()}
                             an activation's options may be prefixed with its name (dpa-mask);
                             every sweep is crossed with the rest
-  --preset NAME             paper-vit-tiny-cifar100 | paper-resnet18-cifar100 (the DPA paper's
-                            recipes; flags given with it override it)
+  --preset NAME             the DPA paper's recipes (flags given with it override it):
+${presetNames()}
   --baseline ARM            arm the others are compared with (default relu when present)
 report:
   --contrast A:B            repeatable; also report A − B (arm labels as in the report, e.g.

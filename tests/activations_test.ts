@@ -464,7 +464,7 @@ Deno.test("dpa nchw: memories from spatial means of x and of the gradient, seque
   }) as DpaActivation;
   const y = dpa.apply(ctx.scope("dpa"), x);
   finishTrainStep(ctx, sum(mul(y, up)), []);
-  g.output("fb", dpa.trace!.forwardView);
+  g.output("fb", dpa.trace!.forwardView!);
   const exe = await referenceBackend.compile(g);
   const f0 = values(k * c, 63, -1, 1), g0 = values(k * c, 64, -1, 1);
   await exe.writeState({

@@ -28,7 +28,7 @@ const SYNTHETIC = [
   "--no-progress",
 ];
 
-Deno.test("cli list --json: exactly the documented keys, parameter counts, backends", async () => {
+Deno.test("cli list --json: exactly the documented keys, parameter counts, backends, DPA's masks", async () => {
   const r = await cli("list", ["--json"]);
   assert.equal(r.code, 0, r.stderr);
   const l = JSON.parse(r.stdout);
@@ -52,6 +52,22 @@ Deno.test("cli list --json: exactly the documented keys, parameter counts, backe
   }
   // ort-cpu ranks before every tfjs backend, so `--backend auto` keeps choosing it.
   assert.ok(names.indexOf("ort-cpu") < names.indexOf("tfjs-gpu"));
+
+  // --plugins: DPA's mask criteria (Table 3) as choices and as compare controls.
+  const p = await cli("list", ["--plugins", "--json"]);
+  assert.equal(p.code, 0, p.stderr);
+  const dpa = JSON.parse(p.stdout).activations.find((a: { name: string }) => a.name === "dpa");
+  assert.deepEqual(
+    dpa.options.mask.choices,
+    ["memory", "forward", "backward", "union", "all", "random", "none"],
+  );
+  assert.equal(dpa.defaults.mask, "memory");
+  const controls = new Map(
+    dpa.controls.map((c: { label: string; options: { mask?: string } }) => [c.label, c.options]),
+  );
+  for (const mask of ["forward", "backward", "union", "all"]) {
+    assert.deepEqual(controls.get(`dpa:${mask}`), { mask }, `dpa:${mask}`);
+  }
 });
 
 Deno.test("cli train → eval → export on a run directory", async () => {

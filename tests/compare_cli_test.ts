@@ -153,6 +153,45 @@ Deno.test("compare --emit slurm prints an array script and writes the plan", asy
   }
 });
 
+Deno.test("compare --preset paper-ablation-vit-tiny-cifar100: Table 3's arms on the main recipe", async () => {
+  const root = await Deno.makeTempDir({ prefix: "actlab_compare_" });
+  try {
+    const plans: Record<string, { arm: string; seed: number; config: Record<string, unknown> }[]> =
+      {};
+    for (const preset of ["paper-ablation-vit-tiny-cifar100", "paper-vit-tiny-cifar100"]) {
+      const r = await compare(["--preset", preset, "--plan", `${root}/${preset}/plan.json`]);
+      assert.equal(r.code, 0, r.stderr);
+      plans[preset] = JSON.parse(await Deno.readTextFile(`${root}/${preset}/plan.json`)).cells;
+    }
+    const cells = plans["paper-ablation-vit-tiny-cifar100"];
+    const arms = [...new Set(cells.map((c) => c.arm))];
+    assert.deepEqual(arms, [
+      "relu",
+      "gelu",
+      "dpa",
+      "dpa:forward",
+      "dpa:backward",
+      "dpa:union",
+      "dpa:all",
+    ]);
+    for (const mask of ["forward", "backward", "union", "all"]) {
+      const c = cells.find((c) => c.arm === `dpa:${mask}`)!;
+      assert.deepEqual(c.config.activationOptions, { mask }, mask);
+    }
+    // Same recipe as the main preset: every setting but the arm and the run directory.
+    const recipe = ({ config: { activation: _a, activationOptions: _o, out: _d, ...rest } }: {
+      config: Record<string, unknown>;
+    }) => rest;
+    const main = plans["paper-vit-tiny-cifar100"].find((c) => c.arm === "relu" && c.seed === 42)!;
+    for (const c of cells) {
+      assert.deepEqual(recipe(c), { ...recipe(main), seed: c.seed }, `${c.arm} seed ${c.seed}`);
+    }
+    assert.deepEqual([...new Set(cells.map((c) => c.seed))], [42, 43, 44]);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
 Deno.test("compare bad input: clear message, exit 1, nothing written", async () => {
   const root = await Deno.makeTempDir({ prefix: "actlab_compare_" });
   try {

@@ -100,8 +100,8 @@ function buildTrain(updateInterval: number) {
   graph.output("y", y);
   graph.output("dx", dx);
   graph.output("v", t.pooled);
-  graph.output("fb", t.forwardView);
-  graph.output("gb", t.backwardView);
+  graph.output("fb", t.forwardView!);
+  graph.output("gb", t.backwardView!);
   graph.output("mask", t.mask);
   graph.output("channel_loss", terms.get("dpa_channel")!);
   graph.output("masked_fraction", ctx.record.metrics.get("dpa.masked_fraction")!);

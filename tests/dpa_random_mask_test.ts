@@ -3,7 +3,7 @@
  * mask R has exactly as many entries as the memory mask M, lies inside the
  * candidates v > τ, equals the host-side definition (the first n candidates
  * in the order of the step's permutation), is reproducible from (seed, step)
- * and feeds the channel loss; `mask: "none"` is TAU alone.
+ * and feeds the channel loss; `mask: "none"` is TAU alone (no memories).
  */
 import assert from "node:assert/strict";
 import "../activations/mod.ts";
@@ -41,7 +41,7 @@ function build(mask: string) {
   if (dpa.trace) {
     graph.output("v", dpa.trace.pooled);
     graph.output("mask", dpa.trace.mask);
-    graph.output("memory_mask", dpa.trace.memoryMask);
+    graph.output("memory_mask", dpa.trace.criterionMask);
     graph.output("channel_loss", terms.get("dpa_channel")!);
   }
   return { graph, record: ctx.record, hasTrace: dpa.trace !== null };
@@ -127,12 +127,13 @@ Deno.test("dpa mask none is TAU alone; a bad mask value is a clear error", async
   assert.equal(built.hasTrace, false);
   assert.equal(built.record.pooledLosses.size, 0);
   assert.equal(built.record.hostFeeds.size, 0);
+  assert.equal(built.record.buffers.length, 0, "no memories: TAU reads none");
   const [o] = await runSteps("none", 0, 1);
   const x = stepInputs(0).x.data;
   assert.deepEqual(Array.from(o.y.data), Array.from(x, (e) => (e >= 0.1 ? e : 0)));
   assert.throws(
     () => build("sometimes"),
-    /mask = "sometimes" is invalid[\s\S]*memory, random, none/,
+    /mask = "sometimes" is invalid[\s\S]*memory, forward, backward, union, all, random, none/,
   );
 });
 

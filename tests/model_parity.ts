@@ -3,7 +3,9 @@
  * per-backend model tests: every model × {relu, gelu, dpa} at a small size —
  * forward, loss (with DPA's channel loss), backward, AdamW — compared after
  * each of 3 steps (1 for resnet18): loss terms, logits and every state
- * tensor (parameters, moments, BatchNorm statistics, DPA memories).
+ * tensor (parameters, moments, BatchNorm statistics, DPA memories). DPA's
+ * other mask criteria (the Table 3 controls `dpa:forward`, …) run on one
+ * small model only: they differ from `dpa` in the mask alone.
  *
  * Tensors are compared norm-wise: max|got − ref| ≤ rtol · max|ref| (rtol
  * 1e-4 unless a model says otherwise). Element-wise comparison, as the op
@@ -18,6 +20,7 @@ import type { Backend } from "../backends/backend.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
 import type { ModelOptions } from "../models/registry.ts";
+import { getControl } from "../compare/sweep.ts";
 import { resolveConfig } from "../train/config.ts";
 import { imageBatch, imageTaskForShape } from "../tasks/image.ts";
 import { Run } from "../train/run.ts";
@@ -25,6 +28,23 @@ import { lcg } from "./gradcheck.ts";
 
 /** The activations every model's step is compared with. */
 export const PARITY_ACTIVATIONS: readonly string[] = ["relu", "gelu", "dpa"];
+
+/**
+ * DPA's other mask criteria (named controls, memory-free variants included)
+ * and the one model they are compared on: class-token pooling as in the
+ * paper's ViTs, two DPA layers, seconds per backend.
+ */
+export const DPA_CRITERIA_PARITY: {
+  readonly model: string;
+  readonly arms: readonly string[];
+  readonly options: StepParityOptions;
+} = {
+  model: "vit_micro",
+  arms: ["dpa:forward", "dpa:backward", "dpa:union", "dpa:all"],
+  // Memories start at 0 and update on steps 1 and 3 (U = 2): the memory masks fire from
+  // step 2 on, and step 3 updates G with the channel loss in the gradient.
+  options: { steps: 4, nonZero: "loss.dpa_channel" },
+};
 
 /**
  * Small configurations. Two things make element-wise 1e-4 parity of a whole
@@ -95,11 +115,16 @@ export interface StepParityOptions {
    * lr; its moments still agree to 1e-4. Say which case needs it and why.
    */
   readonly paramRtol?: number;
+  /** Steps to compare (default: the model's, 3 unless it says otherwise). */
+  readonly steps?: number;
+  /** A loss term the reference must see non-zero on some step: the case exercises it. */
+  readonly nonZero?: string;
 }
 
 /**
  * Run `model` × `activation` training steps on `backend` (or several, against
- * one reference run) and on reference; throw on a mismatch.
+ * one reference run) and on reference; throw on a mismatch. `activation` may
+ * be a named control (`dpa:forward`): its options are the control's.
  */
 export async function compareTrainingSteps(
   backend: Backend | readonly Backend[],
@@ -110,13 +135,18 @@ export async function compareTrainingSteps(
   const backends: readonly Backend[] = Array.isArray(backend) ? backend : [backend as Backend];
   const small = SMALL[model];
   if (!small) throw new Error(`no small configuration for model "${model}": add one`);
+  const control = activation.includes(":") ? getControl(activation) : null;
+  const plugin = control?.activation ?? activation;
   const config = resolveConfig({
     out: "/tmp/unused",
     model,
     modelOptions: small.options,
-    activation,
-    // DPA memories update every other step, so both paths run.
-    activationOptions: activation === "dpa" ? { updateInterval: 2 } : {},
+    activation: plugin,
+    activationOptions: {
+      ...control?.control.options,
+      // DPA memories update every other step, so both paths run.
+      ...(plugin === "dpa" ? { updateInterval: 2 } : {}),
+    },
     batchSize: small.batch,
     evalBatchSize: small.batch,
     seed: 3,
@@ -134,12 +164,14 @@ export async function compareTrainingSteps(
     const rand = lcg(17);
     const params = new Set(ref.trainStep.record.params.map((p) => p.name));
     const n = small.batch * small.shape.reduce((a, b) => a * b, 1);
-    for (let step = 0; step < (small.steps ?? 3); step++) {
+    let seen = false;
+    for (let step = 0; step < (options.steps ?? small.steps ?? 3); step++) {
       const x = Float32Array.from({ length: n }, () => rand());
       const labels = Int32Array.from({ length: small.batch }, (_, i) => (i * 3 + step) % 4);
       const feeds = ref.trainFeeds(imageBatch(x, labels, small.shape), step, 1e-2);
       const want = await ref.trainExe.run(feeds);
       const ws = await ref.trainExe.readState();
+      if (options.nonZero && want[options.nonZero].data[0] !== 0) seen = true;
       const rtol = small.rtol ?? 1e-4;
       for (const [i, other] of others.entries()) {
         const got = await other.trainExe.run(feeds);
@@ -152,6 +184,9 @@ export async function compareTrainingSteps(
           assertNormClose(`${tag} state ${k}`, gs[k], ws[k], tol);
         }
       }
+    }
+    if (options.nonZero && !seen) {
+      throw new Error(`${model}/${activation}: ${options.nonZero} stayed 0 on reference`);
     }
   } finally {
     ref.dispose();
