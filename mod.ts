@@ -62,6 +62,9 @@ export type {
   RegulariserPlugin,
   ResolvedOptions,
   Site,
+  TaskDefault,
+  TaskDefaultValue,
+  TaskFacts,
 } from "./plugin/types.ts";
 export {
   type ActivationDefinition,
@@ -74,8 +77,11 @@ export {
   kebabCase,
   noOptions,
   readOptions,
+  type ResolvedPluginOptions,
+  resolveOptionsForTask,
   resolvePluginOptions,
 } from "./plugin/options.ts";
+export { byClassCount, type ClassCountSetting } from "./plugin/task_default.ts";
 export * from "./regularisers/mod.ts";
 export * as nn from "./nn/mod.ts";
 export * from "./models/mod.ts";

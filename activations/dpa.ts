@@ -61,6 +61,7 @@ import { checkLabels, classEmaWeights } from "../plugin/class_ema.ts";
 import { randomMask } from "./dpa_random_mask.ts";
 import { defineActivation } from "../plugin/define.ts";
 import { readOptions } from "../plugin/options.ts";
+import { byClassCount } from "../plugin/task_default.ts";
 import type {
   ActivationInstance,
   ActivationPlugin,
@@ -73,7 +74,9 @@ import { checkSitePooling, checkSiteTensor, poolSite } from "../plugin/site_tens
 
 /**
  * DPA's options (DESIGN §2). Defaults: τ = 0, m = 0.9, U = 5 as in the
- * authors' code; λ = 5 is their CIFAR-100 setting (`configs/dpa.py`).
+ * authors' code. λ follows their configs per dataset (`configs/dpa.py`:
+ * `channel_loss_coef = 5  # 1 for cifar10`): 1 for 10 classes, 5 for 100,
+ * resolved where the class count is known; 5 where it is not.
  */
 export const DPA_OPTIONS = {
   tau: {
@@ -101,6 +104,10 @@ export const DPA_OPTIONS = {
   channelLoss: {
     type: "number",
     default: 5,
+    taskDefault: byClassCount([
+      { numClasses: 10, value: 1, dataset: "CIFAR-10" },
+      { numClasses: 100, value: 5, dataset: "CIFAR-100" },
+    ], "configs/dpa.py"),
     min: 0,
     symbol: "lambda",
     help: "channel-loss coefficient λ",
@@ -127,7 +134,7 @@ export interface DpaOptions {
   readonly momentum: number;
   /** Memories update on training steps with (step + 1) % U == 0 (default 5). */
   readonly updateInterval: number;
-  /** Coefficient λ of the pooled channel loss (default 5). */
+  /** Coefficient λ of the pooled channel loss (default by class count: 1 for 10, 5 for 100). */
   readonly channelLoss: number;
   /** Memory rows; defaults to the build's class count (must not be smaller). */
   readonly numClasses?: number;

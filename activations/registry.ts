@@ -6,7 +6,7 @@
  */
 import { ActlabError } from "../core/errors.ts";
 import { checkDeclaration, resolvePluginOptions } from "../plugin/options.ts";
-import type { ActivationPlugin, OptionValue, PluginOptions } from "../plugin/types.ts";
+import type { ActivationPlugin, OptionValue, PluginOptions, TaskFacts } from "../plugin/types.ts";
 
 const activations = new Map<string, ActivationPlugin>();
 
@@ -31,12 +31,16 @@ export function getActivation(name: string): ActivationPlugin {
   return p;
 }
 
-/** Every option of activation `name` with defaults filled in (as `config.json` records them). */
+/**
+ * Every option of activation `name` with defaults filled in (as `config.json`
+ * records them): task-dependent defaults for `task` when given.
+ */
 export function resolveActivationOptions(
   name: string,
   options: PluginOptions,
+  task?: TaskFacts,
 ): Record<string, OptionValue> {
-  return resolvePluginOptions(getActivation(name), options);
+  return resolvePluginOptions(getActivation(name), options, task);
 }
 
 /** Registered activation names, sorted. */

@@ -10,7 +10,8 @@ import { ActlabError } from "../core/errors.ts";
 import type { GridCell } from "./grid.ts";
 import { canonicalJson } from "./plan.ts";
 import { analysisFiles, writeAnalysis } from "../analyze/analyze.ts";
-import { train } from "../train/engine.ts";
+import { RESOLVED_CONFIG_FIELDS, train } from "../train/engine.ts";
+import { resolveConfig, type TrainConfig } from "../train/config.ts";
 
 /** One shard of n. */
 export interface Shard {
@@ -62,6 +63,22 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** What `config.json` adds to the configuration: not part of a cell's identity. */
+const RESOLVED_FIELDS: ReadonlySet<string> = new Set(RESOLVED_CONFIG_FIELDS);
+
+/**
+ * A stored configuration with today's defaults filled in, so a field added
+ * since it was written (e.g. `warmupStartLr`) does not make a finished cell
+ * stale; one that no longer validates is returned as it is (and is stale).
+ */
+function withDefaults(stored: Record<string, unknown>): unknown {
+  try {
+    return resolveConfig(stored as Partial<TrainConfig> & { out: string });
+  } catch {
+    return stored;
+  }
+}
+
 /**
  * `done`: summary.json and an equal config.json; `interrupted`: equal config
  * and a checkpoint but no summary; `stale`: a run of another configuration;
@@ -71,13 +88,10 @@ export async function cellStatus(cell: GridCell): Promise<CellStatus> {
   const dir = cell.config.out;
   const stored = await readJson(`${dir}/config.json`) as Record<string, unknown> | undefined;
   if (!stored) return "absent";
-  const {
-    backendResolved: _,
-    activationOptionsResolved: _a,
-    regulariserOptionsResolved: _r,
-    ...config
-  } = stored;
-  if (canonicalJson(config) !== canonicalJson(cell.config)) return "stale";
+  const config = Object.fromEntries(
+    Object.entries(stored).filter(([k]) => !RESOLVED_FIELDS.has(k)),
+  );
+  if (canonicalJson(withDefaults(config)) !== canonicalJson(cell.config)) return "stale";
   if (await exists(`${dir}/summary.json`)) return "done";
   return (await exists(`${dir}/last.ckpt`)) ? "interrupted" : "absent";
 }

@@ -12,6 +12,7 @@ import { sizeOf } from "../core/host_tensor.ts";
 import { fmtShape } from "../core/shape.ts";
 import { getActivation } from "../activations/registry.ts";
 import { getRegulariser } from "../regularisers/registry.ts";
+import { resolveOptionsForTask } from "../plugin/options.ts";
 import type { ActivationInstance, PluginOptions, Site } from "../plugin/types.ts";
 import { cast, eq, mean } from "../core/ops.ts";
 import { BuildContext } from "../plugin/context.ts";
@@ -31,12 +32,20 @@ export interface ModelConfig {
   readonly inputShape: readonly number[];
   /** Activation plugin name. */
   readonly activation: string;
-  /** Options passed to the activation plugin at every site. */
+  /**
+   * Options passed to the activation plugin at every site, resolved for
+   * this model's class count: given values, then the plugin's task-dependent
+   * defaults (e.g. DPA's λ by dataset), then its static defaults.
+   */
   readonly activationOptions: PluginOptions;
+  /** Where each of `activationOptions` came from: `given`, `default` or a task default's source. */
+  readonly activationOptionSources: Readonly<Record<string, string>>;
   /** Regulariser plugin name, or null for none. */
   readonly regulariser: string | null;
-  /** Options passed to the regulariser plugin at every response site. */
+  /** Options passed to the regulariser plugin at every response site, resolved likewise. */
   readonly regulariserOptions: PluginOptions;
+  /** Where each of `regulariserOptions` came from. */
+  readonly regulariserOptionSources: Readonly<Record<string, string>>;
   /** Model options, defaults filled in. */
   readonly options: ModelOptions;
 }
@@ -217,13 +226,21 @@ export function createModel(name: string, opts: CreateModelOptions): Model {
   }
   const activation = getActivation(opts.activation ?? "relu");
   const regulariser = opts.regulariser ? getRegulariser(opts.regulariser) : null;
+  // The class count is known here: task-dependent plugin defaults resolve once, for every site.
+  const task = { numClasses: opts.numClasses };
+  const act = resolveOptionsForTask(activation, opts.activationOptions ?? {}, task);
+  const reg = regulariser
+    ? resolveOptionsForTask(regulariser, opts.regulariserOptions ?? {}, task)
+    : { values: {}, sources: {} };
   const config: ModelConfig = {
     numClasses: opts.numClasses,
     inputShape: [...shape],
     activation: activation.name,
-    activationOptions: opts.activationOptions ?? {},
+    activationOptions: act.values,
+    activationOptionSources: act.sources,
     regulariser: regulariser?.name ?? null,
-    regulariserOptions: opts.regulariserOptions ?? {},
+    regulariserOptions: reg.values,
+    regulariserOptionSources: reg.sources,
     options: resolveOptions(def, opts),
   };
   const sites: ModelSites = {

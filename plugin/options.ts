@@ -15,6 +15,7 @@ import type {
   OptionValue,
   PluginOptions,
   ResolvedOptions,
+  TaskFacts,
 } from "./types.ts";
 
 /** `updateInterval` → `update-interval`: how flags and `compare --set` spell an option. */
@@ -61,10 +62,14 @@ export function valuePlaceholder(spec: OptionSpec): string {
   }
 }
 
-/** One help line's tail: the help, the valid values and the default. */
+/** One help line's tail: the help, the valid values and the default (task-dependent ones by rule). */
 export function describeOption(spec: OptionSpec): string {
   const range = spec.type === "enum" || spec.type === "boolean" ? [] : [describeValues(spec)];
-  const dflt = spec.default === undefined ? [] : [`default ${spec.default}`];
+  const dflt = spec.taskDefault
+    ? [`default ${spec.taskDefault.help}`]
+    : spec.default === undefined
+    ? []
+    : [`default ${spec.default}`];
   const tail = [...range, ...dflt].join(", ");
   return tail ? `${spec.help} (${tail})` : spec.help;
 }
@@ -144,25 +149,89 @@ export function noOptions(plugin: string, options: PluginOptions): void {
   readOptions(plugin, options, {});
 }
 
+/** Provenance of an option that was given explicitly (always wins over any default). */
+export const GIVEN = "given";
+/** Provenance of an option that took its schema's static `default`. */
+export const STATIC_DEFAULT = "default";
+
+/** A plugin's options resolved for a task: every value and where it came from. */
+export interface ResolvedPluginOptions {
+  /** Every option with a value: given ones, then task-dependent defaults, then static defaults. */
+  readonly values: Record<string, OptionValue>;
+  /**
+   * Where each value came from: `given`, `default` (the schema's static
+   * default) or a task default's provenance string.
+   */
+  readonly sources: Record<string, string>;
+}
+
+/** The task default of `spec` for `task`, checked against the spec's own range. */
+function taskDefaultOf(plugin: string, key: string, spec: OptionSpec, task: TaskFacts) {
+  const d = spec.taskDefault!.resolve(task);
+  if (coerce(spec, d.value) !== d.value) {
+    throw new ActlabError(
+      `${plugin}: the task default of ${key} for ${task.numClasses} classes is ${
+        JSON.stringify(d.value)
+      }, not ${describeValues(spec)}`,
+      `fix ${key}'s taskDefault in ${plugin}'s declaration`,
+    );
+  }
+  return d;
+}
+
 /**
- * Every option of `plugin` with defaults filled in, as a run records it in
- * `config.json` (options without a default that were not given are left
- * out). Throws the plugin's validation error for bad options. A plugin that
- * declares no schema gets its options back as given.
+ * Every option of `plugin` resolved as a run uses it: validated (the
+ * plugin's own errors for unknown keys and bad values), given values kept,
+ * absent ones from the option's task-dependent default when `task` is known,
+ * else from its static default (unset ones without a default are left out).
+ * A plugin that declares no schema gets its options back as given.
  */
-export function resolvePluginOptions(
+export function resolveOptionsForTask(
   plugin: { readonly name: string; readonly options?: OptionSchema },
   options: PluginOptions,
-): Record<string, OptionValue> {
-  if (!plugin.options) return { ...options };
+  task?: TaskFacts,
+): ResolvedPluginOptions {
+  const values: Record<string, OptionValue> = {};
+  const sources: Record<string, string> = {};
+  const put = (key: string, value: OptionValue, source: string) => {
+    values[key] = value;
+    sources[key] = source;
+  };
+  if (!plugin.options) {
+    for (const [key, value] of Object.entries(options)) put(key, value, GIVEN);
+    return { values, sources };
+  }
   const all = readOptions(plugin.name, options, plugin.options) as Record<
     string,
     OptionValue | undefined
   >;
-  return Object.fromEntries(
-    Object.entries(all).filter((e): e is [string, OptionValue] => e[1] !== undefined),
-  );
+  for (const [key, spec] of Object.entries(plugin.options)) {
+    if (options[key] !== undefined) put(key, all[key]!, GIVEN);
+    else if (spec.taskDefault && task) {
+      const d = taskDefaultOf(plugin.name, key, spec, task);
+      put(key, d.value, d.from);
+    } else if (all[key] !== undefined) put(key, all[key]!, STATIC_DEFAULT);
+  }
+  return { values, sources };
 }
+
+/**
+ * Every option of `plugin` with defaults filled in, as a run records it in
+ * `config.json` (`activationOptionsResolved`): task-dependent defaults for
+ * `task` when given, static defaults otherwise; unset options without a
+ * default are left out. Throws the plugin's validation error for bad
+ * options. A plugin that declares no schema gets its options back as given.
+ */
+export function resolvePluginOptions(
+  plugin: { readonly name: string; readonly options?: OptionSchema },
+  options: PluginOptions,
+  task?: TaskFacts,
+): Record<string, OptionValue> {
+  return resolveOptionsForTask(plugin, options, task).values;
+}
+
+/** Class counts a declaration's task defaults are checked at when it is registered. */
+const PROBE_CLASS_COUNTS = [1, 2, 10, 100, 1000];
 
 /**
  * Check a plugin's declaration when it is registered: option keys are
@@ -198,6 +267,12 @@ export function checkDeclaration(
     ) => [k, s.default as OptionValue]),
   );
   readOptions(`${plugin.name} (declared defaults)`, defaults, schema);
+  for (const [key, spec] of Object.entries(schema)) {
+    if (!spec.taskDefault) continue;
+    for (const numClasses of PROBE_CLASS_COUNTS) {
+      taskDefaultOf(`${where} (declared task default)`, key, spec, { numClasses });
+    }
+  }
   for (const c of plugin.controls ?? []) {
     if (!/^[a-z0-9][a-z0-9-]*$/.test(c.name)) {
       throw new ActlabError(

@@ -24,6 +24,36 @@ export type OptionValue = number | string | boolean;
 /** Plugin options as given on the command line or in a config (validated by the plugin). */
 export type PluginOptions = Readonly<Record<string, OptionValue>>;
 
+/**
+ * What a task-dependent default may read: facts a run knows once its task
+ * is built (models are created with them, so this is also what
+ * `createModel` knows).
+ */
+export interface TaskFacts {
+  /** Number of classes: the logit width and the rows of class memories. */
+  readonly numClasses: number;
+}
+
+/** A task-dependent default's value and where it came from (written to `config.json`). */
+export interface TaskDefaultValue<V extends OptionValue> {
+  /** The value. */
+  readonly value: V;
+  /** Its source, e.g. `dataset default: 10 classes (authors' CIFAR-10 setting, configs/dpa.py)`. */
+  readonly from: string;
+}
+
+/**
+ * A default that depends on the task (e.g. the authors' coefficient per
+ * dataset). Where the task is known (`createModel`, hence `Run.open`) it
+ * replaces the option's static `default`; an explicit value always wins.
+ */
+export interface TaskDefault<V extends OptionValue> {
+  /** The rule in a few words for help texts, e.g. `1 for 10 classes, 5 for 100`. */
+  readonly help: string;
+  /** The default for `task`, with its provenance. */
+  resolve(task: TaskFacts): TaskDefaultValue<V>;
+}
+
 /** What every declared option says about itself (the fields all option kinds share). */
 export interface OptionSpecBase {
   /** One line for `train --help`, `compare --help` and `deno task list`. */
@@ -38,6 +68,8 @@ export interface NumberOptionSpec extends OptionSpecBase {
   readonly type: "number" | "integer";
   /** Value used when absent (none: the option stays unset and the plugin picks). */
   readonly default?: number;
+  /** A default that depends on the task; `default` then applies only where no task is known. */
+  readonly taskDefault?: TaskDefault<number>;
   /** Smallest allowed value. */
   readonly min?: number;
   /** Whether `min` itself is excluded. */
@@ -54,6 +86,8 @@ export interface EnumOptionSpec<C extends string = string> extends OptionSpecBas
   readonly choices: readonly C[];
   /** Value used when absent. */
   readonly default?: C;
+  /** A default that depends on the task; `default` then applies only where no task is known. */
+  readonly taskDefault?: TaskDefault<C>;
 }
 
 /** A true/false option. */
@@ -62,6 +96,8 @@ export interface BooleanOptionSpec extends OptionSpecBase {
   readonly type: "boolean";
   /** Value used when absent. */
   readonly default?: boolean;
+  /** A default that depends on the task; `default` then applies only where no task is known. */
+  readonly taskDefault?: TaskDefault<boolean>;
 }
 
 /** One declared option of a plugin. */

@@ -5,8 +5,8 @@
  * first observation sets its entry, later ones do μ ← μ + m(v − μ). Each
  * sample is compared with its class mean read right after its own update,
  * and the L1 distance Σ|v − μ_b| is pooled over every site into one mean
- * (`arr`, coefficient `lambda`, default 10). The means are constants to the
- * gradient, as in the authors' code (they are kept in numpy).
+ * (`arr`, coefficient `lambda`: 10 for 10 classes, 20 for 100). The means
+ * are constants to the gradient, as in the authors' code (kept in numpy).
  *
  * The sequential update is vectorised like DPA's (`class_ema.ts`): the first
  * observation of an unseen class weighs (1−m)^r instead of m(1−m)^r, which is
@@ -34,6 +34,7 @@ import {
 } from "../core/ops.ts";
 import { checkLabels, classEmaWeights, firstOfClass } from "../plugin/class_ema.ts";
 import { defineRegulariser } from "../plugin/define.ts";
+import { byClassCount } from "../plugin/task_default.ts";
 import type {
   OptionSchema,
   RegulariserInstance,
@@ -45,7 +46,7 @@ import type { BuildContext } from "../plugin/context.ts";
 
 /** Validated ARR options. */
 export interface ArrOptions {
-  /** Coefficient of the pooled L1 loss (default 10; the reference uses 20 for CIFAR-100). */
+  /** Coefficient of the pooled L1 loss (default by class count: 10 for 10, 20 for 100). */
   readonly lambda: number;
   /** Running-mean momentum: the weight of the new sample (default 0.1). */
   readonly momentum: number;
@@ -154,11 +155,20 @@ export class ArrRegulariser implements RegulariserInstance {
   }
 }
 
-/** ARR's options; defaults from the DNRT reference (λ = 10 is its CIFAR-10 setting). */
+/**
+ * ARR's options; defaults from the DNRT reference. λ follows its configs
+ * per dataset (`configs/dnrt.py`: `arr_loss_coef = 20  # 10 for cifar10`):
+ * 10 for 10 classes, 20 for 100, resolved where the class count is known;
+ * 10 where it is not.
+ */
 export const ARR_OPTIONS = {
   lambda: {
     type: "number",
     default: 10,
+    taskDefault: byClassCount([
+      { numClasses: 10, value: 10, dataset: "CIFAR-10" },
+      { numClasses: 100, value: 20, dataset: "CIFAR-100" },
+    ], "configs/dnrt.py"),
     min: 0,
     help: "coefficient λ of the pooled L1 loss",
   },

@@ -5,7 +5,7 @@
  */
 import { ActlabError } from "../core/errors.ts";
 import { checkDeclaration, resolvePluginOptions } from "../plugin/options.ts";
-import type { OptionValue, PluginOptions, RegulariserPlugin } from "../plugin/types.ts";
+import type { OptionValue, PluginOptions, RegulariserPlugin, TaskFacts } from "../plugin/types.ts";
 
 const regularisers = new Map<string, RegulariserPlugin>();
 
@@ -30,12 +30,16 @@ export function getRegulariser(name: string): RegulariserPlugin {
   return p;
 }
 
-/** Every option of regulariser `name` with defaults filled in; null when there is none. */
+/**
+ * Every option of regulariser `name` with defaults filled in (task-dependent
+ * ones for `task` when given); null when there is none.
+ */
 export function resolveRegulariserOptions(
   name: string | null,
   options: PluginOptions,
+  task?: TaskFacts,
 ): Record<string, OptionValue> | null {
-  return name === null ? null : resolvePluginOptions(getRegulariser(name), options);
+  return name === null ? null : resolvePluginOptions(getRegulariser(name), options, task);
 }
 
 /** Registered regulariser names, sorted. */

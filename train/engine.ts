@@ -6,8 +6,6 @@
  * next step is the step the uninterrupted run would have taken.
  * @module
  */
-import { resolveActivationOptions } from "../activations/registry.ts";
-import { resolveRegulariserOptions } from "../regularisers/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import { encodeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "./config.ts";
@@ -129,6 +127,38 @@ export interface EpochLog {
 
 const STATE_FILE = "last.ckpt";
 
+/** The keys `resolvedFields` adds to `config.json` (what `compare` leaves out when matching cells). */
+export const RESOLVED_CONFIG_FIELDS = [
+  "backendResolved",
+  "modelOptionsResolved",
+  "activationOptionsResolved",
+  "activationOptionsProvenance",
+  "regulariserOptionsResolved",
+  "regulariserOptionsProvenance",
+] as const;
+
+/**
+ * What `config.json` adds to the configuration: the backend `auto` chose and
+ * every option as the model was built with it, with where each plugin option
+ * came from (`given`, `default`, or a task default such as `dataset default:
+ * 10 classes (authors' CIFAR-10 setting, configs/dpa.py)`). `compare` ignores
+ * these fields when it matches a cell with its run directory.
+ */
+export function resolvedFields(
+  run: Run,
+): Record<(typeof RESOLVED_CONFIG_FIELDS)[number], unknown> {
+  const m = run.model.config;
+  const reg = m.regulariser !== null;
+  return {
+    backendResolved: run.backend.name,
+    modelOptionsResolved: m.options,
+    activationOptionsResolved: m.activationOptions,
+    activationOptionsProvenance: m.activationOptionSources,
+    regulariserOptionsResolved: reg ? m.regulariserOptions : null,
+    regulariserOptionsProvenance: reg ? m.regulariserOptionSources : null,
+  };
+}
+
 /** Run training as configured; returns (and writes) the summary. */
 export async function train(
   partial: Partial<TrainConfig> & { out: string },
@@ -197,18 +227,7 @@ async function trainRun(
   // A fresh run in an existing directory starts a fresh log; a resumed run continues it.
   if (!options.resume) await Deno.remove(`${config.out}/log.jsonl`).catch(() => {});
   else await trimLogToStep(`${config.out}/log.jsonl`, step);
-  await writeJsonAtomic(`${config.out}/config.json`, {
-    ...config,
-    backendResolved: run.backend.name,
-    activationOptionsResolved: resolveActivationOptions(
-      config.activation,
-      config.activationOptions,
-    ),
-    regulariserOptionsResolved: resolveRegulariserOptions(
-      config.regulariser,
-      config.regulariserOptions,
-    ),
-  });
+  await writeJsonAtomic(`${config.out}/config.json`, { ...config, ...resolvedFields(run) });
   log(
     `actlab: ${config.model} + ${config.activation} on ${task.describe()}, ` +
       `backend ${run.backend.name}, ${
