@@ -338,6 +338,95 @@ Deno.test("raa: x·Φ(x + w·x + b) with the projection over channels", async ()
   );
 });
 
+Deno.test("raa base relu: max(0, x + w·x + b) (DNRT raa2.py), tokens and nchw", async () => {
+  const c = 3;
+  const w = [0.3, -0.2, 0.5], bias = -0.1;
+  const state = { "act.weight": f64([c], w), "act.bias": f64([1], [bias]) };
+  const ref = (vec: number[]) => {
+    const s = vec.reduce((a, v, i) => a + w[i] * v, 0) + bias;
+    return vec.map((v) => Math.max(0, v + s));
+  };
+  const xt = values(12, 5, -2, 2);
+  const want: number[] = [];
+  for (let p = 0; p < 4; p++) want.push(...ref(Array.from(xt.subarray(p * c, p * c + c))));
+  const relu = { base: "relu" };
+  const tokens = await forward(
+    "raa",
+    siteFor([2, 2, c], "tokens"),
+    relu,
+    f64([2, 2, c], xt),
+    state,
+  );
+  assertClose("raa relu tokens", tokens, want);
+  // The output is the shifted input, not x gated by (x + s > 0).
+  assert.ok(
+    Array.from(tokens).some((y, i) => y > 0 && Math.abs(y - xt[i]) > 0.1),
+    "the shift shows in the output",
+  );
+  const xn = values(24, 6, -2, 2);
+  const wantN = new Array<number>(24);
+  for (let b = 0; b < 2; b++) {
+    for (let p = 0; p < 4; p++) {
+      const vec = [0, 1, 2].map((ch) => xn[b * 12 + ch * 4 + p]);
+      ref(vec).forEach((y, ch) => (wantN[b * 12 + ch * 4 + p] = y));
+    }
+  }
+  assertClose(
+    "raa relu nchw",
+    await forward("raa", siteFor([2, c, 2, 2], "nchw"), relu, f64([2, c, 2, 2], xn), state),
+    wantN,
+  );
+  // Zero-initialised it is ReLU; `raa:relu` is this form as a compare arm.
+  const site: Site = { channels: PTS.length, layout: "features", pooling: "avg" };
+  assertClose(
+    "raa relu at init",
+    await forward("raa", site, relu, f64([1, PTS.length], PTS)),
+    PTS.map((v) => Math.max(v, 0)),
+  );
+  const control = getActivation("raa").controls?.find((k) => k.name === "relu");
+  assert.deepEqual(control?.options, { base: "relu" });
+  assert.throws(
+    () => getActivation("raa").create(site, { base: "tanh" }),
+    /raa: option base = "tanh" is invalid[\s\S]*one of gelu, relu/,
+  );
+});
+
+Deno.test("raa base relu: closed-form gradients in x, w and b", async () => {
+  // y_c = max(0, x_c + s), s = Σ_d w_d x_d + b: dy_c/dx_d = 1[x_c + s > 0]·(δ_cd + w_d),
+  // dy_c/dw_d = 1[x_c + s > 0]·x_d, dy_c/db = 1[x_c + s > 0].
+  const c = 3;
+  const w = [0.3, -0.2, 0.5], bias = -0.1;
+  const x = [0.8, -0.4, 0.3, -1.2, 0.9, -0.5];
+  const r = [0.5, -1.5, 2, 1, -0.25, 0.75];
+  const g = new Graph();
+  const xi = g.input("x", [2, c]);
+  const ctx = new BuildContext({ graph: g, phase: "eval", batchSize: 2, numClasses: 3 });
+  const site: Site = { channels: c, layout: "features", pooling: "avg" };
+  const y = getActivation("raa").create(site, { base: "relu" }).apply(ctx.scope("act"), xi);
+  const loss = sum(mul(y, constant(y, f64([2, c], r))));
+  const params = ctx.record.params.map((p) => p.tensor);
+  const { grads } = grad(g, loss, [xi, ...params]);
+  grads.forEach((t, i) => g.output(`g${i}`, t));
+  const exe = await referenceBackend.compile(g, { precision: "f64" });
+  await exe.writeState({ "act.weight": f64([c], w), "act.bias": f64([1], [bias]) });
+  const out = await exe.run({ x: f64([2, c], x) });
+  const gx: number[] = [], gw = [0, 0, 0];
+  let gb = 0;
+  for (let b = 0; b < 2; b++) {
+    const v = x.slice(b * c, b * c + c);
+    const s = v.reduce((a, xv, i) => a + w[i] * xv, 0) + bias;
+    const on = v.map((xv) => (xv + s > 0 ? 1 : 0));
+    const ro = on.map((o, k) => o * r[b * c + k]); // r_c·1[x_c + s > 0]
+    const sumRo = ro.reduce((a, t) => a + t, 0);
+    for (let d = 0; d < c; d++) gx.push(ro[d] + w[d] * sumRo);
+    for (let d = 0; d < c; d++) gw[d] += v[d] * sumRo;
+    gb += sumRo;
+  }
+  assertClose("dL/dx", out.g0.data, gx, 1e-12);
+  assertClose("dL/dw", out.g1.data, gw, 1e-12);
+  assertClose("dL/db", out.g2.data, [gb], 1e-12);
+});
+
 // ---- finite-difference gradients ------------------------------------------------------------
 
 Deno.test("finite differences: stateless activations", async () => {
@@ -369,8 +458,38 @@ Deno.test("finite differences: gdn and raa (inputs and parameters)", async () =>
         "act.bias": f64([1], [-0.15]),
       }),
     );
+    const x = values(n, 23, -2, 2);
+    const raaState = { "act.weight": f64([3], [0.3, -0.4, 0.2]), "act.bias": f64([1], [-0.15]) };
+    assert.ok(
+      minShiftedMargin(x, [...shape], layout, [0.3, -0.4, 0.2], -0.15) > 0.01,
+      "off the kink",
+    );
+    await fdCheck(activationFd("raa", site, [...shape], x, { base: "relu" }, raaState));
   }
 });
+
+/** min |x_c + wᵀx + b| over positions: how far `raa`'s ReLU form is from its kink. */
+function minShiftedMargin(
+  x: Float64Array,
+  shape: number[],
+  layout: Site["layout"],
+  w: number[],
+  b: number,
+): number {
+  const c = w.length;
+  // Channel stride: 1 for tokens/features ([…, C]); H·W for nchw.
+  const stride = layout === "nchw" ? shape[2] * shape[3] : 1;
+  const block = layout === "nchw" ? c * stride : c;
+  let margin = Infinity;
+  for (let base = 0; base < x.length; base += block) {
+    for (let p = 0; p < (layout === "nchw" ? stride : 1); p++) {
+      const vec = w.map((_, k) => x[base + p + k * stride]);
+      const s = vec.reduce((a, v, k) => a + w[k] * v, b);
+      for (const v of vec) margin = Math.min(margin, Math.abs(v + s));
+    }
+  }
+  return margin;
+}
 
 Deno.test("finite differences: dpa TAU (eval, tau 0.3)", async () => {
   const shape = [2, 3, 4];
