@@ -29,6 +29,7 @@ export const TRAIN_FLAGS = {
   lr: { type: "string" },
   "min-lr": { type: "string" },
   warmup: { type: "string" },
+  "warmup-start-lr": { type: "string" },
   "weight-decay": { type: "string" },
   "clip-norm": { type: "string" },
   "label-smoothing": { type: "string" },
@@ -88,6 +89,7 @@ data:
 optimisation:
   --epochs N --steps N      --steps stops after N training steps (overrides --epochs)
   --batch-size B --eval-batch-size B --lr LR --min-lr LR --warmup FRACTION
+  --warmup-start-lr LR      where the linear warmup starts (default 0; the authors' 1e-6)
   --weight-decay WD --clip-norm C --label-smoothing E --augment default|on|off
 run:
   --backend NAME            auto | reference | ort-cpu | ort-cuda | webgpu (auto = fastest available)
@@ -179,6 +181,7 @@ export function flagsToConfig(v: TrainFlagValues): Partial<TrainConfig> {
   set("lr", num("lr", v.lr));
   set("minLr", num("min-lr", v["min-lr"]));
   set("warmupFraction", num("warmup", v.warmup));
+  set("warmupStartLr", num("warmup-start-lr", v["warmup-start-lr"]));
   set("weightDecay", num("weight-decay", v["weight-decay"]));
   set("clipNorm", num("clip-norm", v["clip-norm"]));
   set("labelSmoothing", num("label-smoothing", v["label-smoothing"]));

@@ -5,8 +5,11 @@
  * 4; sized for CPU runs on 28×28 inputs). Pre-norm blocks with LayerNorm
  * eps 1e-6, qkv bias, MLP ratio 4, linearly increasing drop-path rates.
  * Init as timm: linears (head included) trunc-normal 0.02 with zero bias,
- * position embedding and class token trunc-normal 0.02, LayerNorm ones/zeros,
- * patch projection PyTorch's Conv2d default.
+ * position embedding trunc-normal 0.02, LayerNorm ones/zeros, patch
+ * projection PyTorch's Conv2d default. The class token is trunc-normal with
+ * std `clsTokenStd`, 0.02 as in DeiT by default; timm's ViT and the DPA/DNRT
+ * authors' `qtcls/models/vit_example.py` (`nn.init.normal_(self.cls_token,
+ * std=1e-6)`) use 1e-6, which the paper presets set.
  * Each MLP hidden activation is a `tokens`/`token` activation site; each
  * block output a `tokens`/`token` response site.
  * @module
@@ -43,6 +46,13 @@ function vitDefinition(name: string, description: string, defaults: ModelOptions
       const dropPathRate = numberOption(config, name, "dropPath", rate);
       const dropRate = numberOption(config, name, "dropout", rate);
       const attnDrop = numberOption(config, name, "attnDrop", rate);
+      const clsStd = numberOption(config, name, "clsTokenStd", { min: 0 });
+      if (clsStd === 0) {
+        throw new ActlabError(
+          `model "${name}": clsTokenStd must be > 0, got 0`,
+          "pass a positive std, e.g. 0.02 (default) or 1e-6 (the DPA/DNRT authors')",
+        );
+      }
       const [, hgt, wid] = config.inputShape;
       let patch = numberOption(config, name, "patchSize", { integer: true, min: 0 });
       if (patch === 0) patch = Math.max(hgt, wid) <= 32 ? 4 : 16;
@@ -72,7 +82,7 @@ function vitDefinition(name: string, description: string, defaults: ModelOptions
       });
       return (ctx, x) => {
         let h = patchEmbed(ctx.scope("patch_embed"), x, patch, embed);
-        h = prependClassToken(ctx, h);
+        h = prependClassToken(ctx, h, "cls_token", clsStd);
         h = addPositionEmbedding(ctx, h);
         h = dropout(ctx.scope("pos_drop"), h, dropRate);
         for (let i = 0; i < depth; i++) {
@@ -116,6 +126,7 @@ const COMMON: ModelOptions = {
   dropPath: 0,
   dropout: 0,
   attnDrop: 0,
+  clsTokenStd: 0.02,
 };
 
 /** `vit_tiny`: ViT-Ti/4 for ≤ 32 px inputs (ViT-Ti/16 at 224 px); `patchSize` 0 picks it. */

@@ -72,6 +72,12 @@ export interface TrainConfig {
   readonly minLr: number;
   /** Warmup length as a fraction of all steps. */
   readonly warmupFraction: number;
+  /**
+   * Where the linear warmup starts (default 0: step s of W warms up at
+   * lr·(s+1)/W). The DPA/DNRT authors start from 1e-6 (`warmup_lr` in
+   * their `configs/_base_.py`).
+   */
+  readonly warmupStartLr: number;
   /** AdamW decoupled weight decay (default 0.05). */
   readonly weightDecay: number;
   /** Global gradient-norm clip, 0 = off (default 1). */
@@ -88,8 +94,8 @@ export interface TrainConfig {
 
 /**
  * Defaults of every field except `out`: `vit_micro` + `dpa` on Fashion-MNIST,
- * 7 epochs of AdamW (lr 1e-3, cosine to 1e-5, 5 % warmup, weight decay 0.05,
- * clip 1), batch 128, seed 0, backend `auto`.
+ * 7 epochs of AdamW (lr 1e-3, cosine to 1e-5, 5 % warmup from 0, weight
+ * decay 0.05, clip 1), batch 128, seed 0, backend `auto`.
  *
  * @example
  * ```ts
@@ -118,6 +124,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, "out"> = {
   lr: 1e-3,
   minLr: 1e-5,
   warmupFraction: 0.05,
+  warmupStartLr: 0,
   weightDecay: 0.05,
   clipNorm: 1,
   labelSmoothing: 0,
@@ -216,6 +223,11 @@ export function resolveConfig(
     c.warmupFraction >= 0 && c.warmupFraction < 1,
     `warmup fraction ${c.warmupFraction} not in [0, 1)`,
     "e.g. 0.05",
+  );
+  check(
+    Number.isFinite(c.warmupStartLr) && c.warmupStartLr >= 0 && c.warmupStartLr <= c.lr,
+    `warmup start lr ${c.warmupStartLr} must be in [0, lr]`,
+    "e.g. --warmup-start-lr 1e-6",
   );
   check(c.weightDecay >= 0, `weight decay ${c.weightDecay} < 0`, "use a value >= 0");
   check(c.clipNorm >= 0, `clip norm ${c.clipNorm} < 0`, "use 0 to disable or a positive norm");

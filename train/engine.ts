@@ -200,6 +200,7 @@ async function trainRun(
     minLr: config.minLr,
     warmupSteps: Math.round(config.warmupFraction * totalSteps),
     totalSteps,
+    warmupStartLr: config.warmupStartLr,
   };
 
   let step = 0, epoch = 0, batchInEpoch = 0;
