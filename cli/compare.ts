@@ -9,7 +9,7 @@
 import { parseArgs } from "node:util";
 import "../mod.ts";
 import { ActlabError } from "../core/errors.ts";
-import { applySets, type CompareGrid, validateGrid } from "../compare/grid.ts";
+import { applySets, type CompareGrid, selectArms, validateGrid } from "../compare/grid.ts";
 import { makePlan, readPlan, writePlan } from "../compare/plan.ts";
 import { COMPARE_PRESETS, getPreset } from "../compare/presets.ts";
 import { reportMarkdown, type ReportOptions } from "../compare/report.ts";
@@ -54,7 +54,7 @@ ${controlArmsHelp()}
 ${sweepKeysHelp()}
                             an activation's options may be prefixed with its name (dpa-mask);
                             every sweep is crossed with the rest
-  --preset NAME             the DPA paper's recipes (flags given with it override it):
+  --preset NAME             the DPA and DNRT papers' recipes (flags given with it override it):
 ${presetNames()}
   --baseline ARM            arm the others are compared with (default relu when present)
 report:
@@ -205,7 +205,10 @@ async function gridFromFlags(values: Values): Promise<CompareGrid> {
   Object.assign(sweep, regulariserSweep(regulariserOptions ?? {}));
   if (Object.keys(sweep).length) g.sweep = sweep;
   if (values.activations) {
-    g.activations = values.activations.split(",").map((s) => s.trim()).filter(Boolean);
+    g.activations = selectArms(
+      g.activations,
+      values.activations.split(",").map((s) => s.trim()).filter(Boolean),
+    );
   }
   if (values["seed-list"]) {
     g.seeds = values["seed-list"].split(",").map((s) => Number(s.trim()));

@@ -2,8 +2,9 @@
  * The `compare` grid: which training runs ("cells") a comparison consists
  * of. A grid is models × datasets × arms × (activation option sweeps) ×
  * (regulariser option sweeps) × seeds; an *arm* is an activation with fixed
- * options (e.g. the control `dpa:random-mask`), and every cell is an ordinary
- * run directory. Sweep keys and controls come from the plugins' declarations
+ * options (e.g. the control `dpa:random-mask`), possibly with a regulariser
+ * of its own (a method such as DNRT = `raa` + `arr`), and every cell is an
+ * ordinary run directory. Sweep keys and controls come from the plugins' declarations
  * (`sweep.ts`).
  *
  * Pairing: cells that differ only in their arm share the seed, so they share
@@ -35,7 +36,7 @@ import {
   sweepValueKind,
 } from "./sweep.ts";
 
-/** An activation with fixed options, reported as one row. */
+/** An activation with fixed options (and, for a method such as DNRT, its regulariser), one row. */
 export interface ArmSpec {
   /** Row name in the report (also part of the run directory names). */
   readonly label: string;
@@ -43,6 +44,14 @@ export interface ArmSpec {
   readonly activation: string;
   /** Plugin options fixed for this arm (the sweep does not override them). */
   readonly options?: PluginOptions;
+  /**
+   * A regulariser this arm trains with, e.g. DNRT = `raa` + `arr`: the arm
+   * stays in its group and pairs with the others. A grid that also sweeps a
+   * regulariser refuses such an arm (a run has one regulariser).
+   */
+  readonly regulariser?: string;
+  /** The regulariser's options, fixed for this arm. */
+  readonly regulariserOptions?: PluginOptions;
 }
 
 /**
@@ -149,7 +158,8 @@ export function validateGrid(raw: unknown, where = "grid"): CompareGrid {
     (x): x is string | ArmSpec =>
       isString(x) ||
       (typeof x === "object" && x !== null && isString((x as ArmSpec).label) &&
-        isString((x as ArmSpec).activation)),
+        isString((x as ArmSpec).activation) &&
+        ((x as ArmSpec).regulariser === undefined || isString((x as ArmSpec).regulariser))),
     '["relu", "dpa", "dpa:random-mask"]',
   );
   const seeds = g.seeds === undefined ? undefined : list(
@@ -216,7 +226,8 @@ export function applySets(grid: Record<string, unknown>, sets: readonly string[]
       });
     const keys = sweepKeys();
     const sweepKey = findSweepKey(key, keys);
-    if (["activations", "models", "datasets"].includes(key)) grid[key] = values;
+    if (key === "activations") grid.activations = selectArms(grid.activations, values);
+    else if (["models", "datasets"].includes(key)) grid[key] = values;
     else if (key === "seeds") grid.seeds = nums();
     else if (sweepKey) {
       const kind = sweepValueKind(sweepKey);
@@ -239,6 +250,18 @@ export function applySets(grid: Record<string, unknown>, sets: readonly string[]
       );
     }
   }
+}
+
+/**
+ * The arms `labels` name: a label of one of the grid's `ArmSpec` arms (a
+ * preset's `dnrt`, say) keeps that spec; any other label is an activation
+ * name or a named control, as on the command line.
+ */
+export function selectArms(current: unknown, labels: readonly string[]): (string | ArmSpec)[] {
+  const specs = Array.isArray(current)
+    ? current.filter((a): a is ArmSpec => typeof a === "object" && a !== null && "label" in a)
+    : [];
+  return labels.map((l) => specs.find((a) => a.label === l) ?? l);
 }
 
 function armOf(a: string | ArmSpec): ArmSpec {
@@ -345,6 +368,18 @@ export function expandGrid(grid: CompareGrid): GridCell[] {
   arms.forEach((a) => getActivation(a.activation));
   const sweep = grid.sweep ?? {};
   const regs = regulariserCells(sweep);
+  for (const a of arms.filter((a) => a.regulariser !== undefined)) {
+    if (regs.some((r) => r !== null)) {
+      fail(
+        `arm ${a.label} trains with ${a.regulariser} and the sweep crosses every arm with ${
+          regs.find((r) => r !== null)!.name
+        }`,
+        "a run has one regulariser: drop the regulariser sweep or that arm",
+      );
+    }
+    // Bad names and option values fail here, before any cell trains.
+    getRegulariser(a.regulariser!).create(PROBE, a.regulariserOptions ?? {});
+  }
   if (grid.baseline !== undefined && !labels.includes(grid.baseline)) {
     fail(`baseline "${grid.baseline}" is not an arm`, `arms: ${labels.join(", ")}`);
   }
@@ -391,8 +426,8 @@ export function expandGrid(grid: CompareGrid): GridCell[] {
                 dataset,
                 activation: arm.activation,
                 activationOptions: options,
-                regulariser: reg ? reg.name : null,
-                regulariserOptions: reg ? reg.options : {},
+                regulariser: reg ? reg.name : arm.regulariser ?? null,
+                regulariserOptions: reg ? reg.options : arm.regulariserOptions ?? {},
                 seed,
                 out: `${grid.out}/${id}`,
               });
