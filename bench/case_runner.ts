@@ -12,7 +12,7 @@ import "../models/mod.ts";
 import type { Backend, ExecStats, Executable } from "../backends/backend.ts";
 import type { Graph } from "../core/graph.ts";
 import { type HostTensor, sizeOf } from "../core/host_tensor.ts";
-import type { BuildRecord } from "../plugin/context.ts";
+import { type BuildRecord, hostFeedValues } from "../plugin/context.ts";
 import { initialState } from "../nn/init.ts";
 import { type AdamWConfig, adamwFeedValues, OPT_FEEDS } from "../train/adamw.ts";
 import { resolveConfig } from "../train/config.ts";
@@ -109,7 +109,7 @@ export async function compileCase(
   const run = () => {
     const labels = feeds.labels?.data as Int32Array | undefined ?? new Int32Array(t.batch);
     const info = { labels, step: n, numClasses: t.classes, seed: SEED };
-    for (const spec of t.record.hostFeeds.values()) feeds[spec.key] = spec.compute(info);
+    Object.assign(feeds, hostFeedValues(t.record, info));
     if (t.adamw) {
       const o = adamwFeedValues(t.adamw, n, 1e-3);
       feeds[OPT_FEEDS.lr] = { dtype: "f32", shape: [], data: Float32Array.of(o.lr) };

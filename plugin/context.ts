@@ -76,6 +76,13 @@ export interface HostFeedSpec {
   readonly compute: (batch: BatchInfo) => HostTensor;
 }
 
+/** The value of every host feed of a build for one step, by feed name. */
+export function hostFeedValues(record: BuildRecord, batch: BatchInfo): Record<string, HostTensor> {
+  const out: Record<string, HostTensor> = {};
+  for (const spec of record.hostFeeds.values()) out[spec.key] = spec.compute(batch);
+  return out;
+}
+
 /** An extra loss term: `coefficient · value` is added to the total loss. */
 export interface LossTerm {
   /** Name used in logs (e.g. `dpa_channel`). */

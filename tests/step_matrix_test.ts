@@ -19,6 +19,7 @@ import type { HostTensor } from "../core/host_tensor.ts";
 import { listActivations } from "../activations/registry.ts";
 import { createModel, listModels } from "../models/registry.ts";
 import { initialState } from "../nn/init.ts";
+import { hostFeedValues } from "../plugin/context.ts";
 import { imageTaskForShape } from "../tasks/image.ts";
 import { buildStepGraph } from "../train/step_graph.ts";
 import { lcg } from "./gradcheck.ts";
@@ -55,9 +56,10 @@ for (const modelName of listModels()) {
         labels: { dtype: "i32", shape: [B], data: labels },
       };
       // Step 4 of interval 5: an update step for DPA's memories (the richest graph).
-      for (const f of step.record.hostFeeds.values()) {
-        feeds[f.key] = f.compute({ labels, step: 4, numClasses: K, seed: 1 });
-      }
+      Object.assign(
+        feeds,
+        hostFeedValues(step.record, { labels, step: 4, numClasses: K, seed: 1 }),
+      );
       await exe.writeState(init);
       const out = await exe.run(feeds);
       assert.ok(Number.isFinite(out.loss.data[0]), `loss ${out.loss.data[0]}`);

@@ -17,7 +17,7 @@ import { Graph } from "../core/graph.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
 import { createModel, type Model } from "../models/registry.ts";
 import { initialState } from "../nn/init.ts";
-import type { BatchInfo } from "../plugin/context.ts";
+import { type BatchInfo, hostFeedValues } from "../plugin/context.ts";
 import { type AdamWConfig, adamwFeedValues, appendAdamW, OPT_FEEDS } from "./adamw.ts";
 import type { Checkpoint } from "./checkpoint.ts";
 import type { TrainConfig } from "./config.ts";
@@ -266,7 +266,7 @@ export class Run {
       numClasses: this.task.numClasses,
       seed: this.config.seed,
     };
-    for (const spec of step.record.hostFeeds.values()) feeds[spec.key] = spec.compute(info);
+    Object.assign(feeds, hostFeedValues(step.record, info));
     return feeds;
   }
 }
