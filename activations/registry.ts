@@ -4,31 +4,21 @@
  * up by name and never know which one is plugged in.
  * @module
  */
-import { ActlabError } from "../core/errors.ts";
+import { Registry } from "../core/registry.ts";
 import { checkDeclaration, resolvePluginOptions } from "../plugin/options.ts";
 import type { ActivationPlugin, OptionValue, PluginOptions, TaskFacts } from "../plugin/types.ts";
 
-const activations = new Map<string, ActivationPlugin>();
+const activations = new Registry<ActivationPlugin>("activation");
 
-/** Register an activation plugin (names are unique). */
+/** Register an activation plugin (names are unique; its option schema is checked). */
 export function registerActivation(plugin: ActivationPlugin): void {
-  if (activations.has(plugin.name)) {
-    throw new ActlabError(`activation "${plugin.name}" is registered twice`, "pick a unique name");
-  }
-  checkDeclaration("activation", plugin);
-  activations.set(plugin.name, plugin);
+  if (!activations.has(plugin.name)) checkDeclaration("activation", plugin);
+  activations.register(plugin);
 }
 
 /** The activation called `name`; unknown names list the valid ones. */
 export function getActivation(name: string): ActivationPlugin {
-  const p = activations.get(name);
-  if (!p) {
-    throw new ActlabError(
-      `unknown activation "${name}"`,
-      `use one of: ${listActivations().join(", ")}`,
-    );
-  }
-  return p;
+  return activations.get(name);
 }
 
 /**
@@ -45,5 +35,5 @@ export function resolveActivationOptions(
 
 /** Registered activation names, sorted. */
 export function listActivations(): string[] {
-  return [...activations.keys()].sort();
+  return activations.names();
 }

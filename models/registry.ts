@@ -9,6 +9,7 @@
 import { ActlabError } from "../core/errors.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
 import { sizeOf } from "../core/host_tensor.ts";
+import { Registry } from "../core/registry.ts";
 import { fmtShape } from "../core/shape.ts";
 import { getActivation } from "../activations/registry.ts";
 import { getRegulariser } from "../regularisers/registry.ts";
@@ -127,28 +128,21 @@ const FIXED_KEYS = new Set([
   "regulariserOptions",
 ]);
 
-const models = new Map<string, ModelDefinition>();
+const models = new Registry<ModelDefinition>("model");
 
 /** Register a model definition (names are unique). */
 export function registerModel(definition: ModelDefinition): void {
-  if (models.has(definition.name)) {
-    throw new ActlabError(`model "${definition.name}" is registered twice`, "pick a unique name");
-  }
-  models.set(definition.name, definition);
+  models.register(definition);
 }
 
 /** The model definition called `name`; unknown names list the valid ones. */
 export function getModel(name: string): ModelDefinition {
-  const d = models.get(name);
-  if (!d) {
-    throw new ActlabError(`unknown model "${name}"`, `use one of: ${listModels().join(", ")}`);
-  }
-  return d;
+  return models.get(name);
 }
 
 /** Registered model names, sorted. */
 export function listModels(): string[] {
-  return [...models.keys()].sort();
+  return models.names();
 }
 
 function kindOf(v: unknown): string {

@@ -3,31 +3,21 @@
  * sites, e.g. ARR). Registered by name like activations.
  * @module
  */
-import { ActlabError } from "../core/errors.ts";
+import { Registry } from "../core/registry.ts";
 import { checkDeclaration, resolvePluginOptions } from "../plugin/options.ts";
 import type { OptionValue, PluginOptions, RegulariserPlugin, TaskFacts } from "../plugin/types.ts";
 
-const regularisers = new Map<string, RegulariserPlugin>();
+const regularisers = new Registry<RegulariserPlugin>("regulariser");
 
-/** Register a regulariser plugin (names are unique). */
+/** Register a regulariser plugin (names are unique; its option schema is checked). */
 export function registerRegulariser(plugin: RegulariserPlugin): void {
-  if (regularisers.has(plugin.name)) {
-    throw new ActlabError(`regulariser "${plugin.name}" is registered twice`, "pick a unique name");
-  }
-  checkDeclaration("regulariser", plugin);
-  regularisers.set(plugin.name, plugin);
+  if (!regularisers.has(plugin.name)) checkDeclaration("regulariser", plugin);
+  regularisers.register(plugin);
 }
 
 /** The regulariser called `name`; unknown names list the valid ones. */
 export function getRegulariser(name: string): RegulariserPlugin {
-  const p = regularisers.get(name);
-  if (!p) {
-    throw new ActlabError(
-      `unknown regulariser "${name}"`,
-      `use one of: ${listRegularisers().join(", ")}`,
-    );
-  }
-  return p;
+  return regularisers.get(name);
 }
 
 /**
@@ -44,5 +34,5 @@ export function resolveRegulariserOptions(
 
 /** Registered regulariser names, sorted. */
 export function listRegularisers(): string[] {
-  return [...regularisers.keys()].sort();
+  return regularisers.names();
 }

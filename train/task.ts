@@ -23,7 +23,7 @@
  * selects one and `create` builds it from the run's configuration.
  * @module
  */
-import { ActlabError } from "../core/errors.ts";
+import { Registry } from "../core/registry.ts";
 import type { Graph, Tensor } from "../core/graph.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
 import type { TrainConfig } from "./config.ts";
@@ -121,28 +121,21 @@ export interface TaskPlugin {
   create(config: TrainConfig, options: TaskOpenOptions): Promise<Task>;
 }
 
-const tasks = new Map<string, TaskPlugin>();
+const tasks = new Registry<TaskPlugin>("task");
 
 /** Register a task kind (names are unique). */
 export function registerTask(plugin: TaskPlugin): void {
-  if (tasks.has(plugin.name)) {
-    throw new ActlabError(`task "${plugin.name}" is registered twice`, "pick a unique name");
-  }
-  tasks.set(plugin.name, plugin);
+  tasks.register(plugin);
 }
 
 /** The task kind called `name`; unknown names list the valid ones. */
 export function getTask(name: string): TaskPlugin {
-  const t = tasks.get(name);
-  if (!t) {
-    throw new ActlabError(`unknown task "${name}"`, `use one of: ${listTasks().join(", ")}`);
-  }
-  return t;
+  return tasks.get(name);
 }
 
 /** Registered task names, sorted. */
 export function listTasks(): string[] {
-  return [...tasks.keys()].sort();
+  return tasks.names();
 }
 
 /**
