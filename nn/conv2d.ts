@@ -35,6 +35,8 @@ export interface Conv2dLayerOptions {
   readonly init?: Conv2dInit;
   /** Explicit weight initialiser (overrides `init`). */
   readonly weightInit?: Initializer;
+  /** Explicit bias initialiser (overrides `init`; only with `bias`). */
+  readonly biasInit?: Initializer;
 }
 
 /** `x [B, Cin, H, W] → [B, outChannels, Ho, Wo]`, declaring `weight` (and `bias`) in `ctx`'s scope. */
@@ -66,7 +68,12 @@ export function conv2d(
   });
   if (opts.bias) {
     const fanIn = shape[1] * kh * kw;
-    const b = ctx.param("bias", [outChannels], torchDefaultBiasInit(fanIn), { decay: false });
+    const b = ctx.param(
+      "bias",
+      [outChannels],
+      opts.biasInit ?? torchDefaultBiasInit(fanIn),
+      { decay: false },
+    );
     y = add(y, reshape(b, [1, outChannels, 1, 1]));
   }
   return y;
