@@ -1,0 +1,59 @@
+/**
+ * Input-geometry helpers shared by the torchvision CNNs: output sizes of
+ * convolutions and pools, channel-width multipliers, and the input check of
+ * models that end their features in `adaptiveAvgPool2d` (AlexNet, VGG).
+ * @module
+ */
+import { ActlabError } from "../core/errors.ts";
+import { adaptivePoolAccepts } from "../nn/pooling.ts";
+
+/** Spatial output size of a conv/pool window: `⌊(n + 2p − k)/s⌋ + 1`. */
+export function windowOut(n: number, kernel: number, stride = 1, padding = 0): number {
+  return Math.floor((n + 2 * padding - kernel) / stride) + 1;
+}
+
+/** Channels `c` scaled by the width multiplier `width` (at least 1). */
+export function scaled(c: number, width: number): number {
+  return Math.max(1, Math.round(c * width));
+}
+
+/** Input sizes up to `limit` whose feature map `featureOf(size)` the adaptive pool to `out` accepts, as ranges. */
+function acceptedSizes(featureOf: (n: number) => number, out: number, limit = 1024): string {
+  const ranges: string[] = [];
+  let start = -1;
+  for (let n = 1; n <= limit + 1; n++) {
+    const ok = n <= limit && featureOf(n) >= 1 && adaptivePoolAccepts(featureOf(n), out);
+    if (ok && start < 0) start = n;
+    if (!ok && start >= 0) {
+      ranges.push(start === n - 1 ? `${start}` : `${start}-${n - 1}`);
+      start = -1;
+    }
+  }
+  return ranges.join(", ");
+}
+
+/**
+ * Check that an `[C, H, W]` input reaches the classifier's adaptive average
+ * pool to `out × out` with a map it accepts (equal, or a multiple); otherwise
+ * throw an error naming the model, the size and the sizes it accepts.
+ */
+export function checkAdaptiveInput(
+  model: string,
+  inputShape: readonly number[],
+  featureOf: (n: number) => number,
+  out: number,
+  cifarLimit: number,
+): void {
+  const [, h, w] = inputShape;
+  const bad = [h, w].some((n) => !(featureOf(n) >= 1 && adaptivePoolAccepts(featureOf(n), out)));
+  if (bad) {
+    throw new ActlabError(
+      `model "${model}": a ${h}x${w} input gives a ${featureOf(h)}x${
+        featureOf(w)
+      } feature map, which the adaptive average pool to ${out}x${out} does not accept ` +
+        `(it takes ${out}x${out} or a multiple of it)`,
+      `use an input of at most ${cifarLimit} px (the CIFAR geometry) or a height and width ` +
+        `in ${acceptedSizes(featureOf, out)} px (ImageNet geometry: 224 is the reference)`,
+    );
+  }
+}
