@@ -24,7 +24,10 @@
  * classifier keeps PyTorch's `nn.Linear` default (as Fu's code).
  *
  * Options: `dropout` (torchvision's 0.5; 0 disables), `width` (multiplies
- * every conv and hidden-linear width; tiny test models use e.g. 1/16).
+ * every conv and hidden-linear width; tiny test models use e.g. 1/32),
+ * `convBias` (torchvision's true; before a BN the bias has an exactly-zero
+ * gradient, whose rounding noise AdamW turns into ±lr steps, so backend
+ * parity tests of `vgg11_bn` turn it off).
  *
  * Activation sites: after every convolution (after its BN in `vgg11_bn`),
  * `nchw`/`avg` (pooled by spatial mean), and after each hidden linear,
@@ -58,10 +61,11 @@ function vgg11Definition(name: "vgg11" | "vgg11_bn", batchNorm: boolean): ModelD
     description: `VGG-11${
       batchNorm ? " with BatchNorm" : ""
     } (torchvision); CIFAR classifier (512-512) for 32 px inputs`,
-    defaults: { dropout: 0.5, width: 1 },
+    defaults: { dropout: 0.5, width: 1, convBias: true },
     create(config, sites) {
       const rate = numberOption(config, name, "dropout", { min: 0, max: 1, maxExclusive: true });
       const width = numberOption(config, name, "width", { min: 1 / 64, max: 4 });
+      const convBias = config.options.convBias as boolean;
       const [, h0, w0] = config.inputShape;
       const cifar = Math.max(h0, w0) <= 32;
       if (cifar && (h0 !== 32 || w0 !== 32)) {
@@ -86,7 +90,7 @@ function vgg11Definition(name: "vgg11" | "vgg11_bn", batchNorm: boolean): ModelD
           h = conv2d(layer.scope("conv"), h, out, {
             kernel: 3,
             padding: 1,
-            bias: true,
+            bias: convBias,
             biasInit: zerosInit(),
           });
           if (batchNorm) h = batchNorm2d(layer.scope("bn"), h);
