@@ -64,6 +64,8 @@ const SMALL: Record<
     rtol?: number;
     steps?: number;
     skipParams?: boolean;
+    /** Parameter tolerance (see `StepParityOptions.paramRtol`). */
+    paramRtol?: number;
   }
 > = {
   mlp: { shape: [1, 6, 6], batch: 6, options: { widths: [12, 8] } },
@@ -75,6 +77,19 @@ const SMALL: Record<
   // the first step is compared, through what it computes: outputs, moments (the
   // gradients), BatchNorm statistics — not the parameters AdamW moved.
   resnet18: { shape: [3, 4, 4], batch: 4, options: {}, rtol: 1e-3, steps: 1, skipParams: true },
+  // The torchvision-geometry CNNs at tiny widths (AlexNet and VGG in their CIFAR geometry,
+  // which takes 32 px); dropout off for VGG so its classifier sees every unit.
+  // AlexNet has no normalisation: a few conv weights get gradients ~1e-5 of the largest,
+  // whose first AdamW steps ORT's differently ordered float32 sums move by up to ~4e-4 of
+  // max |param| (outputs and moments still agree to 1e-4).
+  alexnet: { shape: [3, 32, 32], batch: 4, options: { width: 1 / 16 }, paramRtol: 1e-3 },
+  vgg11: { shape: [3, 32, 32], batch: 4, options: { width: 1 / 32, dropout: 0 } },
+  vgg11_bn: {
+    shape: [3, 32, 32],
+    batch: 4,
+    options: { width: 1 / 32, dropout: 0, convBias: false },
+  },
+  resnet32: { shape: [3, 8, 8], batch: 6, options: { blocks: 1, width: 1 / 4 } },
   vit_micro: {
     shape: [3, 8, 8],
     batch: 6,
@@ -180,7 +195,9 @@ export async function compareTrainingSteps(
         const gs = await other.trainExe.readState();
         for (const k of Object.keys(ws)) {
           if (params.has(k) && small.skipParams) continue;
-          const tol = params.has(k) ? Math.max(rtol, options.paramRtol ?? 0) : rtol;
+          const tol = params.has(k)
+            ? Math.max(rtol, options.paramRtol ?? small.paramRtol ?? 0)
+            : rtol;
           assertNormClose(`${tag} state ${k}`, gs[k], ws[k], tol);
         }
       }

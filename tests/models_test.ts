@@ -23,6 +23,11 @@ import {
 import { buildLayer, compile, feedsFor, randomValues, spotCheckParams } from "./build_harness.ts";
 
 const SHAPES = [[1, 28, 28], [3, 32, 32]];
+/** Models whose CIFAR geometry needs 32 px (AlexNet, VGG: their pools take 28 px below 1x1). */
+const NEEDS_32 = new Set(["alexnet", "vgg11", "vgg11_bn"]);
+/** `shape`, widened to 32 px for the models that need it. */
+const fit = (name: string, shape: number[]) =>
+  NEEDS_32.has(name) && shape[1] < 32 ? [shape[0], 32, 32] : shape;
 
 const activationSites: Site[] = [];
 const responseSites: Site[] = [];
@@ -54,10 +59,20 @@ Deno.test("parameter counts: vit_tiny 3x32x32/100 = 5,380,132; resnet18 (3x3 ste
   );
 });
 
-Deno.test("every model builds [B, numClasses] logits for 1x28x28 and 3x32x32 inputs", () => {
-  assert.deepEqual(listModels(), ["convnet", "mlp", "resnet18", "vit_micro", "vit_tiny"]);
+Deno.test("every model builds [B, numClasses] logits for 1x28x28 (1x32x32) and 3x32x32 inputs", () => {
+  assert.deepEqual(listModels(), [
+    "alexnet",
+    "convnet",
+    "mlp",
+    "resnet18",
+    "resnet32",
+    "vgg11",
+    "vgg11_bn",
+    "vit_micro",
+    "vit_tiny",
+  ]);
   for (const name of listModels()) {
-    for (const shape of SHAPES) {
+    for (const shape of SHAPES.map((s) => fit(name, s))) {
       const model = createModel(name, { numClasses: 7, inputShape: shape });
       for (const phase of ["eval", "train"] as const) {
         const b = buildLayer(phase, [2, ...shape], (ctx, x) => model.build(ctx, x), 7);
@@ -151,13 +166,14 @@ Deno.test("forward runs on reference: small models at both shapes, vit_tiny and 
 Deno.test("train-phase builds with stateful plugins (dpa, raa, gdn; arr at response sites)", () => {
   for (const name of listModels()) {
     for (const activation of ["dpa", "raa", "gdn"]) {
+      const shape = fit(name, [1, 28, 28]);
       const model = createModel(name, {
         numClasses: 10,
-        inputShape: [1, 28, 28],
+        inputShape: shape,
         activation,
         regulariser: "arr",
       });
-      const b = buildLayer("train", [2, 1, 28, 28], (ctx, x) => model.build(ctx, x), 10);
+      const b = buildLayer("train", [2, ...shape], (ctx, x) => model.build(ctx, x), 10);
       assert.deepEqual(b.y.shape, [2, 10], `${name} + ${activation}`);
       assert.ok(b.ctx.record.pooledLosses.size + b.ctx.record.losses.length > 0);
     }

@@ -17,7 +17,7 @@ import "../mod.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
 import { listActivations } from "../activations/registry.ts";
-import { createModel, listModels } from "../models/registry.ts";
+import { createModel, listModels, type ModelOptions } from "../models/registry.ts";
 import { initialState } from "../nn/init.ts";
 import { hostFeedValues } from "../plugin/context.ts";
 import { imageTaskForShape } from "../tasks/image.ts";
@@ -27,13 +27,26 @@ import { lcg } from "./gradcheck.ts";
 const B = 2;
 const K = 3;
 const SHAPE: [number, number, number] = [1, 28, 28];
+/** The torchvision-geometry CNNs run tiny (AlexNet and VGG need 32 px in their CIFAR geometry). */
+const TINY: Record<string, { shape: [number, number, number]; options: ModelOptions }> = {
+  alexnet: { shape: [1, 32, 32], options: { width: 1 / 16 } },
+  vgg11: { shape: [1, 32, 32], options: { width: 1 / 32, dropout: 0 } },
+  vgg11_bn: { shape: [1, 32, 32], options: { width: 1 / 32, dropout: 0 } },
+  resnet32: { shape: [1, 8, 8], options: { blocks: 1, width: 1 / 4 } },
+};
 
 for (const modelName of listModels()) {
   for (const act of listActivations()) {
     Deno.test(`train step ${modelName} × ${act}: finite loss and FD spot check`, async () => {
-      const model = createModel(modelName, { numClasses: K, inputShape: SHAPE, activation: act });
+      const { shape, options } = TINY[modelName] ?? { shape: SHAPE, options: {} };
+      const model = createModel(modelName, {
+        numClasses: K,
+        inputShape: shape,
+        activation: act,
+        ...options,
+      });
       // Identity normalisation: the FD check perturbs the model's input itself.
-      const task = imageTaskForShape({ inputShape: SHAPE, numClasses: K, mean: [0], std: [1] });
+      const task = imageTaskForShape({ inputShape: shape, numClasses: K, mean: [0], std: [1] });
       const step = buildStepGraph({ model, task, phase: "train", batchSize: B });
       const params = step.record.params;
       // Spot-check one entry of each of three parameters spread over the depth.
@@ -50,8 +63,8 @@ for (const modelName of listModels()) {
       const feeds: Record<string, HostTensor> = {
         x: {
           dtype: "f32",
-          shape: [B, ...SHAPE],
-          data: Float64Array.from({ length: B * 784 }, () => rand()),
+          shape: [B, ...shape],
+          data: Float64Array.from({ length: B * shape[1] * shape[2] }, () => rand()),
         },
         labels: { dtype: "i32", shape: [B], data: labels },
       };
