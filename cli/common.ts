@@ -70,7 +70,8 @@ const OPTION_ALIASES: readonly [flag: string, kind: "act" | "reg", key: string][
 /** Help text for the training flags; the plugin names and options come from the registries. */
 export function trainFlagsHelp(): string {
   return `model and plugins:
-  --model NAME              mlp | convnet | resnet18 | vit_tiny | vit_micro (deno task list)
+  --model NAME              mlp | convnet | alexnet | vgg11 | vgg11_bn | resnet18 | resnet32 |
+                            vit_tiny | vit_micro (deno task list)
   --model-opt KEY=VALUE     model option, repeatable (e.g. widths=256,128  dropout=0.1)
   --activation NAME         ${listActivations().join(" | ")}
   --act-opt KEY=VALUE       activation option, repeatable (e.g. tau=0.1  update-interval=5)
