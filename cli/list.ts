@@ -41,6 +41,8 @@ export interface Listing {
   readonly models: { name: string; params: number }[];
   /** Backends, fastest first, with availability. */
   readonly backends: { name: string; available: boolean; reason: string }[];
+  /** Every plugin's declared options (with defaults) and compare controls (as `--plugins --json`). */
+  readonly options: PluginsListing;
 }
 
 /** Collect the listing (probes every backend). */
@@ -59,6 +61,7 @@ export async function collectListing(): Promise<Listing> {
     regularisers: listRegularisers(),
     models,
     backends,
+    options: collectPlugins(),
   };
 }
 
@@ -126,7 +129,7 @@ a ${
 } input and ${LIST_NUM_CLASSES} classes) and backends (with availability).
 
 options:
-  --json     print {"activations", "regularisers", "models", "backends"} as JSON
+  --json     print {"activations", "regularisers", "models", "backends", "options"} as JSON
   --plugins  list each plugin's options (with defaults) and compare controls instead;
              with --json: {"activations": [...], "regularisers": [...]}
   -h, --help show this help`;

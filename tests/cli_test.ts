@@ -32,7 +32,17 @@ Deno.test("cli list --json: exactly the documented keys, parameter counts, backe
   const r = await cli("list", ["--json"]);
   assert.equal(r.code, 0, r.stderr);
   const l = JSON.parse(r.stdout);
-  assert.deepEqual(Object.keys(l), ["activations", "regularisers", "models", "backends"]);
+  assert.deepEqual(Object.keys(l), [
+    "activations",
+    "regularisers",
+    "models",
+    "backends",
+    "options",
+  ]);
+  // Every plugin's options with their defaults, DPA's mask criteria among them.
+  const dpaOptions = l.options.activations.find((a: { name: string }) => a.name === "dpa");
+  assert.ok(dpaOptions, "dpa's options are listed");
+  assert.equal(JSON.stringify(dpaOptions).includes("union"), true, JSON.stringify(dpaOptions));
   for (const a of ["relu", "gelu", "silu", "softplus", "elu", "selu", "gdn", "dpa", "raa"]) {
     assert.ok(l.activations.includes(a), a);
   }
