@@ -35,12 +35,11 @@ import { maxPool2d } from "../core/ops.ts";
 import type { Tensor } from "../core/graph.ts";
 import { ActlabError } from "../core/errors.ts";
 import type { BuildContext } from "../plugin/context.ts";
-import type { Site } from "../plugin/types.ts";
 import { conv2d } from "../nn/conv2d.ts";
 import { dropout } from "../nn/dropout.ts";
 import { linear } from "../nn/linear.ts";
 import { adaptiveAvgPool2d, flatten } from "../nn/pooling.ts";
-import { applyActivation, observeResponse } from "../nn/sites.ts";
+import { applyActivation, featureMapSite, featureSite, observeResponse } from "../nn/sites.ts";
 import { checkAdaptiveInput, scaled, windowOut } from "./geometry.ts";
 import { type ModelDefinition, type ModelSites, numberOption } from "./registry.ts";
 
@@ -77,10 +76,6 @@ function featureSize(n: number, cifar: boolean): number {
   return n;
 }
 
-function nchw(channels: number): Site {
-  return { channels, layout: "nchw", pooling: "avg" };
-}
-
 function trunk(
   ctx: BuildContext,
   x: Tensor,
@@ -99,10 +94,10 @@ function trunk(
       bias: true,
       init: "torch",
     });
-    h = applyActivation(layer.scope("act"), sites.activation, nchw(c), h);
+    h = applyActivation(layer.scope("act"), sites.activation, featureMapSite(c), h);
     if (l.pool) {
       h = maxPool2d(h, { kernel: poolKernel(cifar), stride: 2 });
-      observeResponse(layer.scope("response"), sites.regulariser, nchw(c), h);
+      observeResponse(layer.scope("response"), sites.regulariser, featureMapSite(c), h);
     }
   });
   return h;
@@ -138,7 +133,7 @@ export const alexnetModel: ModelDefinition = {
       let h = trunk(ctx, x, cifar, width, sites);
       if (cifar) return linear(ctx.scope("classifier"), flatten(h), config.numClasses);
       h = flatten(adaptiveAvgPool2d(h, [6, 6]));
-      const site: Site = { channels: hidden, layout: "features", pooling: "avg" };
+      const site = featureSite(hidden);
       for (const i of [0, 1]) {
         const block = ctx.scope(`classifier.${i}`);
         h = dropout(block.scope("drop"), h, rate);

@@ -12,7 +12,7 @@ import { conv2d } from "../nn/conv2d.ts";
 import { dropout } from "../nn/dropout.ts";
 import { linear } from "../nn/linear.ts";
 import { flatten } from "../nn/pooling.ts";
-import { applyActivation, observeResponse } from "../nn/sites.ts";
+import { applyActivation, featureMapSite, observeResponse } from "../nn/sites.ts";
 import { listOption, type ModelDefinition, numberOption } from "./registry.ts";
 
 /** The `convnet` model definition. */
@@ -42,7 +42,7 @@ export const convnetModel: ModelDefinition = {
         const block = ctx.scope(`blocks.${i}`);
         h = conv2d(block.scope("conv"), h, c, { kernel: 3, padding: 1 });
         h = batchNorm2d(block.scope("bn"), h);
-        const site = { channels: c, layout: "nchw", pooling: "avg" } as const;
+        const site = featureMapSite(c);
         h = applyActivation(block.scope("act"), sites.activation, site, h);
         h = maxPool2d(h, { kernel: 2, stride: 2 });
         observeResponse(block.scope("response"), sites.regulariser, site, h);

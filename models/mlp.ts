@@ -7,7 +7,7 @@
 import { linear } from "../nn/linear.ts";
 import { dropout } from "../nn/dropout.ts";
 import { flatten } from "../nn/pooling.ts";
-import { applyActivation, observeResponse } from "../nn/sites.ts";
+import { applyActivation, featureSite, observeResponse } from "../nn/sites.ts";
 import { listOption, type ModelDefinition, numberOption } from "./registry.ts";
 
 /** The `mlp` model definition. */
@@ -23,7 +23,7 @@ export const mlpModel: ModelDefinition = {
       widths.forEach((w, i) => {
         const layer = ctx.scope(`layers.${i}`);
         h = linear(layer.scope("fc"), h, w);
-        const site = { channels: w, layout: "features", pooling: "avg" } as const;
+        const site = featureSite(w);
         h = applyActivation(layer.scope("act"), sites.activation, site, h);
         observeResponse(layer.scope("response"), sites.regulariser, site, h);
         h = dropout(layer.scope("drop"), h, rate);

@@ -13,46 +13,26 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
-import type { Tensor } from "../core/graph.ts";
-import { add, maxPool2d } from "../core/ops.ts";
-import type { Site } from "../plugin/types.ts";
+import { maxPool2d } from "../core/ops.ts";
+import { basicBlock, type Shortcut } from "../nn/basic_block.ts";
 import { batchNorm2d } from "../nn/batch_norm.ts";
-import type { BuildContext } from "../plugin/context.ts";
 import { conv2d } from "../nn/conv2d.ts";
 import { linear } from "../nn/linear.ts";
 import { globalAvgPool2d } from "../nn/pooling.ts";
-import { applyActivation, observeResponse } from "../nn/sites.ts";
+import { applyActivation, featureMapSite, observeResponse } from "../nn/sites.ts";
 import { scaled } from "./geometry.ts";
-import { type ModelDefinition, type ModelSites, numberOption } from "./registry.ts";
+import { type ModelDefinition, numberOption } from "./registry.ts";
 
 const STAGES = [64, 128, 256, 512];
 const STEMS = ["auto", "imagenet", "cifar"];
 const BLOCKS_PER_STAGE = 2;
 
-function site(channels: number): Site {
-  return { channels, layout: "nchw", pooling: "avg" };
-}
-
-function basicBlock(
-  ctx: BuildContext,
-  x: Tensor,
-  planes: number,
-  stride: number,
-  sites: ModelSites,
-): Tensor {
-  let h = conv2d(ctx.scope("conv1"), x, planes, { kernel: 3, stride, padding: 1 });
-  h = batchNorm2d(ctx.scope("bn1"), h);
-  h = applyActivation(ctx.scope("act1"), sites.activation, site(planes), h);
-  h = conv2d(ctx.scope("conv2"), h, planes, { kernel: 3, padding: 1 });
-  h = batchNorm2d(ctx.scope("bn2"), h);
-  let shortcut = x;
-  if (stride !== 1 || x.shape[1] !== planes) {
-    const down = ctx.scope("downsample");
-    shortcut = conv2d(down.scope("0"), x, planes, { kernel: 1, stride });
-    shortcut = batchNorm2d(down.scope("1"), shortcut);
-  }
-  return applyActivation(ctx.scope("act2"), sites.activation, site(planes), add(h, shortcut));
-}
+/** torchvision's projection shortcut: 1×1 conv + BN where the shape changes, else identity. */
+const projection: Shortcut = (ctx, x, planes, stride) => {
+  if (stride === 1 && x.shape[1] === planes) return x;
+  const down = ctx.scope("downsample");
+  return batchNorm2d(down.scope("1"), conv2d(down.scope("0"), x, planes, { kernel: 1, stride }));
+};
 
 /** The `resnet18` model definition. */
 export const resnet18Model: ModelDefinition = {
@@ -79,15 +59,15 @@ export const resnet18Model: ModelDefinition = {
         ? conv2d(ctx.scope("conv1"), x, c0, { kernel: 3, padding: 1 })
         : conv2d(ctx.scope("conv1"), x, c0, { kernel: 7, stride: 2, padding: 3 });
       h = batchNorm2d(ctx.scope("bn1"), h);
-      h = applyActivation(ctx.scope("act1"), sites.activation, site(c0), h);
+      h = applyActivation(ctx.scope("act1"), sites.activation, featureMapSite(c0), h);
       if (!small) h = maxPool2d(h, { kernel: 3, stride: 2, padding: 1 });
       widths.forEach((planes, s) => {
         const stage = ctx.scope(`layer${s + 1}`);
         for (let b = 0; b < BLOCKS_PER_STAGE; b++) {
           const stride = s > 0 && b === 0 ? 2 : 1;
-          h = basicBlock(stage.scope(b), h, planes, stride, sites);
+          h = basicBlock(stage.scope(b), h, planes, stride, sites.activation, projection);
         }
-        observeResponse(stage.scope("response"), sites.regulariser, site(planes), h);
+        observeResponse(stage.scope("response"), sites.regulariser, featureMapSite(planes), h);
       });
       return linear(ctx.scope("fc"), globalAvgPool2d(h), config.numClasses);
     };

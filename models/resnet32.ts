@@ -21,56 +21,28 @@
  * outputs.
  * @module
  */
-import type { Tensor } from "../core/graph.ts";
-import { add, avgPool2d, pad } from "../core/ops.ts";
-import type { BuildContext } from "../plugin/context.ts";
-import type { Site } from "../plugin/types.ts";
+import { avgPool2d, pad } from "../core/ops.ts";
+import { basicBlock, type Shortcut } from "../nn/basic_block.ts";
 import { batchNorm2d } from "../nn/batch_norm.ts";
 import { conv2d } from "../nn/conv2d.ts";
 import { kaimingNormalInit } from "../nn/init.ts";
 import { linear } from "../nn/linear.ts";
 import { globalAvgPool2d } from "../nn/pooling.ts";
-import { applyActivation, observeResponse } from "../nn/sites.ts";
+import { applyActivation, featureMapSite, observeResponse } from "../nn/sites.ts";
 import { scaled } from "./geometry.ts";
-import { type ModelDefinition, type ModelSites, numberOption } from "./registry.ts";
+import { type ModelDefinition, numberOption } from "./registry.ts";
 
 const STAGES = [16, 32, 64];
 
-function site(channels: number): Site {
-  return { channels, layout: "nchw", pooling: "avg" };
-}
-
 /** Option A: subsample by `stride`, zero-pad the channels up to `planes` (half each side). */
-function shortcutA(x: Tensor, planes: number, stride: number): Tensor {
+const shortcutA: Shortcut = (_ctx, x, planes, stride) => {
   let s = x;
   if (stride !== 1) s = avgPool2d(s, { kernel: 1, stride });
   const extra = planes - x.shape[1];
   if (extra === 0) return s;
   const before = Math.floor(extra / 2);
   return pad(s, [[0, 0], [before, extra - before], [0, 0], [0, 0]]);
-}
-
-function basicBlock(
-  ctx: BuildContext,
-  x: Tensor,
-  planes: number,
-  stride: number,
-  sites: ModelSites,
-): Tensor {
-  const init = kaimingNormalInit("fan_in");
-  let h = conv2d(ctx.scope("conv1"), x, planes, {
-    kernel: 3,
-    stride,
-    padding: 1,
-    weightInit: init,
-  });
-  h = batchNorm2d(ctx.scope("bn1"), h);
-  h = applyActivation(ctx.scope("act1"), sites.activation, site(planes), h);
-  h = conv2d(ctx.scope("conv2"), h, planes, { kernel: 3, padding: 1, weightInit: init });
-  h = batchNorm2d(ctx.scope("bn2"), h);
-  const sum = add(h, shortcutA(x, planes, stride));
-  return applyActivation(ctx.scope("act2"), sites.activation, site(planes), sum);
-}
+};
 
 /** The `resnet32` model definition. */
 export const resnet32Model: ModelDefinition = {
@@ -88,13 +60,21 @@ export const resnet32Model: ModelDefinition = {
         weightInit: kaimingNormalInit("fan_in"),
       });
       h = batchNorm2d(ctx.scope("bn1"), h);
-      h = applyActivation(ctx.scope("act1"), sites.activation, site(widths[0]), h);
+      h = applyActivation(ctx.scope("act1"), sites.activation, featureMapSite(widths[0]), h);
       widths.forEach((planes, s) => {
         const stage = ctx.scope(`layer${s + 1}`);
         for (let b = 0; b < blocks; b++) {
-          h = basicBlock(stage.scope(b), h, planes, s > 0 && b === 0 ? 2 : 1, sites);
+          h = basicBlock(
+            stage.scope(b),
+            h,
+            planes,
+            s > 0 && b === 0 ? 2 : 1,
+            sites.activation,
+            shortcutA,
+            kaimingNormalInit("fan_in"),
+          );
         }
-        observeResponse(stage.scope("response"), sites.regulariser, site(planes), h);
+        observeResponse(stage.scope("response"), sites.regulariser, featureMapSite(planes), h);
       });
       return linear(ctx.scope("linear"), globalAvgPool2d(h), config.numClasses, {
         weightInit: kaimingNormalInit("fan_in"),

@@ -35,7 +35,6 @@
  * @module
  */
 import { maxPool2d } from "../core/ops.ts";
-import type { Site } from "../plugin/types.ts";
 import { ActlabError } from "../core/errors.ts";
 import { batchNorm2d } from "../nn/batch_norm.ts";
 import { conv2d } from "../nn/conv2d.ts";
@@ -43,17 +42,13 @@ import { dropout } from "../nn/dropout.ts";
 import { normalInit, zerosInit } from "../nn/init.ts";
 import { linear } from "../nn/linear.ts";
 import { adaptiveAvgPool2d, flatten } from "../nn/pooling.ts";
-import { applyActivation, observeResponse } from "../nn/sites.ts";
+import { applyActivation, featureMapSite, featureSite, observeResponse } from "../nn/sites.ts";
 import { checkAdaptiveInput, scaled } from "./geometry.ts";
 import { type ModelDefinition, numberOption } from "./registry.ts";
 
 /** torchvision `cfgs["A"]`: conv widths, `0` for a 2×2 max-pool. */
 const CONFIG_A = [64, 0, 128, 0, 256, 256, 0, 512, 512, 0, 512, 512, 0];
 const POOLS = 5;
-
-function nchw(channels: number): Site {
-  return { channels, layout: "nchw", pooling: "avg" };
-}
 
 function vgg11Definition(name: "vgg11" | "vgg11_bn", batchNorm: boolean): ModelDefinition {
   return {
@@ -83,7 +78,12 @@ function vgg11Definition(name: "vgg11" | "vgg11_bn", batchNorm: boolean): ModelD
           const layer = ctx.scope(`features.${i}`);
           if (c === 0) {
             h = maxPool2d(h, { kernel: 2, stride: 2 });
-            observeResponse(layer.scope("response"), sites.regulariser, nchw(h.shape[1]), h);
+            observeResponse(
+              layer.scope("response"),
+              sites.regulariser,
+              featureMapSite(h.shape[1]),
+              h,
+            );
             return;
           }
           const out = scaled(c, width);
@@ -94,11 +94,11 @@ function vgg11Definition(name: "vgg11" | "vgg11_bn", batchNorm: boolean): ModelD
             biasInit: zerosInit(),
           });
           if (batchNorm) h = batchNorm2d(layer.scope("bn"), h);
-          h = applyActivation(layer.scope("act"), sites.activation, nchw(out), h);
+          h = applyActivation(layer.scope("act"), sites.activation, featureMapSite(out), h);
         });
         if (!cifar) h = adaptiveAvgPool2d(h, [7, 7]);
         h = flatten(h);
-        const site: Site = { channels: hidden, layout: "features", pooling: "avg" };
+        const site = featureSite(hidden);
         for (const i of [0, 1]) {
           const block = ctx.scope(`classifier.${i}`);
           // torchvision: Linear → act → Dropout; Fu's CIFAR classifier: Dropout → Linear → act.

@@ -18,3 +18,4 @@ export * from "./dropout.ts";
 export * from "./pooling.ts";
 export * from "./patch_embed.ts";
 export * from "./embeddings.ts";
+export * from "./basic_block.ts";

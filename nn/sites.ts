@@ -16,6 +16,16 @@ export type ActivationFactory = (site: Site) => ActivationInstance;
 /** Configures the model's regulariser for one response site. */
 export type RegulariserFactory = (site: Site) => RegulariserInstance;
 
+/** A CNN feature-map site [B, C, H, W]: per-sample vectors are the spatial mean. */
+export function featureMapSite(channels: number): Site {
+  return { channels, layout: "nchw", pooling: "avg" };
+}
+
+/** A fully connected site [B, C]: the per-sample vector is the row itself. */
+export function featureSite(channels: number): Site {
+  return { channels, layout: "features", pooling: "avg" };
+}
+
 /** Check that `x` has the rank and channel axis the site's layout says. */
 export function checkSite(where: string, site: Site, x: Tensor): void {
   const rank = site.layout === "features" ? 2 : site.layout === "tokens" ? 3 : 4;
