@@ -143,7 +143,7 @@ export async function evaluate(
     try {
       const names = [...other.evalStep.graph.states.keys()];
       await other.evalExe.writeState(
-        await (source.canTrain ? source.trainExe : source.evalExe).readState(names),
+        await source.readState(names),
       );
       return await evaluateRun(other, 0);
     } finally {

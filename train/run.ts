@@ -124,6 +124,8 @@ export class Run {
   /**
    * Open `config`: build the task (loading its data) unless given, the model
    * and both step graphs; compile them; initialise the state from `config.seed`.
+   * An evaluation-only run (`train: false`) starts without state: `restore` a
+   * checkpoint (or write the state) before evaluating.
    */
   static async open(config: TrainConfig, options: RunOpenOptions = {}): Promise<Run> {
     const withTrain = options.train ?? true;
@@ -145,8 +147,8 @@ export class Run {
       throw e;
     }
     const run = new Run(config, task, backend, evalBuilt.model, evalBuilt.step, evalExe, trainPart);
-    const record = (trainPart?.step ?? evalBuilt.step).record;
-    await run.stateExe.writeState(initialState(record, config.seed));
+    // An evaluation-only run is always restored or written next: initialising it would be wasted.
+    if (trainPart) await trainPart.exe.writeState(initialState(trainPart.step.record, config.seed));
     return run;
   }
 
@@ -174,11 +176,6 @@ export class Run {
   get paramCount(): number {
     const record = (this.trainPart?.step ?? this.evalStep).record;
     return record.params.reduce((n, p) => n + p.tensor.shape.reduce((a, d) => a * d, 1), 0);
-  }
-
-  /** The executable that holds the run's state: train if built, else eval. */
-  private get stateExe(): Executable {
-    return this.trainPart?.exe ?? this.evalExe;
   }
 
   /** The train part, or a clear error for an evaluation-only run. */
@@ -224,9 +221,9 @@ export class Run {
     await this.evalExe.writeState(await this.trainPart.exe.readState(names));
   }
 
-  /** The whole state (train graph's if built, else eval graph's), by name. */
-  readState(): Promise<Record<string, HostTensor>> {
-    return this.stateExe.readState();
+  /** The state (train graph's if built, else eval graph's) by name: all, or the `names` given. */
+  readState(names?: readonly string[]): Promise<Record<string, HostTensor>> {
+    return (this.trainPart?.exe ?? this.evalExe).readState(names);
   }
 
   /**
