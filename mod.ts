@@ -129,6 +129,24 @@ export type { AdamWConfig } from "./train/adamw.ts";
 export type { Checkpoint, CheckpointMeta } from "./train/checkpoint.ts";
 export type { Dataset, LoadOptions, Split } from "./data/dataset.ts";
 export type { SyntheticOptions } from "./data/synthetic.ts";
+export {
+  type EncodedText,
+  getTextDataset,
+  listTextDatasets,
+  registerTextDataset,
+  type TextDataset,
+  type TextDatasetLoader,
+  type TextExample,
+  type TextLoadOptions,
+  type Tokenizer,
+} from "./data/text/types.ts";
+export {
+  encodeSafetensors,
+  parseSafetensors,
+  readSafetensors,
+  type Safetensors,
+} from "./data/safetensors.ts";
+export type { InitFromReport } from "./train/pretrained.ts";
 export type { ActivationOutput } from "./plugin/context.ts";
 export type { LocateOptions } from "./data/locate.ts";
 export type { SubsetOptions } from "./data/subset.ts";

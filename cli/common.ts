@@ -16,6 +16,7 @@ import { pluginOptionsHelp } from "./plugin_help.ts";
 
 /** parseArgs option table for the training flags (no defaults: absent = not given). */
 export const TRAIN_FLAGS = {
+  task: { type: "string" },
   model: { type: "string" },
   activation: { type: "string" },
   regulariser: { type: "string" },
@@ -52,6 +53,9 @@ export const TRAIN_FLAGS = {
   "test-size": { type: "string" },
   "train-subset": { type: "string" },
   "test-subset": { type: "string" },
+  "max-length": { type: "string" },
+  vocab: { type: "string" },
+  "init-from": { type: "string" },
 } as const;
 
 /**
@@ -70,8 +74,9 @@ const OPTION_ALIASES: readonly [flag: string, kind: "act" | "reg", key: string][
 /** Help text for the training flags; the plugin names and options come from the registries. */
 export function trainFlagsHelp(): string {
   return `model and plugins:
+  --task NAME               image (default) | text (deno task list)
   --model NAME              mlp | convnet | alexnet | vgg11 | vgg11_bn | resnet18 | resnet32 |
-                            vit_tiny | vit_micro (deno task list)
+                            vit_tiny | vit_micro | bert (deno task list)
   --model-opt KEY=VALUE     model option, repeatable (e.g. widths=256,128  dropout=0.1)
   --activation NAME         ${listActivations().join(" | ")}
   --act-opt KEY=VALUE       activation option, repeatable (e.g. tau=0.1  update-interval=5)
@@ -86,7 +91,10 @@ data:
   --data-dir DIR            where to look for dataset files first
   --image-size --channels --num-classes --train-size --test-size
                             shape and size of --dataset synthetic
-  --train-subset N --test-subset N   use only the first N images
+  --train-subset N --test-subset N   use only the first N images (examples)
+  --max-length T            text: tokens per sequence, padded/truncated (default 128)
+  --vocab FILE              text: the tokenizer's vocabulary (a BERT vocab.txt)
+  --init-from FILE          start from a pretrained .safetensors checkpoint (bert: HF layout)
 optimisation:
   --epochs N --steps N      --steps stops after N training steps (overrides --epochs)
   --batch-size B --eval-batch-size B --lr LR --min-lr LR --warmup FRACTION
@@ -169,6 +177,7 @@ export function flagsToConfig(v: TrainFlagValues): Partial<TrainConfig> {
   const set = (key: keyof TrainConfig, value: unknown) => {
     if (value !== undefined) c[key] = value;
   };
+  set("task", v.task);
   set("model", v.model);
   set("activation", v.activation);
   set("regulariser", v.regulariser);
@@ -191,6 +200,9 @@ export function flagsToConfig(v: TrainFlagValues): Partial<TrainConfig> {
   set("out", v.out);
   set("trainSubset", num("train-subset", v["train-subset"]));
   set("testSubset", num("test-subset", v["test-subset"]));
+  set("maxLength", num("max-length", v["max-length"]));
+  set("vocab", v.vocab);
+  set("initFrom", v["init-from"]);
   const act = pluginOptions(v, "act");
   if (Object.keys(act).length) c.activationOptions = act as PluginOptions;
   const reg = pluginOptions(v, "reg");

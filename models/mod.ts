@@ -1,5 +1,6 @@
 /** Registers the built-in models. @module */
 import { alexnetModel } from "./alexnet.ts";
+import { bertModel } from "./bert.ts";
 import { convnetModel } from "./convnet.ts";
 import { mlpModel } from "./mlp.ts";
 import { registerModel } from "./registry.ts";
@@ -17,5 +18,8 @@ registerModel(vgg11Model);
 registerModel(vgg11BnModel);
 registerModel(vitTinyModel);
 registerModel(vitMicroModel);
+registerModel(bertModel);
 
 export * from "./registry.ts";
+export { BERT_SIZES, type BertGeometry, bertGeometry, bertModel, type BertSize } from "./bert.ts";
+export { hfNamesOf, importBertWeights } from "./bert_weights.ts";

@@ -8,7 +8,7 @@
  */
 import { ActlabError } from "../core/errors.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
-import { sizeOf } from "../core/host_tensor.ts";
+import { type DType, type HostTensor, type Shape, sizeOf } from "../core/host_tensor.ts";
 import { Registry } from "../core/registry.ts";
 import { fmtShape } from "../core/shape.ts";
 import { getActivation } from "../activations/registry.ts";
@@ -69,6 +69,28 @@ export type ModelBuilder = (
   inputs?: Readonly<Record<string, Tensor>>,
 ) => Tensor;
 
+/** Pretrained tensors mapped onto a model's parameters (see `ModelDefinition.importWeights`). */
+export interface WeightImport {
+  /** Values of the model's parameters by actlab name, in the model's layout. */
+  readonly values: Readonly<Record<string, HostTensor>>;
+  /** Parameters the file does not hold (e.g. a new classifier head): left at their seeded init. */
+  readonly fresh: readonly string[];
+  /** Tensors of the file that were recognised and deliberately not used (e.g. pretraining heads). */
+  readonly ignored: readonly string[];
+}
+
+/**
+ * Maps a checkpoint's tensors (by their names in the file) onto a model's
+ * parameters (`params`: actlab name → shape). Missing, unexpected and
+ * shape-mismatched tensors are one `ActlabError` listing them; `source`
+ * names the file in messages.
+ */
+export type WeightImporter = (
+  tensors: ReadonlyMap<string, HostTensor>,
+  params: ReadonlyMap<string, Shape>,
+  source: string,
+) => WeightImport;
+
 /** A registered model family. */
 export interface ModelDefinition {
   /** Registry name, e.g. `resnet18`. */
@@ -83,6 +105,13 @@ export interface ModelDefinition {
    * states its own.
    */
   readonly inputRank?: number;
+  /** Dtype of the per-sample input (default `f32`; token ids are `i32`). */
+  readonly inputDtype?: DType;
+  /**
+   * Maps a pretrained checkpoint in a foreign layout onto the model's
+   * parameters (`--init-from`); absent: the model takes no pretrained weights.
+   */
+  readonly importWeights?: WeightImporter;
   /** Validate the config (clear errors on bad options or input shapes) and return the builder. */
   create(config: ModelConfig, sites: ModelSites): ModelBuilder;
 }
@@ -275,7 +304,8 @@ export function countParams(model: Model): number {
     batchSize: 1,
     numClasses: model.config.numClasses,
   });
-  model.build(ctx, graph.input("x", [1, ...model.config.inputShape]));
+  const dtype = getModel(model.name).inputDtype ?? "f32";
+  model.build(ctx, graph.input("x", [1, ...model.config.inputShape], dtype));
   return ctx.record.params.reduce((n, p) => n + sizeOf(p.tensor.shape), 0);
 }
 

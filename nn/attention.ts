@@ -2,11 +2,24 @@
  * Multi-head self-attention as timm's ViT `Attention`: one fused `qkv`
  * linear, per-head scaled dot-product attention, output projection `proj`.
  * Linears use the ViT init (trunc-normal 0.02, zero bias).
+ *
+ * An optional key padding mask `[B, N]` (i32 or f32; 0 = padding, anything
+ * else = a token) becomes an additive bias `[B, 1, 1, N]` of 0 or −1e9 on
+ * the scores, broadcast over heads and queries, as BERT's
+ * `extended_attention_mask` (Hugging Face `get_extended_attention_mask`).
+ * It is built from catalogue ops (`eq`, `where`, `reshape`, `add`), so every
+ * backend runs it. A masked key's probability is exactly 0: after the
+ * softmax's max subtraction its exponent is about −1e9, which underflows to
+ * 0 in float32 and float64, and so does its gradient (p·(g − Σ p g)). A row
+ * whose keys are all padding cannot occur in a text batch (`[CLS]` is always
+ * a token; the text task checks it); with a finite bias such a row would
+ * get uniform weights rather than NaN. Without a mask the graph is the
+ * unmasked one, node for node.
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
-import { matmul, mul, reshape, slice, softmax, transpose } from "../core/ops.ts";
+import { add, eq, matmul, mul, reshape, slice, softmax, transpose, where } from "../core/ops.ts";
 import { fmtShape } from "../core/shape.ts";
 import type { BuildContext } from "../plugin/context.ts";
 import { dropout } from "./dropout.ts";
@@ -22,6 +35,37 @@ export interface AttentionOptions {
   readonly attnDrop?: number;
   /** Dropout after the output projection (default 0). */
   readonly projDrop?: number;
+  /** Key padding mask `[B, N]`, i32 or f32: 0 = padding (never attended to), else a token. */
+  readonly keyMask?: Tensor;
+}
+
+/** Additive score bias for a key padding mask `[B, N]`: 0 for tokens, −1e9 for padding. */
+const MASKED_SCORE = -1e9;
+
+/**
+ * The additive bias `[B, 1, 1, N]` of a key padding mask `[B, N]` (0 =
+ * padding): 0 where a key is a token, −1e9 where it is padding.
+ */
+export function keyMaskBias(mask: Tensor, site = "attention"): Tensor {
+  if (mask.rank !== 2 || mask.dtype === "bool") {
+    throw new ActlabError(
+      `${site}: key mask must be i32 or f32 [B, N], got ${mask.dtype} ${fmtShape(mask.shape)}`,
+      "pass the padding mask of the token batch (1 = token, 0 = padding)",
+    );
+  }
+  const [b, n] = mask.shape;
+  return reshape(where(eq(mask, 0), MASKED_SCORE, 0), [b, 1, 1, n]);
+}
+
+/**
+ * Attention weights of per-head queries `q [B, H, N, D]` (already scaled by
+ * 1/√D) and keys `k [B, H, N, D]` with an optional additive key bias
+ * `[B, 1, 1, N]` (see `keyMaskBias`): `softmax(q·kᵀ + bias)` over keys →
+ * `[B, H, N, N]`. Parameter-free, so its gradients are checked directly.
+ */
+export function attentionWeights(q: Tensor, k: Tensor, keyBias?: Tensor): Tensor {
+  const scores = matmul(q, k, false, true);
+  return softmax(keyBias ? add(scores, keyBias) : scores, -1);
 }
 
 /** `x [B, N, C] → [B, N, C]`; declares `qkv.*` and `proj.*` in `ctx`'s scope. */
@@ -40,10 +84,22 @@ export function selfAttention(ctx: BuildContext, x: Tensor, opts: AttentionOptio
   const parts = transpose(reshape(qkv, [b, n, 3, h, d]), [2, 0, 3, 1, 4]);
   const part = (i: number) =>
     reshape(slice(parts, [i, 0, 0, 0, 0], [i + 1, b, h, n, d]), [b, h, n, d]);
+  if (
+    opts.keyMask &&
+    (opts.keyMask.rank !== 2 || opts.keyMask.shape[0] !== b || opts.keyMask.shape[1] !== n)
+  ) {
+    throw new ActlabError(
+      `attention "${ctx.prefix}": key mask ${fmtShape(opts.keyMask.shape)} for tokens ${
+        fmtShape(x.shape)
+      }`,
+      "pass a padding mask [B, N] matching the tokens",
+    );
+  }
+  const bias = opts.keyMask ? keyMaskBias(opts.keyMask, `attention "${ctx.prefix}"`) : undefined;
   const q = mul(part(0), 1 / Math.sqrt(d));
   const k = part(1);
   const v = part(2);
-  let attn = softmax(matmul(q, k, false, true), -1);
+  let attn = attentionWeights(q, k, bias);
   attn = dropout(ctx.scope("attn_drop"), attn, opts.attnDrop ?? 0);
   const out = reshape(transpose(matmul(attn, v), [0, 2, 1, 3]), [b, n, c]);
   const y = linear(ctx.scope("proj"), out, c, { init: "vit" });

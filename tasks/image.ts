@@ -192,6 +192,14 @@ export const imageTaskPlugin: TaskPlugin = {
   name: "image",
   description: "image classification: x [B, C, H, W] in [0, 1] (normalised in-graph), labels [B]",
   async create(config, options) {
+    for (const [key, flag] of [["maxLength", "--max-length"], ["vocab", "--vocab"]] as const) {
+      if (config[key] !== undefined) {
+        throw new ActlabError(
+          `${flag} is an option of the text task, not of the image task`,
+          `drop ${flag}, or pass --task text`,
+        );
+      }
+    }
     const { train, test } = await loadRunData(config, options);
     return imageTask({ train, eval: test, augment: augmentSetting(config) });
   },

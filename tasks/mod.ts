@@ -1,12 +1,23 @@
 /**
- * Registers the built-in task kinds (`image`). A new kind of task is one
+ * Registers the built-in task kinds (`image`, `text`). A new kind of task is one
  * file implementing `Task`/`TaskPlugin` plus one line here.
  * @module
  */
 import { registerTask } from "../train/task.ts";
 import { imageTaskPlugin } from "./image.ts";
+export {
+  DEFAULT_MAX_LENGTH,
+  setTokenizerFactory,
+  type TextTask,
+  textTask,
+  type TextTaskOptions,
+  textTaskPlugin,
+  type TokenizerFactory,
+} from "./text.ts";
+import { textTaskPlugin } from "./text.ts";
 
 registerTask(imageTaskPlugin);
+registerTask(textTaskPlugin);
 
 export {
   imageBatch,

@@ -54,6 +54,17 @@ export interface TrainConfig {
   readonly dataDir?: string;
   /** Shape/size of `synthetic` data. */
   readonly synthetic?: SyntheticOptions;
+  /** Text task: sequence length T every example is padded or truncated to (default 128). */
+  readonly maxLength?: number;
+  /** Text task: the tokenizer's vocabulary file (a BERT `vocab.txt`). */
+  readonly vocab?: string;
+  /**
+   * Initialise the parameters from this pretrained checkpoint (a
+   * `.safetensors` file in the model's foreign layout, e.g. Hugging Face
+   * BERT) instead of the seed; parameters it lacks (a new classifier) keep
+   * their seeded init. Ignored when resuming (the checkpoint holds the state).
+   */
+  readonly initFrom?: string;
   /** Use only the first N training images (0 = all). */
   readonly trainSubset: number;
   /** Use only the first N test images (0 = all). */
@@ -137,6 +148,9 @@ const OPTIONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   out: ["string"],
   dataDir: ["string", "undefined"],
   synthetic: ["object", "undefined"],
+  maxLength: ["number", "undefined"],
+  vocab: ["string", "undefined"],
+  initFrom: ["string", "undefined"],
 };
 
 function typeName(v: unknown): string {
@@ -246,6 +260,16 @@ export function resolveConfig(
     ["default", "on", "off"].includes(c.augment),
     `augment must be default, on or off`,
     "e.g. --augment on",
+  );
+  check(
+    c.maxLength === undefined || (Number.isInteger(c.maxLength) && c.maxLength >= 2),
+    `--max-length must be an integer >= 2, got ${c.maxLength}`,
+    "e.g. --max-length 128",
+  );
+  check(
+    c.initFrom === undefined || c.initFrom.endsWith(".safetensors"),
+    `--init-from ${c.initFrom} is not a .safetensors file`,
+    "pass a checkpoint in the safetensors format, e.g. bert-base-uncased/model.safetensors",
   );
   check(c.task.length > 0, "the task name is empty", 'e.g. task: "image"');
   check(c.out.length > 0, "--out is empty", "pass a run directory, e.g. --out runs/exp1");

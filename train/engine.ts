@@ -135,6 +135,7 @@ export const RESOLVED_CONFIG_FIELDS = [
   "activationOptionsProvenance",
   "regulariserOptionsResolved",
   "regulariserOptionsProvenance",
+  "initFromReport",
 ] as const;
 
 /**
@@ -142,7 +143,8 @@ export const RESOLVED_CONFIG_FIELDS = [
  * every option as the model was built with it, with where each plugin option
  * came from (`given`, `default`, or a task default such as `dataset default:
  * 10 classes (authors' CIFAR-10 setting, configs/dpa.py)`). `compare` ignores
- * these fields when it matches a cell with its run directory.
+ * these fields when it matches a cell with its run directory. `initFromReport`
+ * says what `--init-from` loaded and which parameters kept their seeded init.
  */
 export function resolvedFields(
   run: Run,
@@ -156,6 +158,7 @@ export function resolvedFields(
     activationOptionsProvenance: m.activationOptionSources,
     regulariserOptionsResolved: reg ? m.regulariserOptions : null,
     regulariserOptionsProvenance: reg ? m.regulariserOptionSources : null,
+    initFromReport: run.initFrom,
   };
 }
 
@@ -168,7 +171,7 @@ export async function train(
   const t0 = performance.now();
   const log = options.log ?? ((line: string) => console.log(line));
   const config = resolveConfig(partial);
-  const run = await Run.open(config, { task: options.task });
+  const run = await Run.open(config, { task: options.task, restoring: !!options.resume });
   try {
     return await trainRun(run, options, log, t0);
   } finally {
@@ -229,6 +232,14 @@ async function trainRun(
   if (!options.resume) await Deno.remove(`${config.out}/log.jsonl`).catch(() => {});
   else await trimLogToStep(`${config.out}/log.jsonl`, step);
   await writeJsonAtomic(`${config.out}/config.json`, { ...config, ...resolvedFields(run) });
+  if (run.initFrom) {
+    const r = run.initFrom;
+    log(
+      `init-from ${r.file}: ${r.loaded} parameters loaded; seeded init: ${
+        r.fresh.join(", ") || "none"
+      }; ignored: ${r.ignored.length ? r.ignored.join(", ") : "none"}`,
+    );
+  }
   log(
     `actlab: ${config.model} + ${config.activation} on ${task.describe()}, ` +
       `backend ${run.backend.name}, ${

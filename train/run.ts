@@ -24,6 +24,8 @@ import type { TrainConfig } from "./config.ts";
 import { exactStateForGraph, stateForGraph } from "./restore.ts";
 import { buildStepGraph, type StepGraph } from "./step_graph.ts";
 import { getTask, type Task, type TaskBatch } from "./task.ts";
+import { applyInitFrom, type InitFromReport } from "./pretrained.ts";
+import { getModel, type ModelOptions } from "../models/registry.ts";
 
 /** The per-sample shape of a task's primary input (what a model is built for). */
 export function taskInputShape(task: Task): number[] {
@@ -36,9 +38,14 @@ export function taskInputShape(task: Task): number[] {
  */
 export function modelForRun(
   config: TrainConfig,
-  data: { readonly inputShape: readonly number[]; readonly numClasses: number },
+  data: {
+    readonly inputShape: readonly number[];
+    readonly numClasses: number;
+    readonly modelHints?: ModelOptions;
+  },
 ): Model {
   return createModel(config.model, {
+    ...hintedOptions(config, data.modelHints ?? {}),
     ...config.modelOptions,
     numClasses: data.numClasses,
     inputShape: data.inputShape,
@@ -47,6 +54,29 @@ export function modelForRun(
     regulariser: config.regulariser,
     regulariserOptions: config.regulariserOptions,
   });
+}
+
+/**
+ * The task's model hints (e.g. the tokenizer's `vocabSize`) that the model
+ * has as options; a configured value that differs is an error.
+ */
+function hintedOptions(config: TrainConfig, hints: ModelOptions): ModelOptions {
+  const defaults = getModel(config.model).defaults;
+  const out: Record<string, ModelOptions[string]> = {};
+  for (const [key, value] of Object.entries(hints)) {
+    if (!(key in defaults)) continue;
+    const given = config.modelOptions[key];
+    if (given !== undefined && JSON.stringify(given) !== JSON.stringify(value)) {
+      throw new ActlabError(
+        `model option ${key}=${JSON.stringify(given)} contradicts the task's data, which needs ${
+          JSON.stringify(value)
+        }`,
+        `drop --model-opt ${key} (the task sets it) or make the data match`,
+      );
+    }
+    out[key] = value;
+  }
+  return out;
 }
 
 /** The optimizer a run trains with: PyTorch's AdamW defaults, decay and clipping from the config. */
@@ -70,6 +100,7 @@ export function stepGraphForRun(
   const model = modelForRun(config, {
     inputShape: taskInputShape(task),
     numClasses: task.numClasses,
+    modelHints: task.modelHints,
   });
   const step = buildStepGraph({
     model,
@@ -94,6 +125,8 @@ export interface RunOpenOptions {
   readonly train?: boolean;
   /** Called on the eval step graph before it is compiled: add outputs (e.g. `analyze`'s pooled sites). */
   readonly extendEval?: (step: StepGraph) => void;
+  /** A checkpoint will be restored next: skip `config.initFrom` (its state would be overwritten). */
+  readonly restoring?: boolean;
 }
 
 /** Graph outputs by name. */
@@ -148,9 +181,28 @@ export class Run {
     }
     const run = new Run(config, task, backend, evalBuilt.model, evalBuilt.step, evalExe, trainPart);
     // An evaluation-only run is always restored or written next: initialising it would be wasted.
-    if (trainPart) await trainPart.exe.writeState(initialState(trainPart.step.record, config.seed));
+    if (trainPart) {
+      const state = initialState(trainPart.step.record, config.seed);
+      if (config.initFrom && !options.restoring) {
+        try {
+          run.initFrom = await applyInitFrom(
+            config.initFrom,
+            config.model,
+            trainPart.step.record,
+            state,
+          );
+        } catch (e) {
+          run.dispose();
+          throw e;
+        }
+      }
+      await trainPart.exe.writeState(state);
+    }
     return run;
   }
+
+  /** What `config.initFrom` loaded (null: seeded init, or restored from a checkpoint). */
+  initFrom: InitFromReport | null = null;
 
   /** Train-phase step graph (with AdamW); an error for an evaluation-only run. */
   get trainStep(): StepGraph {

@@ -27,6 +27,7 @@ import { Registry } from "../core/registry.ts";
 import type { Graph, Tensor } from "../core/graph.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
 import type { TrainConfig } from "./config.ts";
+import type { ModelOptions } from "../models/registry.ts";
 import { crossEntropySum, topKCorrect } from "./metrics.ts";
 
 /** What a task declares in a step graph. */
@@ -87,6 +88,12 @@ export interface Task {
   readonly trainSize: number;
   /** Samples in the evaluation split. */
   readonly evalSize: number;
+  /**
+   * Model options the data fixes (e.g. `vocabSize`: the tokenizer's
+   * vocabulary). A model that has such an option gets this value unless the
+   * configuration gives it; a configured value that differs is an error.
+   */
+  readonly modelHints?: ModelOptions;
   /** One line for logs, e.g. `fashion-mnist (60000 train / 10000 test)`. */
   describe(): string;
   /** Declare the step graph's feeds for a static batch of `batchSize` samples. */

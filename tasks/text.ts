@@ -1,0 +1,276 @@
+/**
+ * Text classification: a sample is a sentence (or a sentence pair) encoded
+ * BERT-style by a `Tokenizer` (`[CLS] A [SEP] (B [SEP])`), and a class label.
+ * Feeds, all [B, T] with T = `--max-length` (default 128):
+ *
+ * - `ids` i32: token ids, padded with the tokenizer's `[PAD]`;
+ * - `typeIds` i32: segment ids (0 for `[CLS] A [SEP]`, 1 for `B [SEP]`, 0 on padding);
+ * - `mask` f32: 1 for a token, 0 for padding;
+ * - `labels` i32 [B].
+ *
+ * Every sequence is padded to T rather than bucketed by length: a step graph
+ * is compiled once per static shape on every backend (an ONNX session, a
+ * WebGPU plan), so buckets would mean one compiled graph — and one warm-up —
+ * per bucket length, and training steps of different shapes are not the
+ * same computation across arms. The padding mask keeps padded keys out of
+ * attention. Every row starts with `[CLS]` (checked), so no attention row is
+ * all padding.
+ *
+ * Batches are deterministic: epoch e's order is the permutation of
+ * (seed, e) that the image loader uses (`epochOrder`), the last partial
+ * training batch is dropped; evaluation covers the split in order, its last
+ * batch filled with `[CLS] [SEP]` rows that do not count (`valid`).
+ *
+ * The dataset comes from the text registry (`--dataset`, `data/text/`); the
+ * tokenizer from the tokenizer factory, which receives the run configuration
+ * (`--vocab FILE` is the BERT `vocab.txt` a WordPiece factory reads). The
+ * default factory has no tokenizer: wire one with `setTokenizerFactory`.
+ * @module
+ */
+import { ActlabError } from "../core/errors.ts";
+import type { Graph } from "../core/graph.ts";
+import { epochOrder, trainBatchCount } from "../data/loader.ts";
+import {
+  getTextDataset,
+  type TextDataset,
+  type TextExample,
+  type Tokenizer,
+} from "../data/text/types.ts";
+import type { TrainConfig } from "../train/config.ts";
+import type { Task, TaskBatch, TaskInputs, TaskOpenOptions, TaskPlugin } from "../train/task.ts";
+
+/** The sequence length T when `--max-length` is not given (BERT fine-tuning's usual 128). */
+export const DEFAULT_MAX_LENGTH = 128;
+
+/** Builds the tokenizer a run configuration asks for (`config.vocab`, …). */
+export type TokenizerFactory = (config: TrainConfig) => Promise<Tokenizer>;
+
+const noTokenizer: TokenizerFactory = (config) => {
+  throw new ActlabError(
+    config.vocab === undefined
+      ? "the text task needs a tokenizer: no --vocab was given"
+      : `no tokenizer is available to read --vocab ${config.vocab} in this build`,
+    "pass --vocab FILE (a BERT vocab.txt) with a WordPiece tokenizer wired in " +
+      "(setTokenizerFactory), or build the task in code with textTask({ tokenizer, … })",
+  );
+};
+
+let tokenizerFactory: TokenizerFactory = noTokenizer;
+
+/** Use `factory` to build the text task's tokenizer from now on; returns the previous factory. */
+export function setTokenizerFactory(factory: TokenizerFactory): TokenizerFactory {
+  const previous = tokenizerFactory;
+  tokenizerFactory = factory;
+  return previous;
+}
+
+/** A dataset split encoded and padded to T. */
+interface Encoded {
+  readonly n: number;
+  readonly ids: Int32Array;
+  readonly typeIds: Int32Array;
+  readonly mask: Float32Array;
+  readonly labels: Int32Array;
+}
+
+function encodeSplit(
+  examples: readonly TextExample[],
+  tokenizer: Tokenizer,
+  t: number,
+  what: string,
+  numClasses: number,
+): Encoded {
+  const n = examples.length;
+  const ids = new Int32Array(n * t).fill(tokenizer.padId);
+  const typeIds = new Int32Array(n * t), mask = new Float32Array(n * t);
+  const labels = new Int32Array(n);
+  examples.forEach((ex, i) => {
+    const e = tokenizer.encode(ex.text, ex.pair, t);
+    const len = e.ids.length;
+    const bad = len < 1 || len > t || e.typeIds.length !== len || e.ids[0] !== tokenizer.clsId ||
+      e.ids.some((id) => !(id >= 0 && id < tokenizer.vocabSize));
+    if (bad) {
+      throw new ActlabError(
+        `${what} example ${i}: the tokenizer returned ${len} ids (max ${t}) ` +
+          `starting with ${
+            e.ids[0]
+          } ([CLS] is ${tokenizer.clsId}), all in [0, ${tokenizer.vocabSize})?`,
+        "the tokenizer must encode [CLS] … [SEP] within maxLength with ids below its vocabSize",
+      );
+    }
+    if (!(Number.isInteger(ex.label) && ex.label >= 0 && ex.label < numClasses)) {
+      throw new ActlabError(
+        `${what} example ${i} has label ${ex.label}, outside [0, ${numClasses})`,
+        "fix the dataset loader's labels",
+      );
+    }
+    ids.set(e.ids, i * t);
+    typeIds.set(e.typeIds, i * t);
+    mask.fill(1, i * t, i * t + len);
+    labels[i] = ex.label;
+  });
+  return { n, ids, typeIds, mask, labels };
+}
+
+/** Assemble a batch of rows `rows` of `split`; rows past `rows.length` are filler. */
+function batchOf(
+  split: Encoded,
+  rows: ArrayLike<number>,
+  size: number,
+  t: number,
+  filler: Tokenizer,
+  index: number,
+): TaskBatch {
+  const ids = new Int32Array(size * t).fill(filler.padId);
+  const typeIds = new Int32Array(size * t), mask = new Float32Array(size * t);
+  const labels = new Int32Array(size);
+  for (let r = 0; r < size; r++) {
+    if (r < rows.length) {
+      const src = rows[r] * t;
+      ids.set(split.ids.subarray(src, src + t), r * t);
+      typeIds.set(split.typeIds.subarray(src, src + t), r * t);
+      mask.set(split.mask.subarray(src, src + t), r * t);
+      labels[r] = split.labels[rows[r]];
+    } else {
+      // Filler rows are `[CLS] [SEP]`: valid sequences, never counted.
+      ids[r * t] = filler.clsId;
+      if (t > 1) ids[r * t + 1] = filler.sepId;
+      mask.fill(1, r * t, r * t + Math.min(2, t));
+    }
+  }
+  const shape = [size, t];
+  return {
+    feeds: {
+      ids: { dtype: "i32", shape, data: ids },
+      typeIds: { dtype: "i32", shape, data: typeIds },
+      mask: { dtype: "f32", shape, data: mask },
+      labels: { dtype: "i32", shape: [size], data: labels },
+    },
+    labels,
+    valid: rows.length,
+    index,
+  };
+}
+
+/** Options of `textTask`. */
+export interface TextTaskOptions {
+  /** The dataset (both splits; `train` may be empty for an evaluation-only task). */
+  readonly dataset: TextDataset;
+  /** The tokenizer. */
+  readonly tokenizer: Tokenizer;
+  /** Sequence length T (default 128). */
+  readonly maxLength?: number;
+  /** Encode the training split (default true). */
+  readonly train?: boolean;
+  /** The split `evalBatches` covers (default `test`). */
+  readonly evalSplit?: "train" | "test";
+}
+
+/** A text task: the generic `Task` plus its sequence length and tokenizer. */
+export interface TextTask extends Task {
+  /** Sequence length T of every batch. */
+  readonly maxLength: number;
+  /** The tokenizer examples were encoded with. */
+  readonly tokenizer: Tokenizer;
+}
+
+/** Declare `ids`, `typeIds`, `mask` [B, T] and `labels` [B]; the model's input is `ids`. */
+function declareInputs(graph: Graph, b: number, t: number): TaskInputs {
+  const ids = graph.input("ids", [b, t], "i32");
+  const typeIds = graph.input("typeIds", [b, t], "i32");
+  const mask = graph.input("mask", [b, t], "f32");
+  const labels = graph.input("labels", [b], "i32");
+  return { x: ids, feeds: { ids, typeIds, mask, labels }, labels };
+}
+
+/** A text classification task over an in-memory dataset, encoded once here. */
+export function textTask(options: TextTaskOptions): TextTask {
+  const { dataset: ds, tokenizer } = options;
+  const t = options.maxLength ?? DEFAULT_MAX_LENGTH;
+  if (!Number.isInteger(t) || t < 2) {
+    throw new ActlabError(
+      `--max-length must be an integer >= 2, got ${t}`,
+      "e.g. --max-length 128 ([CLS] and [SEP] take two positions)",
+    );
+  }
+  const k = ds.numClasses;
+  const trainSplit = (options.train ?? true)
+    ? encodeSplit(ds.train, tokenizer, t, `${ds.name} train`, k)
+    : null;
+  const evalSplit = options.evalSplit === "train"
+    ? trainSplit ?? encodeSplit(ds.train, tokenizer, t, `${ds.name} train`, k)
+    : encodeSplit(ds.test, tokenizer, t, `${ds.name} test`, k);
+  const needTrain = (): Encoded => {
+    if (!trainSplit) {
+      throw new ActlabError(
+        `the text task for ${ds.name} was opened without its training split`,
+        "open it with { train: true } to train",
+      );
+    }
+    return trainSplit;
+  };
+  return {
+    kind: "text",
+    dataset: ds.name,
+    numClasses: k,
+    classNames: ds.classNames,
+    trainSize: trainSplit?.n ?? 0,
+    evalSize: evalSplit.n,
+    maxLength: t,
+    tokenizer,
+    modelHints: { vocabSize: tokenizer.vocabSize },
+    describe: () =>
+      `${ds.name} (${trainSplit ? `${trainSplit.n} train / ` : ""}${evalSplit.n} ${
+        options.evalSplit ?? "test"
+      }, ${t} tokens, ${ds.source})`,
+    inputs: (graph, b) => declareInputs(graph, b, t),
+    trainBatchCount: (b) => trainBatchCount(needTrain().n, b),
+    *trainBatches(o) {
+      const split = needTrain();
+      const order = epochOrder(split.n, o.seed, o.epoch);
+      const count = trainBatchCount(split.n, o.batchSize);
+      for (let b = o.startBatch; b < count; b++) {
+        const rows = order.subarray(b * o.batchSize, (b + 1) * o.batchSize);
+        yield batchOf(split, rows, o.batchSize, t, tokenizer, b);
+      }
+    },
+    *evalBatches(size) {
+      for (let b = 0; b * size < evalSplit.n; b++) {
+        const rows: number[] = [];
+        for (let r = b * size; r < Math.min(evalSplit.n, (b + 1) * size); r++) rows.push(r);
+        yield batchOf(evalSplit, rows, size, t, tokenizer, b);
+      }
+    },
+  };
+}
+
+/** The first `n` examples (0 = all). */
+function subset(xs: readonly TextExample[], n: number): readonly TextExample[] {
+  return n > 0 ? xs.slice(0, n) : xs;
+}
+
+/** The `text` task kind: `config.dataset` from the text registry, the tokenizer from the factory. */
+export const textTaskPlugin: TaskPlugin = {
+  name: "text",
+  description:
+    "text classification: ids, typeIds i32 [B, T], mask f32 [B, T] (padded to --max-length), labels [B]",
+  async create(config: TrainConfig, options: TaskOpenOptions): Promise<Task> {
+    const loaded = await getTextDataset(config.dataset).load({
+      dataDir: config.dataDir,
+      seed: config.seed,
+    });
+    const dataset: TextDataset = {
+      ...loaded,
+      train: subset(loaded.train, config.trainSubset),
+      test: subset(loaded.test, config.testSubset),
+    };
+    const tokenizer = await tokenizerFactory(config);
+    return textTask({
+      dataset,
+      tokenizer,
+      maxLength: config.maxLength,
+      train: options.train,
+      evalSplit: options.evalSplit,
+    });
+  },
+};
