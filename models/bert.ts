@@ -86,6 +86,8 @@ const DEFAULTS: ModelOptions = {
   typeVocabSize: 2,
   dropout: 0.1,
   attnDrop: 0.1,
+  // BERT has biases on q, k and v; false drops them (parity tests: the key bias's gradient is 0).
+  qkvBias: true,
 };
 
 /** The resolved geometry of a `bert` configuration. */
@@ -203,6 +205,7 @@ export const bertModel: ModelDefinition = {
         const att = blk.scope("attention");
         const a = selfAttention(att, h, {
           numHeads: g.heads,
+          qkvBias: config.options.qkvBias === true,
           attnDrop,
           projDrop: hiddenDrop,
           keyMask: mask,

@@ -8,8 +8,11 @@ import { imageTaskPlugin } from "./image.ts";
 export {
   DEFAULT_MAX_LENGTH,
   setTokenizerFactory,
+  textBatch,
+  type TextShape,
   type TextTask,
   textTask,
+  textTaskForShape,
   type TextTaskOptions,
   textTaskPlugin,
   type TokenizerFactory,

@@ -112,6 +112,40 @@ function encodeSplit(
   return { n, ids, typeIds, mask, labels };
 }
 
+/**
+ * A task batch of `ids`, `typeIds` (i32) and `mask` (f32), each [B, T]
+ * row-major, and `labels` [B]; the first `valid` rows count (default all).
+ */
+export function textBatch(
+  ids: Int32Array,
+  typeIds: Int32Array,
+  mask: Float32Array,
+  labels: Int32Array,
+  valid: number = labels.length,
+  index = 0,
+): TaskBatch {
+  const b = labels.length, t = ids.length / b;
+  const shape = [b, t];
+  if (!Number.isInteger(t) || typeIds.length !== b * t || mask.length !== b * t) {
+    throw new ActlabError(
+      `text batch: ${ids.length} ids, ${typeIds.length} segment ids, ${mask.length} mask values ` +
+        `for ${b} labels`,
+      "pass [B, T] ids, segment ids and mask with B labels",
+    );
+  }
+  return {
+    feeds: {
+      ids: { dtype: "i32", shape, data: ids },
+      typeIds: { dtype: "i32", shape, data: typeIds },
+      mask: { dtype: "f32", shape, data: mask },
+      labels: { dtype: "i32", shape: [b], data: labels },
+    },
+    labels,
+    valid,
+    index,
+  };
+}
+
 /** Assemble a batch of rows `rows` of `split`; rows past `rows.length` are filler. */
 function batchOf(
   split: Encoded,
@@ -138,18 +172,7 @@ function batchOf(
       mask.fill(1, r * t, r * t + Math.min(2, t));
     }
   }
-  const shape = [size, t];
-  return {
-    feeds: {
-      ids: { dtype: "i32", shape, data: ids },
-      typeIds: { dtype: "i32", shape, data: typeIds },
-      mask: { dtype: "f32", shape, data: mask },
-      labels: { dtype: "i32", shape: [size], data: labels },
-    },
-    labels,
-    valid: rows.length,
-    index,
-  };
+  return textBatch(ids, typeIds, mask, labels, rows.length, index);
 }
 
 /** Options of `textTask`. */
@@ -181,6 +204,44 @@ function declareInputs(graph: Graph, b: number, t: number): TaskInputs {
   const mask = graph.input("mask", [b, t], "f32");
   const labels = graph.input("labels", [b], "i32");
   return { x: ids, feeds: { ids, typeIds, mask, labels }, labels };
+}
+
+/** The shape facts of a text task (what a model is built for). */
+export interface TextShape {
+  /** Sequence length T. */
+  readonly maxLength: number;
+  /** Number of classes. */
+  readonly numClasses: number;
+  /** The tokenizer's vocabulary size (a model hint: `vocabSize`). */
+  readonly vocabSize: number;
+}
+
+/**
+ * A text task with no data: it declares the graph's feeds for a shape but
+ * has no batches. For building graphs only (export, benches, parity tests).
+ */
+export function textTaskForShape(shape: TextShape, dataset = "(shape only)"): Task {
+  const noData = (): never => {
+    throw new ActlabError(
+      `the text task for ${dataset} was built from a shape alone and has no data`,
+      "open the task from a run configuration (Run.open) to train or evaluate",
+    );
+  };
+  const t = shape.maxLength;
+  return {
+    kind: "text",
+    dataset,
+    numClasses: shape.numClasses,
+    classNames: Array.from({ length: shape.numClasses }, (_, k) => String(k)),
+    trainSize: 0,
+    evalSize: 0,
+    modelHints: { vocabSize: shape.vocabSize },
+    describe: () => `${dataset} (${t} tokens, ${shape.numClasses} classes)`,
+    inputs: (graph, b) => declareInputs(graph, b, t),
+    trainBatchCount: () => 0,
+    trainBatches: noData,
+    evalBatches: noData,
+  };
 }
 
 /** A text classification task over an in-memory dataset, encoded once here. */

@@ -1,6 +1,7 @@
 /**
  * Full training steps of one backend against reference, shared by the
- * per-backend model tests: every model × {relu, gelu, dpa} at a small size —
+ * per-backend model tests: every model × {relu, gelu, dpa} at a small size
+ * (image models on random images; `bert` on short padded token sequences) —
  * forward, loss (with DPA's channel loss), backward, AdamW — compared after
  * each of 3 steps (1 for resnet18): loss terms, logits and every state
  * tensor (parameters, moments, BatchNorm statistics, DPA memories). DPA's
@@ -23,6 +24,8 @@ import type { ModelOptions } from "../models/registry.ts";
 import { getControl } from "../compare/sweep.ts";
 import { resolveConfig } from "../train/config.ts";
 import { imageBatch, imageTaskForShape } from "../tasks/image.ts";
+import { textBatch, textTaskForShape } from "../tasks/text.ts";
+import type { Task, TaskBatch } from "../train/task.ts";
 import { Run } from "../train/run.ts";
 import { lcg } from "./gradcheck.ts";
 
@@ -58,7 +61,10 @@ export const DPA_CRITERIA_PARITY: {
 const SMALL: Record<
   string,
   {
-    shape: [number, number, number];
+    /** Per-sample image shape, or for a text model [T] tokens. */
+    shape: number[];
+    /** A text model: token ids from a vocabulary of this size, padded rows, segment ids. */
+    text?: { vocab: number };
     batch: number;
     options: ModelOptions;
     rtol?: number;
@@ -109,7 +115,68 @@ const SMALL: Record<
     batch: 6,
     options: { embedDim: 12, depth: 1, numHeads: 3, patchSize: 4, qkvBias: false },
   },
+  // Short sequences with padding (lengths 2–7 of 7) and both segments; BERT's dropout 0.1 on
+  // (its masks are host feeds, the same on every backend) and its qkv bias. Parameters are
+  // held to 3e-4: at init the gradients reaching layer 0's FFN output weight are small (max
+  // 2.7e-5) and one element's is 2.5e-9, below AdamW's eps 1e-8, where the first update
+  // lr·g/(|g| + eps) is proportional to g. With GELU the backends' float32 gradient there
+  // differs by 0.6 % (1e-4 of the tensor's largest, inside the moments' 1e-4), which moves
+  // the weight by 1.2e-4 (ort-cpu, tfjs-wasm) to 1.5e-4 (webgpu) of max |weight|.
+  bert: {
+    shape: [7],
+    text: { vocab: 23 },
+    batch: 4,
+    options: { size: "tiny", layers: 2, hidden: 8, heads: 2 },
+    paramRtol: 3e-4,
+  },
 };
+
+/** The task of a SMALL entry: an image task, or a text task of T tokens. */
+function smallTask(small: (typeof SMALL)[string]): Task {
+  if (small.text) {
+    return textTaskForShape({
+      maxLength: small.shape[0],
+      numClasses: 4,
+      vocabSize: small.text.vocab,
+    });
+  }
+  const c = small.shape[0];
+  return imageTaskForShape({
+    inputShape: small.shape as [number, number, number],
+    numClasses: 4,
+    mean: c === 1 ? [0.5] : [0.5, 0.4, 0.3],
+    std: c === 1 ? [0.25] : [0.25, 0.2, 0.3],
+  });
+}
+
+/**
+ * A random batch of a SMALL entry: images in [0, 1), or token sequences of
+ * varying length (row r has 2 + (3r + step) mod (T − 1) tokens, `[CLS]` = 2
+ * first, segment 1 on the second half, padding 0 with mask 0).
+ */
+function smallBatch(
+  small: (typeof SMALL)[string],
+  rand: () => number,
+  labels: Int32Array,
+  step: number,
+): TaskBatch {
+  const b = small.batch;
+  if (!small.text) {
+    const n = b * small.shape.reduce((a, d) => a * d, 1);
+    return imageBatch(Float32Array.from({ length: n }, () => rand()), labels, small.shape);
+  }
+  const t = small.shape[0], v = small.text.vocab;
+  const ids = new Int32Array(b * t), types = new Int32Array(b * t), mask = new Float32Array(b * t);
+  for (let r = 0; r < b; r++) {
+    const len = 2 + ((3 * r + step) % (t - 1));
+    for (let i = 0; i < len; i++) {
+      ids[r * t + i] = i === 0 ? 2 : Math.floor(rand() * v);
+      types[r * t + i] = i >= Math.ceil(len / 2) ? 1 : 0;
+      mask[r * t + i] = 1;
+    }
+  }
+  return textBatch(ids, types, mask, labels);
+}
 
 /** max|got − want| ≤ rtol · max|want| (both finite). */
 function assertNormClose(name: string, got: HostTensor, want: HostTensor, rtol: number): void {
@@ -175,24 +242,17 @@ export async function compareTrainingSteps(
     evalBatchSize: small.batch,
     seed: 3,
   });
-  const task = imageTaskForShape({
-    inputShape: small.shape,
-    numClasses: 4,
-    mean: small.shape[0] === 1 ? [0.5] : [0.5, 0.4, 0.3],
-    std: small.shape[0] === 1 ? [0.25] : [0.25, 0.2, 0.3],
-  });
+  const task = smallTask(small);
   const ref = await Run.open(config, { backend: referenceBackend, task });
   const others: Run[] = [];
   try {
     for (const b of backends) others.push(await Run.open(config, { backend: b, task }));
     const rand = lcg(17);
     const params = new Set(ref.trainStep.record.params.map((p) => p.name));
-    const n = small.batch * small.shape.reduce((a, b) => a * b, 1);
     let seen = false;
     for (let step = 0; step < (options.steps ?? small.steps ?? 3); step++) {
-      const x = Float32Array.from({ length: n }, () => rand());
       const labels = Int32Array.from({ length: small.batch }, (_, i) => (i * 3 + step) % 4);
-      const feeds = ref.trainFeeds(imageBatch(x, labels, small.shape), step, 1e-2);
+      const feeds = ref.trainFeeds(smallBatch(small, rand, labels, step), step, 1e-2);
       const want = await ref.trainExe.run(feeds);
       const ws = await ref.trainExe.readState();
       if (options.nonZero && want[options.nonZero].data[0] !== 0) seen = true;
