@@ -74,13 +74,14 @@ export function importBertWeights(
   for (const [param, shape] of params) {
     const names = hfNamesOf(param);
     const found = names.map((n) => byName.get(n));
+    // Tensors that belong to a parameter are expected even when its set is incomplete.
+    for (const f of found) if (f) used.add(f[0]);
     if (found.some((f) => !f)) {
       if (param.startsWith("classifier.") && found.every((f) => !f)) fresh.push(param);
       else missing.push(...names.filter((_, i) => !found[i]));
       continue;
     }
     const parts = found as [string, HostTensor][];
-    parts.forEach(([file]) => used.add(file));
     // A fused qkv is three tensors of one third of the rows each.
     const partShape = parts.length === 1 ? shape : [shape[0] / 3, ...shape.slice(1)];
     const bad = parts.filter(([, t]) => fmt(t.shape) !== fmt(partShape));

@@ -11,7 +11,7 @@
 import { ActlabError } from "../core/errors.ts";
 import type { HostTensor, Shape } from "../core/host_tensor.ts";
 import { readSafetensors } from "../data/safetensors.ts";
-import { getModel } from "../models/registry.ts";
+import { getModel, type WeightImporter } from "../models/registry.ts";
 import type { BuildRecord } from "../plugin/context.ts";
 
 /** What `--init-from` did, for logs and `config.json`. */
@@ -26,6 +26,18 @@ export interface InitFromReport {
   readonly ignored: readonly string[];
 }
 
+/** The importer of model `model`, or an error when it cannot load pretrained weights. */
+export function weightImporter(model: string, file: string): WeightImporter {
+  const importer = getModel(model).importWeights;
+  if (!importer) {
+    throw new ActlabError(
+      `model "${model}" cannot load pretrained weights (--init-from ${file})`,
+      "drop --init-from, or use a model that reads pretrained checkpoints (bert)",
+    );
+  }
+  return importer;
+}
+
 /**
  * Overwrite the parameters in `state` (an initial state of `record`'s build)
  * with model `model`'s pretrained weights from `file`.
@@ -36,13 +48,7 @@ export async function applyInitFrom(
   record: BuildRecord,
   state: Record<string, HostTensor>,
 ): Promise<InitFromReport> {
-  const importer = getModel(model).importWeights;
-  if (!importer) {
-    throw new ActlabError(
-      `model "${model}" cannot load pretrained weights (--init-from ${file})`,
-      "drop --init-from, or use a model that reads pretrained checkpoints (bert)",
-    );
-  }
+  const importer = weightImporter(model, file);
   const { tensors } = await readSafetensors(file);
   const params = new Map<string, Shape>(record.params.map((p) => [p.name, p.tensor.shape]));
   const got = importer(tensors, params, file);

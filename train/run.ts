@@ -24,7 +24,7 @@ import type { TrainConfig } from "./config.ts";
 import { exactStateForGraph, stateForGraph } from "./restore.ts";
 import { buildStepGraph, type StepGraph } from "./step_graph.ts";
 import { getTask, type Task, type TaskBatch } from "./task.ts";
-import { applyInitFrom, type InitFromReport } from "./pretrained.ts";
+import { applyInitFrom, type InitFromReport, weightImporter } from "./pretrained.ts";
 import { getModel, type ModelOptions } from "../models/registry.ts";
 
 /** The per-sample shape of a task's primary input (what a model is built for). */
@@ -162,6 +162,10 @@ export class Run {
    */
   static async open(config: TrainConfig, options: RunOpenOptions = {}): Promise<Run> {
     const withTrain = options.train ?? true;
+    // Before any data is loaded or graph compiled: a model without an importer cannot --init-from.
+    if (config.initFrom && withTrain && !options.restoring) {
+      weightImporter(config.model, config.initFrom);
+    }
     const backend = options.backend ?? await resolveBackend(config.backend);
     const task = options.task ??
       await getTask(config.task).create(config, { train: withTrain });
