@@ -1,6 +1,7 @@
 /**
  * `deno task list`: print the registries — activations, regularisers, models
- * (with parameter counts for a 3×32×32 input and 100 classes) and backends
+ * (with parameter counts for a 3×32×32 input — a text model's at its example
+ * input, 128 tokens for `bert` — and 100 classes) and backends
  * (with availability). `--json` prints one machine-readable object;
  * `--plugins` lists every plugin's declared options (with defaults) and
  * named controls instead.
@@ -49,7 +50,11 @@ export interface Listing {
 export async function collectListing(): Promise<Listing> {
   const models = listModels().map((name) => ({
     name,
-    params: paramCount(name, LIST_INPUT_SHAPE, LIST_NUM_CLASSES),
+    params: paramCount(
+      name,
+      getModel(name).exampleInputShape ?? LIST_INPUT_SHAPE,
+      LIST_NUM_CLASSES,
+    ),
   }));
   const backends = (await probeAll()).map(({ name, availability }) => ({
     name,
@@ -126,7 +131,8 @@ const HELP = `usage: deno task list [--json] [--plugins]
 Print the registered activations, regularisers, models (parameter counts for
 a ${
   LIST_INPUT_SHAPE.join("x")
-} input and ${LIST_NUM_CLASSES} classes) and backends (with availability).
+} input, or 128 tokens for a text model, and ${LIST_NUM_CLASSES} classes) and backends
+(with availability).
 
 options:
   --json     print {"activations", "regularisers", "models", "backends", "options"} as JSON
@@ -153,7 +159,7 @@ export function formatListing(l: Listing): string {
   out.push(
     `models (${l.models.length}; params at ${
       LIST_INPUT_SHAPE.join("x")
-    } input, ${LIST_NUM_CLASSES} classes):`,
+    } input (text models: 128 tokens), ${LIST_NUM_CLASSES} classes):`,
   );
   out.push(
     table(

@@ -156,6 +156,7 @@ export const bertModel: ModelDefinition = {
   defaults: DEFAULTS,
   inputRank: 1,
   inputDtype: "i32",
+  exampleInputShape: [128],
   importWeights: importBertWeights,
   create(config, sites) {
     const rate = { min: 0, max: 1, maxExclusive: true };

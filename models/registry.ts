@@ -105,6 +105,11 @@ export interface ModelDefinition {
    * states its own.
    */
   readonly inputRank?: number;
+  /**
+   * A per-sample input shape that listings count parameters at, for a model
+   * that does not take `[C, H, W]` images (e.g. `[128]` tokens for `bert`).
+   */
+  readonly exampleInputShape?: readonly number[];
   /** Dtype of the per-sample input (default `f32`; token ids are `i32`). */
   readonly inputDtype?: DType;
   /**

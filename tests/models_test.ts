@@ -18,11 +18,14 @@ import {
   countParams,
   createModel,
   type CreateModelOptions,
+  getModel,
   listModels,
 } from "../models/registry.ts";
 import { buildLayer, compile, feedsFor, randomValues, spotCheckParams } from "./build_harness.ts";
 
 const SHAPES = [[1, 28, 28], [3, 32, 32]];
+/** The image models (a text model such as `bert` takes token ids: tests/bert_test.ts). */
+const imageModels = () => listModels().filter((n) => (getModel(n).inputRank ?? 3) === 3);
 /** Models whose CIFAR geometry needs 32 px (AlexNet, VGG: their pools take 28 px below 1x1). */
 const NEEDS_32 = new Set(["alexnet", "vgg11", "vgg11_bn"]);
 /** `shape`, widened to 32 px for the models that need it. */
@@ -62,6 +65,7 @@ Deno.test("parameter counts: vit_tiny 3x32x32/100 = 5,380,132; resnet18 (3x3 ste
 Deno.test("every model builds [B, numClasses] logits for 1x28x28 (1x32x32) and 3x32x32 inputs", () => {
   assert.deepEqual(listModels(), [
     "alexnet",
+    "bert",
     "convnet",
     "mlp",
     "resnet18",
@@ -71,7 +75,7 @@ Deno.test("every model builds [B, numClasses] logits for 1x28x28 (1x32x32) and 3
     "vit_micro",
     "vit_tiny",
   ]);
-  for (const name of listModels()) {
+  for (const name of imageModels()) {
     for (const shape of SHAPES.map((s) => fit(name, s))) {
       const model = createModel(name, { numClasses: 7, inputShape: shape });
       for (const phase of ["eval", "train"] as const) {
@@ -164,7 +168,7 @@ Deno.test("forward runs on reference: small models at both shapes, vit_tiny and 
 });
 
 Deno.test("train-phase builds with stateful plugins (dpa, raa, gdn; arr at response sites)", () => {
-  for (const name of listModels()) {
+  for (const name of imageModels()) {
     for (const activation of ["dpa", "raa", "gdn"]) {
       const shape = fit(name, [1, 28, 28]);
       const model = createModel(name, {

@@ -21,6 +21,7 @@ import { createModel, listModels, type ModelOptions } from "../models/registry.t
 import { initialState } from "../nn/init.ts";
 import { hostFeedValues } from "../plugin/context.ts";
 import { imageTaskForShape } from "../tasks/image.ts";
+import { textTaskForShape } from "../tasks/text.ts";
 import { buildStepGraph } from "../train/step_graph.ts";
 import { lcg } from "./gradcheck.ts";
 
@@ -35,10 +36,41 @@ const TINY: Record<string, { shape: [number, number, number]; options: ModelOpti
   resnet32: { shape: [1, 8, 8], options: { blocks: 1, width: 1 / 4 } },
 };
 
+/** Text models: token sequences of `length` (padded) over a vocabulary of `vocab`; dropout on. */
+const TEXT: Record<string, { length: number; vocab: number; options: ModelOptions }> = {
+  bert: {
+    length: 5,
+    vocab: 11,
+    options: { size: "tiny", layers: 1, hidden: 8, heads: 2, intermediate: 8, vocabSize: 11 },
+  },
+};
+
+/** Token feeds: row r has 2 + r tokens ([CLS] = 2 first, the rest random), segment 1 on the last. */
+function textFeeds(length: number, vocab: number, rand: () => number): Record<string, HostTensor> {
+  const ids = new Int32Array(B * length), types = new Int32Array(B * length);
+  const mask = new Float64Array(B * length);
+  for (let r = 0; r < B; r++) {
+    for (let i = 0; i < 2 + r; i++) {
+      ids[r * length + i] = i === 0 ? 2 : Math.floor(rand() * vocab);
+      types[r * length + i] = i === 1 + r ? 1 : 0;
+      mask[r * length + i] = 1;
+    }
+  }
+  const shape = [B, length];
+  return {
+    ids: { dtype: "i32", shape, data: ids },
+    typeIds: { dtype: "i32", shape, data: types },
+    mask: { dtype: "f32", shape, data: mask },
+  };
+}
+
 for (const modelName of listModels()) {
   for (const act of listActivations()) {
     Deno.test(`train step ${modelName} × ${act}: finite loss and FD spot check`, async () => {
-      const { shape, options } = TINY[modelName] ?? { shape: SHAPE, options: {} };
+      const text = TEXT[modelName];
+      const { shape, options } = text
+        ? { shape: [text.length], options: text.options }
+        : TINY[modelName] ?? { shape: SHAPE, options: {} };
       const model = createModel(modelName, {
         numClasses: K,
         inputShape: shape,
@@ -46,7 +78,14 @@ for (const modelName of listModels()) {
         ...options,
       });
       // Identity normalisation: the FD check perturbs the model's input itself.
-      const task = imageTaskForShape({ inputShape: shape, numClasses: K, mean: [0], std: [1] });
+      const task = text
+        ? textTaskForShape({ maxLength: text.length, numClasses: K, vocabSize: text.vocab })
+        : imageTaskForShape({
+          inputShape: shape as [number, number, number],
+          numClasses: K,
+          mean: [0],
+          std: [1],
+        });
       const step = buildStepGraph({ model, task, phase: "train", batchSize: B });
       const params = step.record.params;
       // Spot-check one entry of each of three parameters spread over the depth.
@@ -61,11 +100,13 @@ for (const modelName of listModels()) {
       const init = initialState(step.record, 3);
       const labels = Int32Array.from({ length: B }, (_, i) => i % K);
       const feeds: Record<string, HostTensor> = {
-        x: {
-          dtype: "f32",
-          shape: [B, ...shape],
-          data: Float64Array.from({ length: B * shape[1] * shape[2] }, () => rand()),
-        },
+        ...(text ? textFeeds(text.length, text.vocab, rand) : {
+          x: {
+            dtype: "f32",
+            shape: [B, ...shape],
+            data: Float64Array.from({ length: B * shape[1] * shape[2] }, () => rand()),
+          },
+        }),
         labels: { dtype: "i32", shape: [B], data: labels },
       };
       // Step 4 of interval 5: an update step for DPA's memories (the richest graph).
