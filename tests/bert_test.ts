@@ -15,7 +15,8 @@ import { encodeSafetensors } from "../data/safetensors.ts";
 import { bertGeometry } from "../models/bert.ts";
 import { hfNamesOf, importBertWeights } from "../models/bert_weights.ts";
 import { createModel, paramCount } from "../models/registry.ts";
-import { textBatch, textTask } from "../tasks/text.ts";
+import { textBatch, textTask, textTaskForShape } from "../tasks/text.ts";
+import { buildStepGraph } from "../train/step_graph.ts";
 import { resolveConfig } from "../train/config.ts";
 import { Run } from "../train/run.ts";
 import { lcg } from "./gradcheck.ts";
@@ -43,6 +44,41 @@ Deno.test("bert parameter counts equal the published ones (30,522-token vocabula
     maxPosition: 512,
     typeVocabSize: 2,
   });
+});
+
+Deno.test("bert sites: the FFN activation pooled at [CLS] per block, block outputs for ARR", () => {
+  const model = createModel("bert", {
+    numClasses: 3,
+    inputShape: [6],
+    size: "tiny",
+    layers: 3,
+    hidden: 8,
+    heads: 2,
+    vocabSize: 20,
+    activation: "dpa",
+    regulariser: "arr",
+  });
+  const task = textTaskForShape({ maxLength: 6, numClasses: 3, vocabSize: 20 });
+  const step = buildStepGraph({ model, task, phase: "train", batchSize: 4 });
+  const sites = step.record.activationOutputs;
+  assert.deepEqual(
+    sites.map((s) => s.name),
+    [0, 1, 2].map((i) => `encoder.layer.${i}.intermediate.act`),
+  );
+  for (const s of sites) {
+    assert.deepEqual(s.site, { channels: 32, layout: "tokens", pooling: "token" });
+    assert.deepEqual(s.output.shape, [4, 6, 32]);
+  }
+  assert.deepEqual([...step.lossTerms.keys()].sort(), ["arr", "ce", "dpa_channel"]);
+  // Dropout 0.1 on embeddings, attention probabilities, both residual branches and the pooler.
+  const drops = [...step.record.hostFeeds.keys()].filter((k) => k.startsWith("encoder.layer.0."));
+  assert.deepEqual(drops.sort(), [
+    "encoder.layer.0.attention.attn_drop.mask",
+    "encoder.layer.0.attention.proj_drop.mask",
+    "encoder.layer.0.output.dropout.mask",
+  ]);
+  assert.ok(step.record.hostFeeds.has("embeddings.dropout.mask"));
+  assert.ok(step.record.hostFeeds.has("classifier_drop.mask"));
 });
 
 Deno.test("bert: bad options and inputs are clear errors", () => {
