@@ -52,6 +52,7 @@ export const TRAIN_FLAGS = {
   "test-size": { type: "string" },
   "train-subset": { type: "string" },
   "test-subset": { type: "string" },
+  "long-tail": { type: "string" },
 } as const;
 
 /**
@@ -87,6 +88,7 @@ data:
   --image-size --channels --num-classes --train-size --test-size
                             shape and size of --dataset synthetic
   --train-subset N --test-subset N   use only the first N images
+  --long-tail BETA          long-tailed training split, imbalance BETA (e.g. 100; test stays balanced)
 optimisation:
   --epochs N --steps N      --steps stops after N training steps (overrides --epochs)
   --batch-size B --eval-batch-size B --lr LR --min-lr LR --warmup FRACTION
@@ -191,6 +193,7 @@ export function flagsToConfig(v: TrainFlagValues): Partial<TrainConfig> {
   set("out", v.out);
   set("trainSubset", num("train-subset", v["train-subset"]));
   set("testSubset", num("test-subset", v["test-subset"]));
+  set("longTail", num("long-tail", v["long-tail"]));
   const act = pluginOptions(v, "act");
   if (Object.keys(act).length) c.activationOptions = act as PluginOptions;
   const reg = pluginOptions(v, "reg");

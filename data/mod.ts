@@ -12,6 +12,7 @@ export {
   type LoadOptions,
   type Split,
 } from "./dataset.ts";
+export { classCounts, longTailCounts, longTailDataset } from "./long_tail.ts";
 export {
   type AugmentOptions,
   type Batch,

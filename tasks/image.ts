@@ -11,6 +11,7 @@ import { ActlabError } from "../core/errors.ts";
 import type { Graph } from "../core/graph.ts";
 import { constant, mul, sub } from "../core/ops.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
+import { classCounts } from "../data/long_tail.ts";
 import { type Batch, evalBatches, trainBatchCount, trainBatches } from "../data/loader.ts";
 import type { TrainConfig } from "../train/config.ts";
 import type { Task, TaskBatch, TaskInputs, TaskOpenOptions, TaskPlugin } from "../train/task.ts";
@@ -148,6 +149,7 @@ export function imageTask(data: ImageTaskData): ImageTask {
   return {
     ...imageTaskForShape(shape, ev.name),
     classNames: ev.classNames,
+    ...(tr ? { summary: { train_class_counts: classCounts(tr.labels, tr.numClasses) } } : {}),
     trainSize: tr?.n ?? 0,
     evalSize: ev.n,
     describe: () => `${ev.name} (${tr ? `${tr.n} train / ` : ""}${ev.n} ${ev.split})`,
@@ -174,6 +176,7 @@ export async function loadRunData(
       dataDir: config.dataDir,
       synthetic: config.synthetic,
       subset: n ? { n } : undefined,
+      longTail: config.longTail,
     });
   };
   const train = options.train ? await load("train") : undefined;

@@ -58,6 +58,12 @@ export interface TrainConfig {
   readonly trainSubset: number;
   /** Use only the first N test images (0 = all). */
   readonly testSubset: number;
+  /**
+   * Imbalance β of a long-tailed training split (0 = balanced; DNRT's
+   * long-tailed CIFAR-10 uses 10, 50, 100): class k keeps n_max·β^(−k/(K−1))
+   * images (`data/long_tail.ts`); the test split stays balanced.
+   */
+  readonly longTail: number;
   /** Training epochs (default 7). */
   readonly epochs: number;
   /** Stop after this many training steps in total (0 = run all epochs). */
@@ -116,6 +122,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, "out"> = {
   dataset: "fashion-mnist",
   trainSubset: 0,
   testSubset: 0,
+  longTail: 0,
   // ~12–15 minutes for vit_micro + dpa on Fashion-MNIST with ort-cpu on a 2-core CPU (~105 s an epoch).
   epochs: 7,
   steps: 0,
@@ -241,6 +248,11 @@ export function resolveConfig(
     nonNegInt(c.trainSubset) && nonNegInt(c.testSubset),
     "subset sizes must be integers >= 0",
     "0 = all",
+  );
+  check(
+    c.longTail === 0 || (Number.isFinite(c.longTail) && c.longTail >= 1),
+    `long-tail imbalance ${c.longTail} must be 0 (balanced) or a number >= 1`,
+    "β = n_max / n_min, e.g. --long-tail 100",
   );
   check(
     ["default", "on", "off"].includes(c.augment),

@@ -61,6 +61,8 @@ export interface TrainSummary {
   readonly peak_rss_mib: number;
   /** The run's seed. */
   readonly seed: number;
+  /** The task's facts about its data (`Task.summary`), e.g. `train_class_counts`. */
+  readonly data?: Readonly<Record<string, number | string | readonly number[]>>;
 }
 
 /** Options of `train` beyond the configuration. */
@@ -399,6 +401,7 @@ async function trainRun(
     wall_s: (performance.now() - t0) / 1000,
     peak_rss_mib: peakRss / 2 ** 20,
     seed: config.seed,
+    ...(run.task.summary ? { data: run.task.summary } : {}),
   };
   await writeJsonAtomic(`${config.out}/summary.json`, summary);
   return summary;

@@ -101,6 +101,11 @@ export interface Task {
   evalBatches(batchSize: number): Iterable<TaskBatch>;
   /** A fresh evaluation accumulator (default: `classificationMetrics`). */
   metrics?(): MetricAccumulator;
+  /**
+   * Facts about the task's data for `summary.json`, by key (e.g. the
+   * training split's images per class, which a long-tailed split needs).
+   */
+  readonly summary?: Readonly<Record<string, number | string | readonly number[]>>;
 }
 
 /** What `createTask` needs beyond the configuration. */
