@@ -137,14 +137,17 @@ export const RESOLVED_CONFIG_FIELDS = [
   "activationOptionsProvenance",
   "regulariserOptionsResolved",
   "regulariserOptionsProvenance",
+  "taskFacts",
 ] as const;
 
 /**
  * What `config.json` adds to the configuration: the backend `auto` chose and
  * every option as the model was built with it, with where each plugin option
  * came from (`given`, `default`, or a task default such as `dataset default:
- * 10 classes (authors' CIFAR-10 setting, configs/dpa.py)`). `compare` ignores
- * these fields when it matches a cell with its run directory.
+ * 10 classes (authors' CIFAR-10 setting, configs/dpa.py)`), and the task
+ * facts those defaults depend on. `compare` matches a cell with its run
+ * directory on the configuration, then on the plugin options re-resolved
+ * from `taskFacts` with today's defaults.
  */
 export function resolvedFields(
   run: Run,
@@ -158,6 +161,9 @@ export function resolvedFields(
     activationOptionsProvenance: m.activationOptionSources,
     regulariserOptionsResolved: reg ? m.regulariserOptions : null,
     regulariserOptionsProvenance: reg ? m.regulariserOptionSources : null,
+    // What task-dependent plugin defaults were resolved from: `compare` re-resolves them
+    // with today's defaults to tell whether a finished cell still is the run it asks for.
+    taskFacts: { numClasses: m.numClasses },
   };
 }
 
