@@ -129,6 +129,18 @@ export type { AdamWConfig } from "./train/adamw.ts";
 export type { Checkpoint, CheckpointMeta } from "./train/checkpoint.ts";
 export type { Dataset, LoadOptions, Split } from "./data/dataset.ts";
 export type { SyntheticOptions } from "./data/synthetic.ts";
+export {
+  IMAGE_FOLDER_DATASETS,
+  type ImageFolderData,
+  type ImageFolderIndex,
+  type ImageFolderOptions,
+  ImageFolderStream,
+  IMAGENET100_CLASSES,
+  openImageFolder,
+  type StreamOptions,
+} from "./data/imagefolder/mod.ts";
+export type { Batch } from "./data/loader.ts";
+export { classCounts, longTailCounts, longTailDataset } from "./data/long_tail.ts";
 export type { ActivationOutput } from "./plugin/context.ts";
 export type { LocateOptions } from "./data/locate.ts";
 export type { SubsetOptions } from "./data/subset.ts";

@@ -13,6 +13,7 @@ export {
   type Split,
 } from "./dataset.ts";
 export { classCounts, longTailCounts, longTailDataset } from "./long_tail.ts";
+export * from "./imagefolder/mod.ts";
 export {
   type AugmentOptions,
   type Batch,

@@ -12,9 +12,18 @@ import type { Graph } from "../core/graph.ts";
 import { constant, mul, sub } from "../core/ops.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import { classCounts } from "../data/long_tail.ts";
+import { isImageFolderDataset } from "../data/imagefolder/dataset.ts";
+import { openImageFolderTask } from "./image_folder.ts";
 import { type Batch, evalBatches, trainBatchCount, trainBatches } from "../data/loader.ts";
 import type { TrainConfig } from "../train/config.ts";
-import type { Task, TaskBatch, TaskInputs, TaskOpenOptions, TaskPlugin } from "../train/task.ts";
+import type {
+  Task,
+  TaskBatch,
+  TaskInputs,
+  TaskOpenOptions,
+  TaskPlugin,
+  TaskTrainBatchOptions,
+} from "../train/task.ts";
 
 /** The shape facts of an image task (what a model is built for). */
 export interface ImageShape {
@@ -32,6 +41,10 @@ export interface ImageShape {
 export interface ImageTask extends Task {
   /** Input shape, classes and normalisation. */
   readonly shape: ImageShape;
+  /** In-memory batches: synchronous. */
+  trainBatches(options: TaskTrainBatchOptions): Iterable<TaskBatch>;
+  /** In-memory batches: synchronous. */
+  evalBatches(batchSize: number): Iterable<TaskBatch>;
 }
 
 /** Options of `imageTask`. */
@@ -195,6 +208,8 @@ export const imageTaskPlugin: TaskPlugin = {
   name: "image",
   description: "image classification: x [B, C, H, W] in [0, 1] (normalised in-graph), labels [B]",
   async create(config, options) {
+    // Image folders are streamed from disk, not held in memory.
+    if (isImageFolderDataset(config.dataset)) return await openImageFolderTask(config, options);
     const { train, test } = await loadRunData(config, options);
     return imageTask({ train, eval: test, augment: augmentSetting(config) });
   },

@@ -7,6 +7,7 @@
 import type { PluginOptions } from "../plugin/types.ts";
 import { ActlabError } from "../core/errors.ts";
 import type { SyntheticOptions } from "../data/synthetic.ts";
+import type { ImageFolderOptions } from "../data/imagefolder/dataset.ts";
 import type { ModelOptions } from "../models/registry.ts";
 
 /**
@@ -54,6 +55,12 @@ export interface TrainConfig {
   readonly dataDir?: string;
   /** Shape/size of `synthetic` data. */
   readonly synthetic?: SyntheticOptions;
+  /**
+   * How a streamed image folder (`imagefolder`, `imagenet100`, `imagenet1k`)
+   * is read: image size, eval crop fraction, decode workers, prefetch, and
+   * whether unreadable files are skipped.
+   */
+  readonly imageFolder?: ImageFolderOptions;
   /** Use only the first N training images (0 = all). */
   readonly trainSubset: number;
   /** Use only the first N test images (0 = all). */
@@ -144,6 +151,7 @@ const OPTIONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   out: ["string"],
   dataDir: ["string", "undefined"],
   synthetic: ["object", "undefined"],
+  imageFolder: ["object", "undefined"],
 };
 
 function typeName(v: unknown): string {
@@ -259,6 +267,14 @@ export function resolveConfig(
     `augment must be default, on or off`,
     "e.g. --augment on",
   );
+  const folderKeys = ["imageSize", "cropPct", "workers", "prefetch", "skipBadImages"];
+  for (const k of Object.keys(c.imageFolder ?? {})) {
+    check(
+      folderKeys.includes(k),
+      `imageFolder: unknown option "${k}"`,
+      `valid: ${folderKeys.join(", ")}`,
+    );
+  }
   check(c.task.length > 0, "the task name is empty", 'e.g. task: "image"');
   check(c.out.length > 0, "--out is empty", "pass a run directory, e.g. --out runs/exp1");
   return c;

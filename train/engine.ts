@@ -284,7 +284,7 @@ async function trainRun(
     // Timed from the request for a batch to the end of its bookkeeping: img/s is end to
     // end (data loading and augmentation, feeds, the step, metrics), not the step alone.
     let ts = performance.now();
-    for (
+    for await (
       const batch of task.trainBatches({
         batchSize: config.batchSize,
         seed: config.seed,
