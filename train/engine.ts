@@ -123,6 +123,12 @@ export interface EpochLog {
   readonly img_per_s: number;
   /** Seconds this epoch took (training and evaluation). */
   readonly epoch_s: number;
+  /**
+   * Seconds the steady-state steps of this epoch waited for their batch (loading,
+   * decoding and augmentation not hidden behind the previous step): ≈ 0 when the data
+   * pipeline keeps up.
+   */
+  readonly data_wait_s: number;
   /** Wall-clock seconds. */
   readonly wall_s: number;
 }
@@ -284,6 +290,7 @@ async function trainRun(
     // Timed from the request for a batch to the end of its bookkeeping: img/s is end to
     // end (data loading and augmentation, feeds, the step, metrics), not the step alone.
     let ts = performance.now();
+    let dataWaitMs = 0;
     for await (
       const batch of task.trainBatches({
         batchSize: config.batchSize,
@@ -292,6 +299,7 @@ async function trainRun(
         startBatch: batchInEpoch,
       })
     ) {
+      if (stepsThisRun >= 2) dataWaitMs += performance.now() - ts;
       const lr = learningRate(schedule, step);
       const out = await run.trainOn(batch, step, lr);
       const loss = out.loss.data[0];
@@ -356,6 +364,7 @@ async function trainRun(
       },
       img_per_s: imgPerS,
       epoch_s: (performance.now() - epochStart) / 1000,
+      data_wait_s: dataWaitMs / 1000,
       wall_s: (performance.now() - t0) / 1000,
     };
     await appendJsonLine(`${config.out}/log.jsonl`, line);
