@@ -42,7 +42,7 @@ function rejectsWith(p: Promise<unknown>, re: RegExp): Promise<void> {
 
 // ---------- CSV ----------
 
-Deno.test("csv: quoted fields, \"\" escapes, embedded newlines, CRLF and record start lines", () => {
+Deno.test('csv: quoted fields, "" escapes, embedded newlines, CRLF and record start lines', () => {
   const text = '"3","Wall St. ""Bears""","line one\r\nline two"\r\n"1","a,b",plain\n\n"2","",""\n';
   const rows = parseCsv(text, "x.csv");
   assert.deepEqual(rows.map((r) => r.fields), [
@@ -55,9 +55,18 @@ Deno.test("csv: quoted fields, \"\" escapes, embedded newlines, CRLF and record 
 });
 
 Deno.test("csv: malformed quoting is an ActlabError naming file and line", () => {
-  assert.throws(() => parseCsv('"1","ok"\n"2","never closed\n', "a.csv"), /a\.csv:2: a quoted field is never closed/);
-  assert.throws(() => parseCsv('"1","ok"\n"2","x"y\n', "a.csv"), /a\.csv:2: unexpected "y" after a closing quote/);
-  assert.throws(() => parseCsv('"1","ok"\n\n2,ab"c\n', "a.csv"), /a\.csv:3: a quote inside an unquoted field/);
+  assert.throws(
+    () => parseCsv('"1","ok"\n"2","never closed\n', "a.csv"),
+    /a\.csv:2: a quoted field is never closed/,
+  );
+  assert.throws(
+    () => parseCsv('"1","ok"\n"2","x"y\n', "a.csv"),
+    /a\.csv:2: unexpected "y" after a closing quote/,
+  );
+  assert.throws(
+    () => parseCsv('"1","ok"\n\n2,ab"c\n', "a.csv"),
+    /a\.csv:3: a quote inside an unquoted field/,
+  );
 });
 
 // ---------- SST-2 ----------
@@ -72,42 +81,64 @@ Deno.test("sst2: GLUE train.tsv / dev.tsv, dev is the evaluation split, bare quo
     assert.equal(d.numClasses, 2);
     assert.deepEqual(d.classNames, ["negative", "positive"]);
     assert.equal(d.train.length, 3);
-    assert.deepEqual(d.train[2], { text: 'that loves its characters and "communicates" ', label: 1 });
-    assert.deepEqual(d.test, [{ text: "it 's a charming and often affecting journey . ", label: 1 }]);
+    assert.deepEqual(d.train[2], {
+      text: 'that loves its characters and "communicates" ',
+      label: 1,
+    });
+    assert.deepEqual(d.test, [{
+      text: "it 's a charming and often affecting journey . ",
+      label: 1,
+    }]);
     assert.equal(d.source, `${dir}/SST-2`);
   });
 });
 
 Deno.test("sst2: bad header, label or field count name the file and line; missing files name the URL", async () => {
   await withDir({ "train.tsv": "index\tsentence\n0\tx\n", "dev.tsv": SST_DEV }, async (dir) => {
-    await rejectsWith(getTextDataset("sst2").load({ dataDir: dir }), /train\.tsv:1: header is .*test\.tsv has no labels/s);
+    await rejectsWith(
+      getTextDataset("sst2").load({ dataDir: dir }),
+      /train\.tsv:1: header is .*test\.tsv has no labels/s,
+    );
   });
   await withDir({ "train.tsv": SST_TRAIN + "good movie\t2\n", "dev.tsv": SST_DEV }, async (dir) => {
     await rejectsWith(getTextDataset("sst2").load({ dataDir: dir }), /train\.tsv:5: label "2"/);
   });
   await withDir({ "train.tsv": SST_TRAIN, "dev.tsv": SST_DEV + "no label here\n" }, async (dir) => {
-    await rejectsWith(getTextDataset("sst2").load({ dataDir: dir }), /dev\.tsv:3: 1 tab-separated fields/);
+    await rejectsWith(
+      getTextDataset("sst2").load({ dataDir: dir }),
+      /dev\.tsv:3: 1 tab-separated fields/,
+    );
   });
   await withDir({ "train.tsv": SST_TRAIN }, async (dir) => {
-    await rejectsWith(getTextDataset("sst2").load({ dataDir: dir }), /no dev\.tsv[\s\S]*SST-2\.zip/);
+    await rejectsWith(
+      getTextDataset("sst2").load({ dataDir: dir }),
+      /no dev\.tsv[\s\S]*SST-2\.zip/,
+    );
   });
 });
 
 // ---------- AG News ----------
 
-const AG_TRAIN = '"3","Wall St. Bears Claw Back","Reuters - Short-sellers, ""bears"", are back."\n' +
+const AG_TRAIN =
+  '"3","Wall St. Bears Claw Back","Reuters - Short-sellers, ""bears"", are back."\n' +
   '"4","Title","multi\nline description"\n"1","World title","desc"\n"2","Sports","x"\n';
 const AG_TEST = '"2","Win","Team wins."\n';
 
 Deno.test("ag_news: classes 1–4 → 0–3, text = title + ' ' + description, CSV quoting", async () => {
-  await withDir({ "ag_news_csv/train.csv": AG_TRAIN, "ag_news_csv/test.csv": AG_TEST }, async (dir) => {
-    const d = await getTextDataset("ag_news").load({ dataDir: dir });
-    assert.deepEqual(d.classNames, ["World", "Sports", "Business", "Sci/Tech"]);
-    assert.deepEqual(d.train.map((e) => e.label), [2, 3, 0, 1]);
-    assert.equal(d.train[0].text, 'Wall St. Bears Claw Back Reuters - Short-sellers, "bears", are back.');
-    assert.equal(d.train[1].text, "Title multi\nline description");
-    assert.deepEqual(d.test, [{ text: "Win Team wins.", label: 1 }]);
-  });
+  await withDir(
+    { "ag_news_csv/train.csv": AG_TRAIN, "ag_news_csv/test.csv": AG_TEST },
+    async (dir) => {
+      const d = await getTextDataset("ag_news").load({ dataDir: dir });
+      assert.deepEqual(d.classNames, ["World", "Sports", "Business", "Sci/Tech"]);
+      assert.deepEqual(d.train.map((e) => e.label), [2, 3, 0, 1]);
+      assert.equal(
+        d.train[0].text,
+        'Wall St. Bears Claw Back Reuters - Short-sellers, "bears", are back.',
+      );
+      assert.equal(d.train[1].text, "Title multi\nline description");
+      assert.deepEqual(d.test, [{ text: "Win Team wins.", label: 1 }]);
+    },
+  );
 });
 
 Deno.test("ag_news: a bad class or field count names the file and the record's line", async () => {
@@ -119,14 +150,18 @@ Deno.test("ag_news: a bad class or field count names the file and the record's l
     await rejectsWith(getTextDataset("ag_news").load({ dataDir: dir }), /test\.csv:1: 2 fields/);
   });
   await withDir({}, async (dir) => {
-    await rejectsWith(getTextDataset("ag_news").load({ dataDir: dir }), /AG News: data files not found[\s\S]*Crepe/);
+    await rejectsWith(
+      getTextDataset("ag_news").load({ dataDir: dir }),
+      /AG News: data files not found[\s\S]*Crepe/,
+    );
   });
 });
 
 // ---------- TextGCN corpora ----------
 
 const R8_META = "0\ttrain\tacq\n1\ttest\tearn\n2\ttrain\tearn\n3\ttraining\tcrude\n";
-const R8_CLEAN = "champion products approves stock split\ncomputer terminal systems\nshr cts net\noil prices\n";
+const R8_CLEAN =
+  "champion products approves stock split\ncomputer terminal systems\nshr cts net\noil prices\n";
 
 Deno.test("textgcn-r8: meta + clean text, splits as build_graph.py reads them, sorted class names", async () => {
   await withDir({ "R8.txt": R8_META, "corpus/R8.clean.txt": R8_CLEAN }, async (dir) => {
@@ -143,23 +178,52 @@ Deno.test("textgcn-r8: meta + clean text, splits as build_graph.py reads them, s
 });
 
 Deno.test("textgcn: bad meta lines, a bad split and mismatched files are ActlabErrors naming them", async () => {
-  await withDir({ "mr.txt": "0\ttrain\t1\n1\ttrain\n", "corpus/mr.clean.txt": "a\nb\n" }, async (dir) => {
-    await rejectsWith(getTextDataset("textgcn-mr").load({ dataDir: dir }), /mr\.txt:2: "1\\ttrain"[\s\S]*name<TAB>split<TAB>label/);
-  });
-  await withDir({ "mr.txt": "0\ttrain\t1\n1\tdev\t0\n", "corpus/mr.clean.txt": "a\nb\n" }, async (dir) => {
-    await rejectsWith(getTextDataset("textgcn-mr").load({ dataDir: dir }), /mr\.txt:2: split "dev"/);
-  });
+  await withDir(
+    { "mr.txt": "0\ttrain\t1\n1\ttrain\n", "corpus/mr.clean.txt": "a\nb\n" },
+    async (dir) => {
+      await rejectsWith(
+        getTextDataset("textgcn-mr").load({ dataDir: dir }),
+        /mr\.txt:2: "1\\ttrain"[\s\S]*name<TAB>split<TAB>label/,
+      );
+    },
+  );
+  await withDir(
+    { "mr.txt": "0\ttrain\t1\n1\tdev\t0\n", "corpus/mr.clean.txt": "a\nb\n" },
+    async (dir) => {
+      await rejectsWith(
+        getTextDataset("textgcn-mr").load({ dataDir: dir }),
+        /mr\.txt:2: split "dev"/,
+      );
+    },
+  );
   await withDir({ "mr.txt": "0\ttrain\t1\n", "corpus/mr.clean.txt": "a\nb\n" }, async (dir) => {
-    await rejectsWith(getTextDataset("textgcn-mr").load({ dataDir: dir }), /lists 1 documents but .*mr\.clean\.txt has 2 lines/);
+    await rejectsWith(
+      getTextDataset("textgcn-mr").load({ dataDir: dir }),
+      /lists 1 documents but .*mr\.clean\.txt has 2 lines/,
+    );
   });
   await withDir({ "20ng.txt": "0\ttrain\tx\n" }, async (dir) => {
-    await rejectsWith(getTextDataset("textgcn-20ng").load({ dataDir: dir }), /no corpus\/20ng\.clean\.txt[\s\S]*remove_words\.py 20ng/);
+    await rejectsWith(
+      getTextDataset("textgcn-20ng").load({ dataDir: dir }),
+      /no corpus\/20ng\.clean\.txt[\s\S]*remove_words\.py 20ng/,
+    );
   });
 });
 
 Deno.test("registry: every text dataset is listed under a name distinct from the graph ones", () => {
   const names = listTextDatasets();
-  for (const n of ["sst2", "ag_news", "generated", "textgcn-r8", "textgcn-r52", "textgcn-mr", "textgcn-ohsumed", "textgcn-20ng"]) {
+  for (
+    const n of [
+      "sst2",
+      "ag_news",
+      "generated",
+      "textgcn-r8",
+      "textgcn-r52",
+      "textgcn-mr",
+      "textgcn-ohsumed",
+      "textgcn-20ng",
+    ]
+  ) {
     assert.ok(names.includes(n), n);
     assert.ok(getTextDataset(n).description.length > 20);
   }
@@ -175,7 +239,10 @@ Deno.test("generated: deterministic in the seed, every word in its vocabulary, l
   assert.deepEqual(a, b);
   assert.notDeepEqual(a.train, c.train);
   // Example i does not depend on the split size.
-  assert.deepEqual(makeGeneratedText({ trainSize: 10, testSize: 5, seed: 3 }).train, a.train.slice(0, 10));
+  assert.deepEqual(
+    makeGeneratedText({ trainSize: 10, testSize: 5, seed: 3 }).train,
+    a.train.slice(0, 10),
+  );
   const keywords = generatedKeywords(4);
   assert.equal(new Set(keywords.flat()).size, 4 * 12);
   const counts = [0, 0, 0, 0];
@@ -188,7 +255,9 @@ Deno.test("generated: deterministic in the seed, every word in its vocabulary, l
     const own = words.filter((w) => keywords[ex.label].includes(w)).length;
     assert.ok(own >= 2);
     for (let k = 0; k < 4; k++) {
-      if (k !== ex.label) assert.ok(words.filter((w) => keywords[k].includes(w)).length < own, ex.text);
+      if (k !== ex.label) {
+        assert.ok(words.filter((w) => keywords[k].includes(w)).length < own, ex.text);
+      }
     }
     assert.ok(!tok.tokenize(ex.text).includes("[UNK]"), ex.text);
   }
@@ -223,10 +292,23 @@ Deno.test("encodeSplit: [N, T] ids / typeIds / mask padded with [PAD], labels, t
   assert.equal(e.seqLength, 8);
   const cls = tok.clsId, sep = tok.sepId, id = (w: string) => tok.vocab.ids.get(w)!;
   assert.deepEqual([...e.ids.subarray(0, 8)], [cls, id("the"), id("time"), sep, 0, 0, 0, 0]);
-  assert.deepEqual([...e.ids.subarray(8, 16)], [cls, id("the"), sep, id("new"), id("time"), sep, 0, 0]);
+  assert.deepEqual([...e.ids.subarray(8, 16)], [
+    cls,
+    id("the"),
+    sep,
+    id("new"),
+    id("time"),
+    sep,
+    0,
+    0,
+  ]);
   assert.deepEqual([...e.typeIds.subarray(8, 16)], [0, 0, 0, 1, 1, 1, 0, 0]);
   assert.deepEqual([...e.mask.subarray(8, 16)], [1, 1, 1, 1, 1, 1, 0, 0]);
-  assert.deepEqual([...e.ids.subarray(16, 24)], [cls, ...["the", "a", "of", "and", "to", "in"].map(id), sep]);
+  assert.deepEqual([...e.ids.subarray(16, 24)], [
+    cls,
+    ...["the", "a", "of", "and", "to", "in"].map(id),
+    sep,
+  ]);
   assert.deepEqual([...e.lengths], [4, 6, 8]);
   assert.deepEqual([...e.labels], [1, 0, 3]);
   assert.equal(e.truncated, 1);
@@ -253,6 +335,9 @@ Deno.test("encodeSplit: the truncated rows equal the tokenizer's own encode(maxL
     assert.ok(maxLength > 30 || e.truncated > 0);
   }
   // One more longest-first step on a tie drops from B.
-  const r = dropOneLongestFirst({ ids: Int32Array.from([1, 5, 6, 2, 7, 8, 2]), typeIds: Int32Array.from([0, 0, 0, 0, 1, 1, 1]) });
+  const r = dropOneLongestFirst({
+    ids: Int32Array.from([1, 5, 6, 2, 7, 8, 2]),
+    typeIds: Int32Array.from([0, 0, 0, 0, 1, 1, 1]),
+  });
   assert.deepEqual([...r.ids], [1, 5, 6, 2, 7, 2]);
 });

@@ -53,7 +53,19 @@ Deno.test("tokenizer: the golden set exercises accents, CJK, long words and [UNK
 });
 
 // google-research/bert tokenization_test.py
-const BERT_TEST_VOCAB = ["[UNK]", "[CLS]", "[SEP]", "want", "##want", "##ed", "wa", "un", "runn", "##ing", ","];
+const BERT_TEST_VOCAB = [
+  "[UNK]",
+  "[CLS]",
+  "[SEP]",
+  "want",
+  "##want",
+  "##ed",
+  "wa",
+  "un",
+  "runn",
+  "##ing",
+  ",",
+];
 
 function bertTestTokenizer(): BertTokenizer {
   return new BertTokenizer(parseVocab([...BERT_TEST_VOCAB, "[PAD]"].join("\n")), {
@@ -63,7 +75,14 @@ function bertTestTokenizer(): BertTokenizer {
 
 Deno.test("tokenizer: BERT's test_full_tokenizer", () => {
   const tok = bertTestTokenizer();
-  assert.deepEqual(tok.tokenize("UNwant\u00E9d,running"), ["un", "##want", "##ed", ",", "runn", "##ing"]);
+  assert.deepEqual(tok.tokenize("UNwant\u00E9d,running"), [
+    "un",
+    "##want",
+    "##ed",
+    ",",
+    "runn",
+    "##ing",
+  ]);
   assert.deepEqual(tok.ids("UNwant\u00E9d,running"), [7, 4, 5, 10, 8, 9]);
 });
 
@@ -83,7 +102,19 @@ Deno.test("basic tokenizer: BERT's chinese, lower and no-lower cases", () => {
 });
 
 Deno.test("basic tokenizer: BERT's punctuation includes ASCII symbols; controls vanish, whitespace splits", () => {
-  assert.deepEqual(basicTokenize("a-b$c`d.e^f", false), ["a", "-", "b", "$", "c", "`", "d", ".", "e", "^", "f"]);
+  assert.deepEqual(basicTokenize("a-b$c`d.e^f", false), [
+    "a",
+    "-",
+    "b",
+    "$",
+    "c",
+    "`",
+    "d",
+    ".",
+    "e",
+    "^",
+    "f",
+  ]);
   // \u0005 (Cc), \u200B (Cf), U+FFFD and NUL are dropped without splitting; NBSP and U+3000 split.
   assert.deepEqual(basicTokenize("x\u0005y\u200Bz\uFFFDw\u0000v", false), ["xyzwv"]);
   assert.deepEqual(basicTokenize("p\u00A0q\u3000r\ts", false), ["p", "q", "r", "s"]);
@@ -124,7 +155,10 @@ Deno.test("encode: longest-first truncation as transformers' truncation=True", (
 
 Deno.test("encode: maxLength with no room for the special tokens is an ActlabError", () => {
   const tok = bertTestTokenizer();
-  assert.throws(() => tok.encode("a", "b", 2), (e) => e instanceof ActlabError && /≥ 3/.test(e.message));
+  assert.throws(
+    () => tok.encode("a", "b", 2),
+    (e) => e instanceof ActlabError && /≥ 3/.test(e.message),
+  );
   assert.throws(() => tok.encode("a", undefined, 1), ActlabError);
   assert.equal(tok.encode("unwanted", "running", 3).ids.length, 3); // [CLS] [SEP] [SEP]
 });

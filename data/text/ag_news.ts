@@ -50,7 +50,8 @@ export function parseAgNews(text: string, path: string): TextExample[] {
 /** Read AG News from a folder holding `train.csv` and `test.csv`. */
 export async function loadAgNews(options: TextLoadOptions = {}): Promise<TextDataset> {
   const dir = await locateTextFiles(FILES, options.dataDir);
-  const read = async (f: string) => parseAgNews(await readTextFile(`${dir}/${f}`, HOW), `${dir}/${f}`);
+  const read = async (f: string) =>
+    parseAgNews(await readTextFile(`${dir}/${f}`, HOW), `${dir}/${f}`);
   return {
     name: "ag_news",
     numClasses: 4,

@@ -34,6 +34,7 @@ const PUNCT = String.raw`\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E\p{P}`;
 /** One word: a single punctuation character, or a run of non-space, non-punctuation characters. */
 const WORD = new RegExp(String.raw`[${PUNCT}]|[^\s${PUNCT}]+`, "gu");
 const ASCII_CLEAN = /^[\x20-\x7E]*$/;
+// deno-lint-ignore no-control-regex -- the range is "any ASCII", control characters included on purpose
 const HAS_NON_ASCII = /[^\x00-\x7F]/;
 
 /** Step 1: drop control characters and U+FFFD, map whitespace to spaces. */

@@ -14,7 +14,7 @@ import { ActlabError } from "../../core/errors.ts";
 import type { EncodedText, TextExample, Tokenizer } from "./types.ts";
 
 /** How to encode a split. */
-export interface EncodeOptions {
+export interface EncodeSplitOptions {
   /** Maximum sequence length including special tokens (e.g. 128). */
   readonly maxLength: number;
   /** Pad every row to `maxLength` (default, static shapes) or to the longest row. */
@@ -73,7 +73,7 @@ export function dropOneLongestFirst(row: EncodedText): EncodedText {
 export function encodeSplit(
   examples: readonly TextExample[],
   tokenizer: Tokenizer,
-  options: EncodeOptions,
+  options: EncodeSplitOptions,
 ): EncodedSplit {
   const { maxLength } = options;
   const pad = options.pad ?? "max";

@@ -55,7 +55,11 @@ export function generatedKeywords(numClasses: number): string[][] {
   for (let k = 0; k < numClasses; k++) {
     const words: string[] = [];
     for (let j = 0; j < KEYWORDS_PER_CLASS; j++) {
-      words.push(`${ONSETS[k]}${RIMES[j]}${ONSETS[(k + j + 1) % ONSETS.length]}${RIMES[(j * 5 + k) % RIMES.length]}`);
+      words.push(
+        `${ONSETS[k]}${RIMES[j]}${ONSETS[(k + j + 1) % ONSETS.length]}${
+          RIMES[(j * 5 + k) % RIMES.length]
+        }`,
+      );
     }
     out.push(words);
   }
@@ -77,7 +81,9 @@ export async function writeGeneratedVocab(
 
 function checkClasses(k: number): void {
   if (!Number.isInteger(k) || k < 2 || k > MAX_CLASSES) {
-    throw new ActlabError(`generated text: numClasses must be an integer in [2, ${MAX_CLASSES}], got ${k}`);
+    throw new ActlabError(
+      `generated text: numClasses must be an integer in [2, ${MAX_CLASSES}], got ${k}`,
+    );
   }
 }
 
@@ -147,5 +153,6 @@ export const generatedTextLoader: TextDatasetLoader = {
   name: "generated",
   description:
     "generated keyword-topic sentences (4 classes, 2048 train / 512 test, seeded; vocab.txt from writeGeneratedVocab): offline runs and tests",
-  load: (options: TextLoadOptions) => Promise.resolve(makeGeneratedText({ seed: options.seed ?? 0 })),
+  load: (options: TextLoadOptions) =>
+    Promise.resolve(makeGeneratedText({ seed: options.seed ?? 0 })),
 };

@@ -18,10 +18,10 @@
 import "./datasets.ts";
 
 export {
+  type EncodedText,
   getTextDataset,
   listTextDatasets,
   registerTextDataset,
-  type EncodedText,
   type TextDataset,
   type TextDatasetLoader,
   type TextExample,
@@ -45,8 +45,8 @@ export {
   writeVocab,
 } from "./vocab.ts";
 export { MAX_INPUT_CHARS_PER_WORD, WordPiece } from "./wordpiece.ts";
-export { type EncodedSplit, encodeSplit, type EncodeOptions } from "./encode.ts";
-export { parseCsv, parseTsv, type DelimitedRecord } from "./csv.ts";
+export { type EncodedSplit, encodeSplit, type EncodeSplitOptions } from "./encode.ts";
+export { type DelimitedRecord, parseCsv, parseTsv } from "./csv.ts";
 export { loadSst2, parseSst2, sst2Loader } from "./sst2.ts";
 export { AG_NEWS_CLASSES, agNewsLoader, loadAgNews, parseAgNews } from "./ag_news.ts";
 export {

@@ -26,7 +26,9 @@ const FILES: TextFiles = {
 /** Parse a GLUE SST-2 `train.tsv` / `dev.tsv` text (header `sentence\tlabel`). */
 export function parseSst2(text: string, path: string): TextExample[] {
   const records = parseTsv(text, path);
-  if (records.length === 0) throw badLine(path, 1, "the file is empty", "the header sentence\\tlabel");
+  if (records.length === 0) {
+    throw badLine(path, 1, "the file is empty", "the header sentence\\tlabel");
+  }
   const head = records[0];
   if (head.fields.length !== 2 || head.fields[0] !== "sentence" || head.fields[1] !== "label") {
     throw badLine(
@@ -44,7 +46,12 @@ export function parseSst2(text: string, path: string): TextExample[] {
     }
     const [text, label] = fields;
     if (label !== "0" && label !== "1") {
-      throw badLine(path, line, `label ${JSON.stringify(label)}`, "label 0 (negative) or 1 (positive)");
+      throw badLine(
+        path,
+        line,
+        `label ${JSON.stringify(label)}`,
+        "label 0 (negative) or 1 (positive)",
+      );
     }
     out.push({ text, label: Number(label) });
   }
@@ -54,7 +61,8 @@ export function parseSst2(text: string, path: string): TextExample[] {
 /** Read SST-2 from a folder holding GLUE's `train.tsv` and `dev.tsv`. */
 export async function loadSst2(options: TextLoadOptions = {}): Promise<TextDataset> {
   const dir = await locateTextFiles(FILES, options.dataDir);
-  const read = async (f: string) => parseSst2(await readTextFile(`${dir}/${f}`, HOW), `${dir}/${f}`);
+  const read = async (f: string) =>
+    parseSst2(await readTextFile(`${dir}/${f}`, HOW), `${dir}/${f}`);
   return {
     name: "sst2",
     numClasses: 2,

@@ -59,7 +59,9 @@ export function parseTextGcnCorpus(
   };
   const meta = lines(metaText);
   const docs = lines(cleanText);
-  if (meta.length === 0) throw badLine(metaPath, 1, "the file is empty", "name\\tsplit\\tlabel lines");
+  if (meta.length === 0) {
+    throw badLine(metaPath, 1, "the file is empty", "name\\tsplit\\tlabel lines");
+  }
   if (meta.length !== docs.length) {
     throw new ActlabError(
       `${metaPath} lists ${meta.length} documents but ${cleanPath} has ${docs.length} lines`,
@@ -74,7 +76,12 @@ export function parseTextGcnCorpus(
     }
     const split = f[1].includes("test") ? "test" : f[1].includes("train") ? "train" : null;
     if (split === null) {
-      throw badLine(metaPath, i + 1, `split ${JSON.stringify(f[1])}`, "a split containing train or test");
+      throw badLine(
+        metaPath,
+        i + 1,
+        `split ${JSON.stringify(f[1])}`,
+        "a split containing train or test",
+      );
     }
     out.push({ text: docs[i], split, label: f[2] });
   }
@@ -82,17 +89,26 @@ export function parseTextGcnCorpus(
 }
 
 /** Turn parsed documents into a `TextDataset` (labels = sorted label names). */
-export function textGcnDataset(name: string, docs: readonly TextGcnDocument[], source: string): TextDataset {
+export function textGcnDataset(
+  name: string,
+  docs: readonly TextGcnDocument[],
+  source: string,
+): TextDataset {
   const classNames = [...new Set(docs.map((d) => d.label))].sort();
   const index = new Map(classNames.map((c, i) => [c, i]));
   const train: TextExample[] = [];
   const test: TextExample[] = [];
-  for (const d of docs) (d.split === "train" ? train : test).push({ text: d.text, label: index.get(d.label)! });
+  for (const d of docs) {
+    (d.split === "train" ? train : test).push({ text: d.text, label: index.get(d.label)! });
+  }
   return { name, numClasses: classNames.length, classNames, train, test, source };
 }
 
 /** Read TextGCN corpus `key` (`r8`, `r52`, `mr`, `ohsumed`, `20ng`). */
-export async function loadTextGcnCorpus(key: string, options: TextLoadOptions = {}): Promise<TextDataset> {
+export async function loadTextGcnCorpus(
+  key: string,
+  options: TextLoadOptions = {},
+): Promise<TextDataset> {
   const file = TEXTGCN_CORPORA[key];
   if (file === undefined) {
     throw new ActlabError(

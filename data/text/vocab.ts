@@ -31,7 +31,9 @@ export function parseVocab(text: string, source = "inline"): Vocab {
     const token = lines[i].trim();
     if (token === "") {
       throw new ActlabError(
-        `${source}:${i + 1}: empty line in a vocabulary (ids are line indices, so a blank line would shift every later id)`,
+        `${source}:${
+          i + 1
+        }: empty line in a vocabulary (ids are line indices, so a blank line would shift every later id)`,
         "give one token per line with no blank lines (BERT's vocab.txt layout)",
       );
     }
