@@ -33,6 +33,9 @@ const MARKS = /\p{Mn}/gu;
 const PUNCT = String.raw`\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E\p{P}`;
 /** One word: a single punctuation character, or a run of non-space, non-punctuation characters. */
 const WORD = new RegExp(String.raw`[${PUNCT}]|[^\s${PUNCT}]+`, "gu");
+/** WORD for ASCII-only text (every ASCII P* character lies in BERT's ASCII ranges); a non-Unicode regex is faster. */
+const ASCII_PUNCT = String.raw`\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E`;
+const ASCII_WORD = new RegExp(String.raw`[${ASCII_PUNCT}]|[^\s${ASCII_PUNCT}]+`, "g");
 const ASCII_CLEAN = /^[\x20-\x7E]*$/;
 // deno-lint-ignore no-control-regex -- the range is "any ASCII", control characters included on purpose
 const HAS_NON_ASCII = /[^\x00-\x7F]/;
@@ -54,7 +57,8 @@ export function lowerStripAccents(text: string): string {
 /** BERT's basic tokenization of `text` into words (steps 1–4 above). */
 export function basicTokenize(text: string, lowercase: boolean): string[] {
   let s = cleanText(text);
-  if (HAS_NON_ASCII.test(s)) s = s.replace(CJK, " $& ");
+  if (!HAS_NON_ASCII.test(s)) return (lowercase ? s.toLowerCase() : s).match(ASCII_WORD) ?? [];
+  s = s.replace(CJK, " $& ");
   if (lowercase) s = lowerStripAccents(s);
   return s.match(WORD) ?? [];
 }
