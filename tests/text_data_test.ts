@@ -15,6 +15,7 @@ import {
   listTextDatasets,
   makeGeneratedText,
   parseCsv,
+  parseTsv,
   parseVocab,
   type TextExample,
   writeGeneratedVocab,
@@ -52,6 +53,15 @@ Deno.test('csv: quoted fields, "" escapes, embedded newlines, CRLF and record st
   ]);
   assert.deepEqual(rows.map((r) => r.line), [1, 3, 5]);
   assert.deepEqual(parseCsv('"a","b"', "x.csv").map((r) => r.fields), [["a", "b"]]); // no final newline
+});
+
+Deno.test("tsv: one record per line, no quoting, CRLF and blank lines", () => {
+  const rows = parseTsv('sentence\tlabel\r\nsays "hi\t1\r\n\r\nok\t0', "t.tsv");
+  assert.deepEqual(rows.map((r) => r.fields), [["sentence", "label"], ['says "hi', "1"], [
+    "ok",
+    "0",
+  ]]);
+  assert.deepEqual(rows.map((r) => r.line), [1, 2, 4]);
 });
 
 Deno.test("csv: malformed quoting is an ActlabError naming file and line", () => {

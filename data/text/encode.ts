@@ -87,35 +87,33 @@ export function encodeSplit(
     throw new ActlabError(`encode: pad must be "max" or "longest", got ${JSON.stringify(pad)}`);
   }
   const n = examples.length;
-  const rows = new Array<{ ids: Int32Array; typeIds: Int32Array }>(n);
   const lengths = new Int32Array(n);
   const labels = new Int32Array(n);
-  let longest = 0;
   let truncated = 0;
-  for (let i = 0; i < n; i++) {
+  const encodeRow = (i: number): EncodedText => {
     const ex = examples[i];
+    labels[i] = ex.label;
     // One extra slot shows whether the row had to be cut; cutting it is then one more
     // longest-first step, without tokenizing again.
     const row = tokenizer.encode(ex.text, ex.pair, maxLength + 1);
-    if (row.ids.length > maxLength) {
-      truncated++;
-      rows[i] = dropOneLongestFirst(row);
-    } else {
-      rows[i] = row;
-    }
-    lengths[i] = rows[i].ids.length;
-    if (lengths[i] > longest) longest = lengths[i];
-    labels[i] = ex.label;
-  }
-  const t = pad === "max" ? maxLength : longest;
+    if (row.ids.length <= maxLength) return row;
+    truncated++;
+    return dropOneLongestFirst(row);
+  };
+  // pad "max" writes each row straight into the output (no rows kept alive);
+  // "longest" needs every row's length first.
+  const rows = pad === "max" ? null : Array.from({ length: n }, (_, i) => encodeRow(i));
+  const t = rows === null ? maxLength : rows.reduce((m, r) => Math.max(m, r.ids.length), 0);
   const ids = new Int32Array(n * t);
   const typeIds = new Int32Array(n * t);
   const mask = new Float32Array(n * t);
   if (tokenizer.padId !== 0) ids.fill(tokenizer.padId);
   for (let i = 0; i < n; i++) {
+    const row = rows === null ? encodeRow(i) : rows[i];
     const off = i * t;
-    ids.set(rows[i].ids, off);
-    typeIds.set(rows[i].typeIds, off);
+    lengths[i] = row.ids.length;
+    ids.set(row.ids, off);
+    typeIds.set(row.typeIds, off);
     mask.fill(1, off, off + lengths[i]);
   }
   return { count: n, seqLength: t, ids, typeIds, mask, lengths, labels, truncated };
