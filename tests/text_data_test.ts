@@ -56,7 +56,7 @@ Deno.test('csv: quoted fields, "" escapes, embedded newlines, CRLF and record st
 });
 
 Deno.test("tsv: one record per line, no quoting, CRLF and blank lines", () => {
-  const rows = parseTsv('sentence\tlabel\r\nsays "hi\t1\r\n\r\nok\t0', "t.tsv");
+  const rows = parseTsv('sentence\tlabel\r\nsays "hi\t1\r\n\r\nok\t0');
   assert.deepEqual(rows.map((r) => r.fields), [["sentence", "label"], ['says "hi', "1"], [
     "ok",
     "0",

@@ -105,8 +105,7 @@ export function parseCsv(text: string, source: string): DelimitedRecord[] {
 }
 
 /** Split TSV text into records (no quoting); blank lines are skipped. */
-export function parseTsv(text: string, source: string): DelimitedRecord[] {
-  void source;
+export function parseTsv(text: string): DelimitedRecord[] {
   const lines = text.split("\n");
   const out: DelimitedRecord[] = [];
   for (let i = 0; i < lines.length; i++) {

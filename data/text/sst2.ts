@@ -25,7 +25,7 @@ const FILES: TextFiles = {
 
 /** Parse a GLUE SST-2 `train.tsv` / `dev.tsv` text (header `sentence\tlabel`). */
 export function parseSst2(text: string, path: string): TextExample[] {
-  const records = parseTsv(text, path);
+  const records = parseTsv(text);
   if (records.length === 0) {
     throw badLine(path, 1, "the file is empty", "the header sentence\\tlabel");
   }
