@@ -145,6 +145,32 @@ export type { ActivationOutput } from "./plugin/context.ts";
 export type { LocateOptions } from "./data/locate.ts";
 export type { SubsetOptions } from "./data/subset.ts";
 export type { DownloadProgress, FetchLike } from "./data/download.ts";
+// Text data: tokenizer, datasets (registry), encoder (data/text/).
+export {
+  BertTokenizer,
+  type BertTokenizerOptions,
+  type EncodedSplit,
+  type EncodedText,
+  encodeSplit,
+  type EncodeSplitOptions,
+  type GeneratedTextOptions,
+  generatedTextVocab,
+  getTextDataset,
+  listTextDatasets,
+  loadBertTokenizer,
+  makeGeneratedText,
+  parseVocab,
+  readVocab,
+  registerTextDataset,
+  type TextDataset,
+  type TextDatasetLoader,
+  type TextExample,
+  type TextLoadOptions,
+  type Tokenizer,
+  type Vocab,
+  writeGeneratedVocab,
+  writeVocab,
+} from "./data/text/mod.ts";
 export {
   compare,
   type CompareOptions,
