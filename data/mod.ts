@@ -1,6 +1,8 @@
 /**
  * Datasets and batching: Fashion-MNIST, CIFAR-10/100, synthetic images; file
- * lookup and verified downloads; the seeded loader with augmentation.
+ * lookup and verified downloads; the seeded loader with augmentation; text
+ * datasets (SST-2, AG News, TextGCN corpora, generated) with BERT's WordPiece
+ * tokenizer and the padded encoder (`./text/mod.ts` has the rest).
  * @module
  */
 export {
@@ -12,6 +14,8 @@ export {
   type LoadOptions,
   type Split,
 } from "./dataset.ts";
+export { classCounts, longTailCounts, longTailDataset } from "./long_tail.ts";
+export * from "./imagefolder/mod.ts";
 export {
   type AugmentOptions,
   type Batch,
@@ -35,3 +39,28 @@ export {
 export type { DownloadProgress, FetchLike, RemoteFile } from "./download.ts";
 export { subsetDataset, type SubsetOptions } from "./subset.ts";
 export { makeSynthetic, SYNTHETIC_DEFAULTS, type SyntheticOptions } from "./synthetic.ts";
+export {
+  BertTokenizer,
+  type BertTokenizerOptions,
+  type EncodedSplit,
+  type EncodedText,
+  encodeSplit,
+  type EncodeSplitOptions,
+  type GeneratedTextOptions,
+  generatedTextVocab,
+  getTextDataset,
+  listTextDatasets,
+  loadBertTokenizer,
+  makeGeneratedText,
+  parseVocab,
+  readVocab,
+  registerTextDataset,
+  type TextDataset,
+  type TextDatasetLoader,
+  type TextExample,
+  type TextLoadOptions,
+  type Tokenizer,
+  type Vocab,
+  writeGeneratedVocab,
+  writeVocab,
+} from "./text/mod.ts";

@@ -31,6 +31,7 @@ export {
   imageTaskForShape,
   imageTaskPlugin,
 } from "./image.ts";
+export { imageFolderTask, openImageFolderTask } from "./image_folder.ts";
 export {
   classificationMetrics,
   getTask,
@@ -39,6 +40,7 @@ export {
   registerTask,
   type Task,
   type TaskBatch,
+  type TaskBatches,
   type TaskInputs,
   type TaskOpenOptions,
   type TaskPlugin,

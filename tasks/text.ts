@@ -21,23 +21,34 @@
  * training batch is dropped; evaluation covers the split in order, its last
  * batch filled with `[CLS] [SEP]` rows that do not count (`valid`).
  *
- * The dataset comes from the text registry (`--dataset`, `data/text/`); the
- * tokenizer from the tokenizer factory, which receives the run configuration
- * (`--vocab FILE` is the BERT `vocab.txt` a WordPiece factory reads). The
- * default factory has no tokenizer: wire one with `setTokenizerFactory`.
+ * The dataset comes from the text registry (`--dataset`: `sst2`, `ag_news`,
+ * `textgcn-*`, `generated`; `data/text/`) and is encoded once by
+ * `encodeSplit`; the tokenizer from the tokenizer factory, which receives
+ * the run configuration — by default BERT's WordPiece over `--vocab FILE` (a
+ * `vocab.txt`); `setTokenizerFactory` replaces it (tests, other tokenizers).
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
 import type { Graph } from "../core/graph.ts";
 import { epochOrder, trainBatchCount } from "../data/loader.ts";
+import { loadBertTokenizer } from "../data/text/bert_tokenizer.ts";
+import { type EncodedSplit, encodeSplit } from "../data/text/encode.ts";
 import {
   getTextDataset,
   type TextDataset,
   type TextExample,
   type Tokenizer,
 } from "../data/text/types.ts";
+import "../data/text/datasets.ts";
 import type { TrainConfig } from "../train/config.ts";
-import type { Task, TaskBatch, TaskInputs, TaskOpenOptions, TaskPlugin } from "../train/task.ts";
+import type {
+  Task,
+  TaskBatch,
+  TaskInputs,
+  TaskOpenOptions,
+  TaskPlugin,
+  TaskTrainBatchOptions,
+} from "../train/task.ts";
 
 /** The sequence length T when `--max-length` is not given (BERT fine-tuning's usual 128). */
 export const DEFAULT_MAX_LENGTH = 128;
@@ -45,17 +56,19 @@ export const DEFAULT_MAX_LENGTH = 128;
 /** Builds the tokenizer a run configuration asks for (`config.vocab`, …). */
 export type TokenizerFactory = (config: TrainConfig) => Promise<Tokenizer>;
 
-const noTokenizer: TokenizerFactory = (config) => {
-  throw new ActlabError(
-    config.vocab === undefined
-      ? "the text task needs a tokenizer: no --vocab was given"
-      : `no tokenizer is available to read --vocab ${config.vocab} in this build`,
-    "pass --vocab FILE (a BERT vocab.txt) with a WordPiece tokenizer wired in " +
-      "(setTokenizerFactory), or build the task in code with textTask({ tokenizer, … })",
-  );
+/** BERT's WordPiece tokenizer over `config.vocab` (cased or uncased as the vocabulary says). */
+const wordPieceFromConfig: TokenizerFactory = (config) => {
+  if (config.vocab === undefined) {
+    throw new ActlabError(
+      "the text task needs a tokenizer vocabulary: no --vocab was given",
+      "pass --vocab FILE, a BERT vocab.txt (e.g. bert-base-uncased/vocab.txt; the generated " +
+        "dataset's from writeGeneratedVocab)",
+    );
+  }
+  return loadBertTokenizer(config.vocab);
 };
 
-let tokenizerFactory: TokenizerFactory = noTokenizer;
+let tokenizerFactory: TokenizerFactory = wordPieceFromConfig;
 
 /** Use `factory` to build the text task's tokenizer from now on; returns the previous factory. */
 export function setTokenizerFactory(factory: TokenizerFactory): TokenizerFactory {
@@ -64,52 +77,33 @@ export function setTokenizerFactory(factory: TokenizerFactory): TokenizerFactory
   return previous;
 }
 
-/** A dataset split encoded and padded to T. */
-interface Encoded {
-  readonly n: number;
-  readonly ids: Int32Array;
-  readonly typeIds: Int32Array;
-  readonly mask: Float32Array;
-  readonly labels: Int32Array;
-}
-
-function encodeSplit(
+/** A dataset split encoded and padded to T (`encodeSplit`), its rows checked. */
+function encodeChecked(
   examples: readonly TextExample[],
   tokenizer: Tokenizer,
   t: number,
   what: string,
   numClasses: number,
-): Encoded {
-  const n = examples.length;
-  const ids = new Int32Array(n * t).fill(tokenizer.padId);
-  const typeIds = new Int32Array(n * t), mask = new Float32Array(n * t);
-  const labels = new Int32Array(n);
-  examples.forEach((ex, i) => {
-    const e = tokenizer.encode(ex.text, ex.pair, t);
-    const len = e.ids.length;
-    const bad = len < 1 || len > t || e.typeIds.length !== len || e.ids[0] !== tokenizer.clsId ||
-      e.ids.some((id) => !(id >= 0 && id < tokenizer.vocabSize));
-    if (bad) {
+): EncodedSplit {
+  const e = encodeSplit(examples, tokenizer, { maxLength: t });
+  for (let i = 0; i < e.count; i++) {
+    const row = e.ids.subarray(i * t, i * t + e.lengths[i]);
+    if (row[0] !== tokenizer.clsId || row.some((id) => !(id >= 0 && id < tokenizer.vocabSize))) {
       throw new ActlabError(
-        `${what} example ${i}: the tokenizer returned ${len} ids (max ${t}) ` +
-          `starting with ${
-            e.ids[0]
-          } ([CLS] is ${tokenizer.clsId}), all in [0, ${tokenizer.vocabSize})?`,
-        "the tokenizer must encode [CLS] … [SEP] within maxLength with ids below its vocabSize",
+        `${what} example ${i}: the tokenizer returned ids [${row.slice(0, 4).join(", ")}, …] ` +
+          `([CLS] is ${tokenizer.clsId}, the vocabulary has ${tokenizer.vocabSize})`,
+        "the tokenizer must start every sequence with [CLS] and give ids below its vocabSize",
       );
     }
-    if (!(Number.isInteger(ex.label) && ex.label >= 0 && ex.label < numClasses)) {
+    const label = e.labels[i];
+    if (!(label >= 0 && label < numClasses) || label !== examples[i].label) {
       throw new ActlabError(
-        `${what} example ${i} has label ${ex.label}, outside [0, ${numClasses})`,
+        `${what} example ${i} has label ${examples[i].label}, outside [0, ${numClasses})`,
         "fix the dataset loader's labels",
       );
     }
-    ids.set(e.ids, i * t);
-    typeIds.set(e.typeIds, i * t);
-    mask.fill(1, i * t, i * t + len);
-    labels[i] = ex.label;
-  });
-  return { n, ids, typeIds, mask, labels };
+  }
+  return e;
 }
 
 /**
@@ -148,7 +142,7 @@ export function textBatch(
 
 /** Assemble a batch of rows `rows` of `split`; rows past `rows.length` are filler. */
 function batchOf(
-  split: Encoded,
+  split: EncodedSplit,
   rows: ArrayLike<number>,
   size: number,
   t: number,
@@ -195,6 +189,10 @@ export interface TextTask extends Task {
   readonly maxLength: number;
   /** The tokenizer examples were encoded with. */
   readonly tokenizer: Tokenizer;
+  /** The training batches of one epoch (synchronous: the data is in memory). */
+  trainBatches(options: TaskTrainBatchOptions): Iterable<TaskBatch>;
+  /** The evaluation batches (synchronous). */
+  evalBatches(batchSize: number): Iterable<TaskBatch>;
 }
 
 /** Declare `ids`, `typeIds`, `mask` [B, T] and `labels` [B]; the model's input is `ids`. */
@@ -248,20 +246,20 @@ export function textTaskForShape(shape: TextShape, dataset = "(shape only)"): Ta
 export function textTask(options: TextTaskOptions): TextTask {
   const { dataset: ds, tokenizer } = options;
   const t = options.maxLength ?? DEFAULT_MAX_LENGTH;
-  if (!Number.isInteger(t) || t < 2) {
+  if (!Number.isInteger(t) || t < 3) {
     throw new ActlabError(
-      `--max-length must be an integer >= 2, got ${t}`,
+      `--max-length must be an integer >= 3, got ${t}`,
       "e.g. --max-length 128 ([CLS] and [SEP] take two positions)",
     );
   }
   const k = ds.numClasses;
   const trainSplit = (options.train ?? true)
-    ? encodeSplit(ds.train, tokenizer, t, `${ds.name} train`, k)
+    ? encodeChecked(ds.train, tokenizer, t, `${ds.name} train`, k)
     : null;
   const evalSplit = options.evalSplit === "train"
-    ? trainSplit ?? encodeSplit(ds.train, tokenizer, t, `${ds.name} train`, k)
-    : encodeSplit(ds.test, tokenizer, t, `${ds.name} test`, k);
-  const needTrain = (): Encoded => {
+    ? trainSplit ?? encodeChecked(ds.train, tokenizer, t, `${ds.name} train`, k)
+    : encodeChecked(ds.test, tokenizer, t, `${ds.name} test`, k);
+  const needTrain = (): EncodedSplit => {
     if (!trainSplit) {
       throw new ActlabError(
         `the text task for ${ds.name} was opened without its training split`,
@@ -275,30 +273,30 @@ export function textTask(options: TextTaskOptions): TextTask {
     dataset: ds.name,
     numClasses: k,
     classNames: ds.classNames,
-    trainSize: trainSplit?.n ?? 0,
-    evalSize: evalSplit.n,
+    trainSize: trainSplit?.count ?? 0,
+    evalSize: evalSplit.count,
     maxLength: t,
     tokenizer,
     modelHints: { vocabSize: tokenizer.vocabSize },
     describe: () =>
-      `${ds.name} (${trainSplit ? `${trainSplit.n} train / ` : ""}${evalSplit.n} ${
+      `${ds.name} (${trainSplit ? `${trainSplit.count} train / ` : ""}${evalSplit.count} ${
         options.evalSplit ?? "test"
       }, ${t} tokens, ${ds.source})`,
     inputs: (graph, b) => declareInputs(graph, b, t),
-    trainBatchCount: (b) => trainBatchCount(needTrain().n, b),
+    trainBatchCount: (b) => trainBatchCount(needTrain().count, b),
     *trainBatches(o) {
       const split = needTrain();
-      const order = epochOrder(split.n, o.seed, o.epoch);
-      const count = trainBatchCount(split.n, o.batchSize);
+      const order = epochOrder(split.count, o.seed, o.epoch);
+      const count = trainBatchCount(split.count, o.batchSize);
       for (let b = o.startBatch; b < count; b++) {
         const rows = order.subarray(b * o.batchSize, (b + 1) * o.batchSize);
         yield batchOf(split, rows, o.batchSize, t, tokenizer, b);
       }
     },
     *evalBatches(size) {
-      for (let b = 0; b * size < evalSplit.n; b++) {
+      for (let b = 0; b * size < evalSplit.count; b++) {
         const rows: number[] = [];
-        for (let r = b * size; r < Math.min(evalSplit.n, (b + 1) * size); r++) rows.push(r);
+        for (let r = b * size; r < Math.min(evalSplit.count, (b + 1) * size); r++) rows.push(r);
         yield batchOf(evalSplit, rows, size, t, tokenizer, b);
       }
     },

@@ -7,6 +7,7 @@
 import type { PluginOptions } from "../plugin/types.ts";
 import { ActlabError } from "../core/errors.ts";
 import type { SyntheticOptions } from "../data/synthetic.ts";
+import type { ImageFolderOptions } from "../data/imagefolder/dataset.ts";
 import type { ModelOptions } from "../models/registry.ts";
 
 /**
@@ -65,10 +66,22 @@ export interface TrainConfig {
    * their seeded init. Ignored when resuming (the checkpoint holds the state).
    */
   readonly initFrom?: string;
+  /**
+   * How a streamed image folder (`imagefolder`, `imagenet100`, `imagenet1k`)
+   * is read: image size, eval crop fraction, decode workers, prefetch, and
+   * whether unreadable files are skipped.
+   */
+  readonly imageFolder?: ImageFolderOptions;
   /** Use only the first N training images (0 = all). */
   readonly trainSubset: number;
   /** Use only the first N test images (0 = all). */
   readonly testSubset: number;
+  /**
+   * Imbalance β of a long-tailed training split (0 = balanced; DNRT's
+   * long-tailed CIFAR-10 uses 10, 50, 100): class k keeps n_max·β^(−k/(K−1))
+   * images (`data/long_tail.ts`); the test split stays balanced.
+   */
+  readonly longTail: number;
   /** Training epochs (default 7). */
   readonly epochs: number;
   /** Stop after this many training steps in total (0 = run all epochs). */
@@ -127,6 +140,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, "out"> = {
   dataset: "fashion-mnist",
   trainSubset: 0,
   testSubset: 0,
+  longTail: 0,
   // ~12–15 minutes for vit_micro + dpa on Fashion-MNIST with ort-cpu on a 2-core CPU (~105 s an epoch).
   epochs: 7,
   steps: 0,
@@ -151,6 +165,7 @@ const OPTIONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   maxLength: ["number", "undefined"],
   vocab: ["string", "undefined"],
   initFrom: ["string", "undefined"],
+  imageFolder: ["object", "undefined"],
 };
 
 function typeName(v: unknown): string {
@@ -257,13 +272,18 @@ export function resolveConfig(
     "0 = all",
   );
   check(
+    c.longTail === 0 || (Number.isFinite(c.longTail) && c.longTail >= 1),
+    `long-tail imbalance ${c.longTail} must be 0 (balanced) or a number >= 1`,
+    "β = n_max / n_min, e.g. --long-tail 100",
+  );
+  check(
     ["default", "on", "off"].includes(c.augment),
     `augment must be default, on or off`,
     "e.g. --augment on",
   );
   check(
-    c.maxLength === undefined || (Number.isInteger(c.maxLength) && c.maxLength >= 2),
-    `--max-length must be an integer >= 2, got ${c.maxLength}`,
+    c.maxLength === undefined || (Number.isInteger(c.maxLength) && c.maxLength >= 3),
+    `--max-length must be an integer >= 3, got ${c.maxLength}`,
     "e.g. --max-length 128",
   );
   check(
@@ -271,6 +291,14 @@ export function resolveConfig(
     `--init-from ${c.initFrom} is not a .safetensors file`,
     "pass a checkpoint in the safetensors format, e.g. bert-base-uncased/model.safetensors",
   );
+  const folderKeys = ["imageSize", "cropPct", "workers", "prefetch", "skipBadImages"];
+  for (const k of Object.keys(c.imageFolder ?? {})) {
+    check(
+      folderKeys.includes(k),
+      `imageFolder: unknown option "${k}"`,
+      `valid: ${folderKeys.join(", ")}`,
+    );
+  }
   check(c.task.length > 0, "the task name is empty", 'e.g. task: "image"');
   check(c.out.length > 0, "--out is empty", "pass a run directory, e.g. --out runs/exp1");
   return c;

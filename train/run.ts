@@ -152,6 +152,8 @@ export class Run {
       exe: Executable;
       adamw: AdamWConfig;
     } | null,
+    /** Whether the run opened its task (and so releases it). */
+    private readonly ownsTask: boolean,
   ) {}
 
   /**
@@ -167,8 +169,26 @@ export class Run {
       weightImporter(config.model, config.initFrom);
     }
     const backend = options.backend ?? await resolveBackend(config.backend);
+    const ownsTask = !options.task;
     const task = options.task ??
       await getTask(config.task).create(config, { train: withTrain });
+    try {
+      return await Run.build(config, task, backend, withTrain, options, ownsTask);
+    } catch (e) {
+      if (ownsTask) task.dispose?.();
+      throw e;
+    }
+  }
+
+  /** The model, step graphs and executables of `open`, for a task already built. */
+  private static async build(
+    config: TrainConfig,
+    task: Task,
+    backend: Backend,
+    withTrain: boolean,
+    options: RunOpenOptions,
+    ownsTask: boolean,
+  ): Promise<Run> {
     const evalBuilt = stepGraphForRun(config, task, "eval", config.evalBatchSize);
     options.extendEval?.(evalBuilt.step);
     let trainPart: { step: StepGraph; exe: Executable; adamw: AdamWConfig } | null = null;
@@ -183,7 +203,16 @@ export class Run {
       trainPart?.exe.dispose();
       throw e;
     }
-    const run = new Run(config, task, backend, evalBuilt.model, evalBuilt.step, evalExe, trainPart);
+    const run = new Run(
+      config,
+      task,
+      backend,
+      evalBuilt.model,
+      evalBuilt.step,
+      evalExe,
+      trainPart,
+      ownsTask,
+    );
     // An evaluation-only run is always restored or written next: initialising it would be wasted.
     if (trainPart) {
       const state = initialState(trainPart.step.record, config.seed);
@@ -196,7 +225,9 @@ export class Run {
             state,
           );
         } catch (e) {
-          run.dispose();
+          // The executables only: `open` releases the task.
+          trainPart.exe.dispose();
+          evalExe.dispose();
           throw e;
         }
       }
@@ -300,10 +331,11 @@ export class Run {
     }
   }
 
-  /** Release the executables. */
+  /** Release the executables, and the task when the run opened it. */
   dispose(): void {
     this.trainPart?.exe.dispose();
     this.evalExe.dispose();
+    if (this.ownsTask) this.task.dispose?.();
   }
 
   /** The batch's task feeds plus every host feed the step graph declared. */
