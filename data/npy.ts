@@ -132,7 +132,7 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
     bytes.subarray(start, start + headerLen),
   );
   const h = parseHeader(text, file);
-  const { dtype, bigEndian } = dtypeOf(h.descr, file);
+  dtypeOf(h.descr, file); // an unsupported dtype is named before any shape complaint
   if (h.fortran && h.shape.length > 1) {
     throw new ActlabError(
       `${file}: array of shape (${
@@ -141,31 +141,45 @@ export function parseNpy(bytes: Uint8Array, file: string): NpyArray {
       "re-save it in C order: numpy.save(path, numpy.ascontiguousarray(arr))",
     );
   }
-  const count = h.shape.reduce((a, b) => a * b, 1);
+  return npyFromRaw(h.descr, h.shape, bytes.subarray(start + headerLen), file);
+}
+
+/**
+ * An array from its dtype string (`<f8`, `|b1`, …), shape and raw C-order
+ * bytes, which must be exactly as long as the shape says. The result views
+ * `raw` when it is native-order and aligned, else it is a copy. Shared by the
+ * `.npy` reader and the pickle reader (numpy's `_reconstruct` state).
+ */
+export function npyFromRaw(
+  descr: string,
+  shape: readonly number[],
+  raw: Uint8Array,
+  file: string,
+): NpyArray {
+  const { dtype, bigEndian } = dtypeOf(descr, file);
+  const count = shape.reduce((a, b) => a * b, 1);
   const ctor = CTORS[dtype];
   const width = ctor.BYTES_PER_ELEMENT;
-  const offset = start + headerLen;
   const need = count * width;
-  const have = bytes.length - offset;
+  const have = raw.length;
   if (have !== need) {
     throw bad(
       file,
-      `shape (${h.shape.join(", ")}) of ${h.descr} needs ${need} data bytes, found ${have}` +
+      `shape (${shape.join(", ")}) of ${descr} needs ${need} data bytes, found ${have}` +
         (have < need ? ": the file is truncated" : ""),
     );
   }
   let data: NpyData;
-  const abs = bytes.byteOffset + offset;
-  if (!bigEndian && abs % width === 0) {
-    data = new ctor(bytes.buffer, abs, count); // a view, no copy
+  if (!bigEndian && raw.byteOffset % width === 0) {
+    data = new ctor(raw.buffer, raw.byteOffset, count); // a view, no copy
   } else {
-    const copy = bytes.slice(offset, offset + need);
+    const copy = raw.slice();
     if (bigEndian) {
       for (let i = 0; i < need; i += width) copy.subarray(i, i + width).reverse();
     }
     data = new ctor(copy.buffer, 0, count);
   }
-  return { dtype, shape: h.shape, data };
+  return { dtype, shape: [...shape], data };
 }
 
 /** Read one `.npy` file. */
