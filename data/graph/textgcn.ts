@@ -23,7 +23,10 @@
  * edges are only stored document→word and PMI is symmetric. No self-loops:
  * the GCN adds them (the repo's `preprocess_adj` adds I).
  *
- * Deviations, stated: build_graph.py shuffles documents with an unseeded
+ * Deviations, stated: a word that occurs in every document has idf 0;
+ * build_graph.py stores those weight-0 entries, here they are no edge
+ * (`GraphData` weights are positive; a weighted GCN is unchanged by them).
+ * build_graph.py shuffles documents with an unseeded
  * `random.shuffle` and takes the last 10 % of the shuffled training
  * documents as validation; here documents keep their file order and the
  * validation set is a seeded 10 % (`int(0.1 · #train)`, the repo's size) of
@@ -141,7 +144,10 @@ export function buildTextGcnGraph(
   for (let d = 0; d < nDocs; d++) {
     const counts = new Map<number, number>();
     for (const j of ids[d]) counts.set(j, (counts.get(j) ?? 0) + 1);
-    for (const [j, tf] of counts) edge(docNode(d), wordNode(j), tf * Math.log(nDocs / docFreq[j]));
+    for (const [j, tf] of counts) {
+      const w = tf * Math.log(nDocs / docFreq[j]);
+      if (w > 0) edge(docNode(d), wordNode(j), w); // idf 0: a word in every document
+    }
   }
 
   const classNames = [...new Set(docs.map((d) => d.label))].sort();
