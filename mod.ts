@@ -134,6 +134,27 @@ export type { LocateOptions } from "./data/locate.ts";
 export type { SubsetOptions } from "./data/subset.ts";
 export type { DownloadProgress, FetchLike } from "./data/download.ts";
 export {
+  buildTextGcnGraph,
+  getGraphDataset,
+  type GraphData,
+  type GraphDatasetLoader,
+  type GraphLoadOptions,
+  type GraphPrimaryMetric,
+  listGraphDatasets,
+  registerGraphDataset,
+  type TextGcnDoc,
+  type TextGcnOptions,
+} from "./data/graph/mod.ts";
+export {
+  type NpyArray,
+  type NpyData,
+  type NpyDtype,
+  type NpzFile,
+  openNpz,
+  parseNpy,
+  readNpy,
+} from "./data/npy.ts";
+export {
   compare,
   type CompareOptions,
   type CompareResult,

@@ -1,6 +1,8 @@
 /**
  * Datasets and batching: Fashion-MNIST, CIFAR-10/100, synthetic images; file
- * lookup and verified downloads; the seeded loader with augmentation.
+ * lookup and verified downloads; the seeded loader with augmentation; graph
+ * datasets (`graph/mod.ts`: DGraph-Fin, ogbn-arxiv, Planetoid, TextGCN) and
+ * the `.npy` / `.npz` reader they use.
  * @module
  */
 export {
@@ -35,3 +37,15 @@ export {
 export type { DownloadProgress, FetchLike, RemoteFile } from "./download.ts";
 export { subsetDataset, type SubsetOptions } from "./subset.ts";
 export { makeSynthetic, SYNTHETIC_DEFAULTS, type SyntheticOptions } from "./synthetic.ts";
+export * from "./graph/mod.ts";
+export {
+  type NpyArray,
+  type NpyData,
+  type NpyDtype,
+  npyToFloat32,
+  npyToInt32,
+  type NpzFile,
+  openNpz,
+  parseNpy,
+  readNpy,
+} from "./npy.ts";

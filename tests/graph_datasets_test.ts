@@ -236,3 +236,21 @@ Deno.test("csv: plain (uncompressed) files, CRLF and long decimals parse like Nu
   assert.equal(t.rows, 2);
   assert.deepEqual([...t.values.subarray(0, 6)], [...new Float32Array(vals.map(Number))]);
 });
+
+Deno.test("undirected: equals a Set-based reference on a random multigraph with long and short rows", () => {
+  let s = 7;
+  const rand = (n: number) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) % n);
+  const n = 60;
+  const src = Int32Array.from({ length: 900 }, (_, e) => (e % 3 === 0 ? 0 : rand(n))); // node 0: a long row
+  const dst = Int32Array.from({ length: 900 }, () => rand(n));
+  const want = new Set<string>();
+  src.forEach((a, e) => (want.add(`${a}-${dst[e]}`), want.add(`${dst[e]}-${a}`)));
+  const u = undirected(src, dst, n);
+  const got = pairs({ edgeSrc: u.src, edgeDst: u.dst });
+  const sorted = [...want].sort((x, y) => {
+    const [a, b] = x.split("-").map(Number);
+    const [c, d] = y.split("-").map(Number);
+    return a - c || b - d;
+  });
+  assert.deepEqual(got, sorted);
+});

@@ -47,60 +47,170 @@ const POW10 = [
   1e22,
 ];
 
-function parseField(buf: Uint8Array, len: number): number {
-  let i = 0;
-  let neg = false;
-  if (buf[0] === 45 /* - */ || buf[0] === 43 /* + */) {
-    neg = buf[0] === 45;
-    i = 1;
+/** Incremental parser state: values so far, the current row, and the partial line between chunks. */
+class Parser<T extends Float32Array | Int32Array> {
+  values: T;
+  n = 0;
+  cols: number;
+  rowFields = 0;
+  rows = 0;
+  line = 1;
+  private leftover: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    private readonly file: string,
+    private readonly make: (n: number) => T,
+    private readonly isInt: boolean,
+    cols: number,
+    capacity: number,
+  ) {
+    this.values = make(Math.max(1024, capacity));
+    this.cols = cols;
   }
-  let mant = 0;
-  let digits = 0;
-  let frac = 0;
-  let any = false;
-  for (; i < len; i++) {
-    const c = buf[i] - 48;
-    if (c < 0 || c > 9) break;
-    any = true;
-    if (mant !== 0 || c !== 0) digits++;
-    mant = mant * 10 + c;
+
+  fail(what: string): ActlabError {
+    return new ActlabError(`${this.file}: ${what}`, "delete the file and fetch the dataset again");
   }
-  if (i < len && buf[i] === 46 /* . */) {
-    for (i++; i < len; i++) {
-      const c = buf[i] - 48;
-      if (c < 0 || c > 9) break;
-      any = true;
-      if (mant !== 0 || c !== 0) digits++;
-      mant = mant * 10 + c;
-      frac++;
+
+  /** Parse a chunk; a line cut by the chunk's end waits for the next chunk. */
+  feed(chunk: Uint8Array): void {
+    let from = 0;
+    if (this.leftover.length > 0) {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) {
+        const joined = new Uint8Array(this.leftover.length + chunk.length);
+        joined.set(this.leftover);
+        joined.set(chunk, this.leftover.length);
+        this.leftover = joined;
+        return;
+      }
+      const joined = new Uint8Array(this.leftover.length + nl + 1);
+      joined.set(this.leftover);
+      joined.set(chunk.subarray(0, nl + 1), this.leftover.length);
+      this.parseLines(joined, 0, joined.length);
+      from = nl + 1;
+    }
+    const last = chunk.lastIndexOf(10);
+    if (last >= from) this.parseLines(chunk, from, last + 1);
+    this.leftover = chunk.slice(Math.max(from, last + 1));
+  }
+
+  /** The end of the stream: a last line without a newline. */
+  finish(): void {
+    if (this.leftover.length > 0) {
+      const joined = new Uint8Array(this.leftover.length + 1);
+      joined.set(this.leftover);
+      joined[this.leftover.length] = 10;
+      this.leftover = new Uint8Array(0);
+      this.parseLines(joined, 0, joined.length);
     }
   }
-  let exp = 0;
-  if (any && i < len && (buf[i] === 101 || buf[i] === 69) /* e E */) {
-    let j = i + 1;
-    let eneg = false;
-    if (buf[j] === 45 || buf[j] === 43) eneg = buf[j++] === 45;
-    let e = 0;
-    let edig = false;
-    for (; j < len; j++) {
-      const c = buf[j] - 48;
-      if (c < 0 || c > 9) break;
-      e = e * 10 + c;
-      edig = true;
+
+  /** Parse whole lines `buf[start, end)` (`end` just past a newline). */
+  private parseLines(buf: Uint8Array, start: number, end: number): void {
+    let values = this.values;
+    let n = this.n;
+    let rowFields = this.rowFields;
+    const isInt = this.isInt;
+    let i = start;
+    while (i < end) {
+      const fieldStart = i;
+      let c = buf[i];
+      if (rowFields === 0 && (c === 10 || c === 13)) { // blank line
+        if (c === 10) this.line++;
+        i++;
+        continue;
+      }
+      let neg = false;
+      if (c === 45 || c === 43) {
+        neg = c === 45;
+        c = buf[++i];
+      }
+      let mant = 0;
+      let digits = 0;
+      let frac = 0;
+      let any = false;
+      while (c >= 48 && c <= 57) {
+        if (mant !== 0 || c !== 48) digits++;
+        mant = mant * 10 + (c - 48);
+        any = true;
+        c = buf[++i];
+      }
+      if (c === 46) {
+        c = buf[++i];
+        while (c >= 48 && c <= 57) {
+          if (mant !== 0 || c !== 48) digits++;
+          mant = mant * 10 + (c - 48);
+          frac++;
+          any = true;
+          c = buf[++i];
+        }
+      }
+      let exp = 0;
+      if (any && (c === 101 || c === 69)) {
+        c = buf[++i];
+        let eneg = false;
+        if (c === 45 || c === 43) {
+          eneg = c === 45;
+          c = buf[++i];
+        }
+        let edig = false;
+        while (c >= 48 && c <= 57) {
+          exp = exp * 10 + (c - 48);
+          edig = true;
+          c = buf[++i];
+        }
+        if (!edig) any = false;
+        if (eneg) exp = -exp;
+      }
+      let v = NaN;
+      const p = exp - frac;
+      if (any && (c === 44 || c === 10 || c === 13) && digits <= 15 && p >= -22 && p <= 22) {
+        v = p < 0 ? mant / POW10[-p] : mant * POW10[p];
+        if (p > 0 && v > 9007199254740991) v = NaN;
+        if (neg) v = -v;
+      }
+      if (Number.isNaN(v)) {
+        // Not on the fast path: find the field's end and let Number() decide.
+        while (c !== 44 && c !== 10 && c !== 13 && i < end) c = buf[++i];
+        const text = new TextDecoder().decode(buf.subarray(fieldStart, i)).trim();
+        if (text === "") throw this.fail(`line ${this.line}: empty field`);
+        v = Number(text);
+        if (Number.isNaN(v) && text.toLowerCase() !== "nan") {
+          throw this.fail(`line ${this.line}: "${text}" is not a number`);
+        }
+      }
+      if (isInt && (!Number.isInteger(v) || v > 2147483647 || v < -2147483648)) {
+        throw this.fail(`line ${this.line}: ${v} is not a 32-bit integer`);
+      }
+      if (n === values.length) {
+        const bigger = this.make(values.length * 2);
+        bigger.set(values);
+        values = this.values = bigger;
+      }
+      values[n++] = v;
+      rowFields++;
+      if (c === 13) c = buf[++i];
+      if (c === 44) {
+        i++;
+      } else if (c === 10) {
+        if (this.cols < 0) this.cols = rowFields;
+        if (rowFields !== this.cols) {
+          throw this.fail(
+            `line ${this.line}: ${rowFields} fields, expected ${this.cols} (a cut-short or corrupt file)`,
+          );
+        }
+        this.rows++;
+        this.line++;
+        rowFields = 0;
+        i++;
+      } else {
+        throw this.fail(`line ${this.line}: unexpected byte 0x${(c ?? 0).toString(16)}`);
+      }
     }
-    if (edig) {
-      exp = eneg ? -e : e;
-      i = j;
-    }
+    this.n = n;
+    this.rowFields = rowFields;
   }
-  if (any && i === len && digits <= 15) {
-    const p = exp - frac;
-    if (p >= -22 && p <= 22) {
-      const v = p < 0 ? mant / POW10[-p] : mant * POW10[p];
-      if (p <= 0 || v <= 9007199254740991) return neg ? -v : v;
-    }
-  }
-  return Number(new TextDecoder().decode(buf.subarray(0, len)));
 }
 
 /**
@@ -116,13 +226,14 @@ export async function readNumericCsv<K extends "float32" | "int32">(
 ): Promise<NumericTable<K extends "float32" ? Float32Array : Int32Array>> {
   type Out = K extends "float32" ? Float32Array : Int32Array;
   const make = (n: number) => (kind === "float32" ? new Float32Array(n) : new Int32Array(n)) as Out;
-  const fail = (what: string, fix = "delete the file and fetch the dataset again") =>
-    new ActlabError(`${file}: ${what}`, fix);
   let handle: Deno.FsFile;
   try {
     handle = await Deno.open(file, { read: true });
   } catch (e) {
-    throw fail(`cannot open (${(e as Error).message})`, "check the path given with --data-dir");
+    throw new ActlabError(
+      `${file}: cannot open (${(e as Error).message})`,
+      "check the path given with --data-dir",
+    );
   }
   const head = new Uint8Array(2);
   const nHead = (await handle.read(head)) ?? 0;
@@ -133,77 +244,23 @@ export async function readNumericCsv<K extends "float32" | "int32">(
       new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>,
     )
     : handle.readable;
-
-  let values = make(Math.max(1024, opts.capacity ?? 0));
-  let n = 0;
-  let cols = opts.cols ?? -1;
-  let rowFields = 0;
-  let rows = 0;
-  let line = 1;
-  const field = new Uint8Array(256);
-  let flen = 0;
-  const isInt = kind === "int32";
-
-  const push = (v: number) => {
-    if (n === values.length) {
-      const bigger = make(values.length * 2);
-      bigger.set(values);
-      values = bigger;
-    }
-    values[n++] = v;
-  };
-  const endField = () => {
-    if (flen === 0) throw fail(`line ${line}: empty field`);
-    const v = parseField(field, flen);
-    if (Number.isNaN(v) && !(flen === 3 && field[0] === 110)) {
-      throw fail(
-        `line ${line}: "${new TextDecoder().decode(field.subarray(0, flen))}" is not a number`,
-      );
-    }
-    if (isInt && (!Number.isInteger(v) || v > 2147483647 || v < -2147483648)) {
-      throw fail(`line ${line}: ${v} is not a 32-bit integer`);
-    }
-    push(v);
-    flen = 0;
-    rowFields++;
-  };
-  const endRow = () => {
-    if (flen === 0 && rowFields === 0) return; // blank line
-    endField();
-    if (cols < 0) cols = rowFields;
-    if (rowFields !== cols) {
-      throw fail(
-        `line ${line}: ${rowFields} fields, expected ${cols} (a cut-short or corrupt file)`,
-      );
-    }
-    rows++;
-    rowFields = 0;
-  };
-
+  const parser = new Parser<Out>(file, make, kind === "int32", opts.cols ?? -1, opts.capacity ?? 0);
   try {
-    for await (const chunk of stream) {
-      for (let i = 0; i < chunk.length; i++) {
-        const b = chunk[i];
-        if (b === 44 /* , */) endField();
-        else if (b === 10 /* \n */) {
-          endRow();
-          line++;
-        } else if (b !== 13 /* \r */ && b !== 32 /* space */) {
-          if (flen === field.length) {
-            throw fail(`line ${line}: a field longer than ${field.length} bytes`);
-          }
-          field[flen++] = b;
-        }
-      }
-    }
+    for await (const chunk of stream) parser.feed(chunk);
   } catch (e) {
     if (e instanceof ActlabError) throw e;
-    throw fail(`corrupt or truncated ${gz ? "gzip stream" : "file"} (${(e as Error).message})`);
+    throw parser.fail(
+      `corrupt or truncated ${gz ? "gzip stream" : "file"} (${(e as Error).message})`,
+    );
   } finally {
     try {
       handle.close();
     } catch { /* already closed by the stream */ }
   }
-  endRow();
-  return { rows, cols: Math.max(cols, 0), values: values.slice(0, n) as Out };
+  parser.finish();
+  return {
+    rows: parser.rows,
+    cols: Math.max(parser.cols, 0),
+    values: parser.values.slice(0, parser.n) as Out,
+  };
 }

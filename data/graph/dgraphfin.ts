@@ -54,18 +54,22 @@ function shapeError(file: string, name: string, a: NpyArray, want: string): Actl
   );
 }
 
+/** Column-wise `(x − mean) / std` (unbiased std), in row-major passes (one cache line at a time). */
 function standardise(x: Float32Array, n: number, f: number): void {
-  for (let c = 0; c < f; c++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += x[i * f + c];
-    const mean = sum / n;
-    let ss = 0;
-    for (let i = 0; i < n; i++) {
-      const d = x[i * f + c] - mean;
-      ss += d * d;
+  const mean = new Float64Array(f);
+  const ss = new Float64Array(f);
+  for (let i = 0; i < n; i++) for (let c = 0; c < f; c++) mean[c] += x[i * f + c];
+  for (let c = 0; c < f; c++) mean[c] /= n;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < f; c++) {
+      const d = x[i * f + c] - mean[c];
+      ss[c] += d * d;
     }
-    const std = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
-    for (let i = 0; i < n; i++) x[i * f + c] = std > 0 ? (x[i * f + c] - mean) / std : 0;
+  }
+  const scale = new Float64Array(f);
+  for (let c = 0; c < f; c++) scale[c] = n > 1 && ss[c] > 0 ? 1 / Math.sqrt(ss[c] / (n - 1)) : 0;
+  for (let i = 0; i < n; i++) {
+    for (let c = 0; c < f; c++) x[i * f + c] = (x[i * f + c] - mean[c]) * scale[c];
   }
 }
 

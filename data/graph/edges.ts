@@ -79,7 +79,15 @@ export function undirected(
     const a = rowStart[i];
     const b = rowStart[i + 1];
     outStart[i] = w;
-    if (b - a > 1) cols.subarray(a, b).sort();
+    if (b - a > 16) cols.subarray(a, b).sort();
+    else {
+      for (let k = a + 1; k < b; k++) { // insertion sort: most rows are short
+        const v = cols[k];
+        let m = k - 1;
+        while (m >= a && cols[m] > v) cols[m + 1] = cols[m--];
+        cols[m + 1] = v;
+      }
+    }
     let prev = -1;
     for (let k = a; k < b; k++) {
       const c = cols[k];
