@@ -18,8 +18,8 @@
  * is top-1 accuracy (OGB's Evaluator for ogbn-arxiv).
  * @module
  */
-import { gunzipSync } from "node:zlib";
 import { ActlabError } from "../../core/errors.ts";
+import { maybeGunzip } from "../gzip.ts";
 import { readNumericCsv } from "./csv.ts";
 import { checkNodeIds, undirected } from "./edges.ts";
 import { findGraphFiles } from "./files.ts";
@@ -47,7 +47,7 @@ async function classNames(dir: string): Promise<string[]> {
     return names; // optional
   }
   try {
-    const text = new TextDecoder().decode(gunzipSync(bytes));
+    const text = new TextDecoder().decode(maybeGunzip(bytes, file));
     for (const line of text.split("\n").slice(1)) {
       const [idx, name] = line.split(",");
       const i = Number(idx);
