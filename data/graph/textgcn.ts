@@ -38,6 +38,7 @@
 import { ActlabError } from "../../core/errors.ts";
 import { hashName, rngFromSeed } from "../../core/rng.ts";
 import { findGraphFiles } from "./files.ts";
+import { PairCounts } from "./pair_counts.ts";
 import type { GraphData, GraphDatasetLoader, GraphLoadOptions } from "./types.ts";
 
 /** TextGCN's window size (build_graph.py `window_size = 20`). */
@@ -101,7 +102,7 @@ export function buildTextGcnGraph(
   // word's window count is the size of the union of its occurrences' window
   // ranges. Same numbers as build_graph.py's loops, ~window× less work.
   const windowFreq = new Float64Array(V);
-  const pairCount: Map<number, number>[] = Array.from({ length: V }, () => new Map()); // [min][max]
+  const pairCount = new PairCounts();
   const lastWin = new Int32Array(V);
   const stamp = new Int32Array(V).fill(-1);
   let numWindows = 0;
@@ -121,21 +122,18 @@ export function buildTextGcnGraph(
       for (let q = Math.max(0, p - w + 1); q < p; q++) {
         const j = doc[q];
         if (i === j) continue;
-        const times = Math.min(q, L - w) - lo + 1;
-        const [a, b] = i < j ? [i, j] : [j, i];
-        const row = pairCount[a];
-        row.set(b, (row.get(b) ?? 0) + times);
+        pairCount.add(i, j, Math.min(q, L - w) - lo + 1);
       }
     }
   });
-  for (let i = 0; i < V; i++) {
-    const row = [...pairCount[i]].sort((x, y) => x[0] - y[0]);
-    for (const [j, count] of row) {
-      const pmi = Math.log(
-        (count / numWindows) / (windowFreq[i] * windowFreq[j] / (numWindows * numWindows)),
-      );
-      if (pmi > 0) edge(wordNode(i), wordNode(j), pmi);
-    }
+  const pc = pairCount.sorted();
+  for (let k = 0; k < pc.a.length; k++) {
+    const i = pc.a[k];
+    const j = pc.b[k];
+    const pmi = Math.log(
+      (pc.count[k] / numWindows) / (windowFreq[i] * windowFreq[j] / (numWindows * numWindows)),
+    );
+    if (pmi > 0) edge(wordNode(i), wordNode(j), pmi);
   }
 
   // Document–word TF-IDF.
