@@ -105,6 +105,14 @@ Deno.test("dgraphfin: labels, background −1, splits, undirected edges, standar
   }
 });
 
+Deno.test("dgraphfin: a PyG-style (2, E) edge_index gives the same graph as (E, 2)", async () => {
+  const a = dgraphArrays();
+  a.edge_index = ["<i8", [2, 4], new BigInt64Array([0n, 1n, 3n, 1n, 1n, 2n, 4n, 0n])];
+  const dir = await tempTree({ "dgraphfin.npz": npzBytes(a) });
+  const g = await loadDGraphFinFile(`${dir}/dgraphfin.npz`);
+  assert.deepEqual(pairs(g), ["0-1", "1-0", "1-2", "2-1", "3-4", "4-3"]);
+});
+
 Deno.test("dgraphfin: a missing array, a bad label, an edge past the nodes and a cut file are named errors", async () => {
   const a = dgraphArrays();
   const { edge_type: _, ...noType } = a;

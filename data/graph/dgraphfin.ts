@@ -6,7 +6,7 @@
  * authors' loader reads (DGraphXinye/DGraphFin_baseline, utils/dgraphfin.py):
  *
  *   x [N, 17] float · y [N] int (0 normal, 1 fraud, 2 and 3 background)
- *   edge_index [E, 2] int · edge_type [E] · edge_timestamp [E]
+ *   edge_index [E, 2] int ([2, E] also read) · edge_type [E] · edge_timestamp [E]
  *   train_mask / valid_mask / test_mask: node index arrays (int)
  *
  * What this loader does, and where each choice comes from:
@@ -145,16 +145,21 @@ export async function loadDGraphFinFile(file: string): Promise<GraphData> {
     standardise(features, n, numFeatures);
 
     const eArr = await npz.get("edge_index");
-    if (eArr.shape.length !== 2 || eArr.shape[1] !== 2) {
+    // The published file holds (E, 2), as the baseline's `edge_index.transpose()` implies;
+    // a re-saved PyG-style (2, E) array is read too.
+    const rowsOfPairs = eArr.shape.length === 2 && eArr.shape[1] === 2;
+    if (!rowsOfPairs && !(eArr.shape.length === 2 && eArr.shape[0] === 2)) {
       throw shapeError(file, "edge_index", eArr, "(E, 2)");
     }
-    const pairs = npyToInt32(eArr, `${file} (array "edge_index")`);
-    const e = eArr.shape[0];
-    const src = new Int32Array(e);
-    const dst = new Int32Array(e);
-    for (let k = 0; k < e; k++) {
-      src[k] = pairs[2 * k];
-      dst[k] = pairs[2 * k + 1];
+    const flat = npyToInt32(eArr, `${file} (array "edge_index")`);
+    const e = rowsOfPairs ? eArr.shape[0] : eArr.shape[1];
+    const src = rowsOfPairs ? new Int32Array(e) : flat.slice(0, e);
+    const dst = rowsOfPairs ? new Int32Array(e) : flat.slice(e);
+    if (rowsOfPairs) {
+      for (let k = 0; k < e; k++) {
+        src[k] = flat[2 * k];
+        dst[k] = flat[2 * k + 1];
+      }
     }
     checkNodeIds(src, dst, n, `${file} (array "edge_index")`);
     const both = undirected(src, dst, n);
