@@ -86,13 +86,24 @@ export function buildTextGcnGraph(
   const wordNode = (j: number) => nTrain + j;
   const ids = words.map((ws) => Int32Array.from(ws, (w) => vocab.get(w)!));
 
-  const src: number[] = [];
-  const dst: number[] = [];
-  const weight: number[] = [];
+  // Growable typed arrays: 20NG has tens of millions of directed edges.
+  let src = new Int32Array(1 << 16);
+  let dst = new Int32Array(1 << 16);
+  let weight = new Float32Array(1 << 16);
+  let ne = 0;
   const edge = (a: number, b: number, w: number) => {
-    src.push(a, b);
-    dst.push(b, a);
-    weight.push(w, w);
+    if (ne + 2 > src.length) {
+      const grow = <T extends Int32Array | Float32Array>(x: T, y: T) => (y.set(x), y);
+      src = grow(src, new Int32Array(src.length * 2));
+      dst = grow(dst, new Int32Array(dst.length * 2));
+      weight = grow(weight, new Float32Array(weight.length * 2));
+    }
+    src[ne] = a;
+    dst[ne] = b;
+    weight[ne++] = w;
+    src[ne] = b;
+    dst[ne] = a;
+    weight[ne++] = w;
   };
 
   // Word–word PMI over sliding windows. Rather than visiting each window, every
@@ -166,9 +177,9 @@ export function buildTextGcnGraph(
     numNodes,
     numFeatures: numNodes,
     features: null,
-    edgeSrc: Int32Array.from(src),
-    edgeDst: Int32Array.from(dst),
-    edgeWeight: Float32Array.from(weight),
+    edgeSrc: src.slice(0, ne),
+    edgeDst: dst.slice(0, ne),
+    edgeWeight: weight.slice(0, ne),
     labels,
     numClasses: classNames.length,
     classNames,
