@@ -179,6 +179,27 @@ export {
   writeVocab,
 } from "./data/text/mod.ts";
 export {
+  buildTextGcnGraph,
+  getGraphDataset,
+  type GraphData,
+  type GraphDatasetLoader,
+  type GraphLoadOptions,
+  type GraphPrimaryMetric,
+  listGraphDatasets,
+  registerGraphDataset,
+  type TextGcnDoc,
+  type TextGcnOptions,
+} from "./data/graph/mod.ts";
+export {
+  type NpyArray,
+  type NpyData,
+  type NpyDtype,
+  type NpzFile,
+  openNpz,
+  parseNpy,
+  readNpy,
+} from "./data/npy.ts";
+export {
   compare,
   type CompareOptions,
   type CompareResult,

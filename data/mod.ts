@@ -1,8 +1,11 @@
 /**
  * Datasets and batching: Fashion-MNIST, CIFAR-10/100, synthetic images; file
- * lookup and verified downloads; the seeded loader with augmentation; text
+ * lookup and verified downloads; the seeded loader with augmentation;
+ * streamed image folders (`imagefolder/mod.ts`); long-tailed splits; text
  * datasets (SST-2, AG News, TextGCN corpora, generated) with BERT's WordPiece
- * tokenizer and the padded encoder (`./text/mod.ts` has the rest).
+ * tokenizer and the padded encoder (`./text/mod.ts` has the rest); graph
+ * datasets (`graph/mod.ts`: DGraph-Fin, ogbn-arxiv, Planetoid, TextGCN) and
+ * the `.npy` / `.npz` reader they use.
  * @module
  */
 export {
@@ -64,3 +67,15 @@ export {
   writeGeneratedVocab,
   writeVocab,
 } from "./text/mod.ts";
+export * from "./graph/mod.ts";
+export {
+  type NpyArray,
+  type NpyData,
+  type NpyDtype,
+  npyToFloat32,
+  npyToInt32,
+  type NpzFile,
+  openNpz,
+  parseNpy,
+  readNpy,
+} from "./npy.ts";
