@@ -243,7 +243,9 @@ export function* evalBatches(ds: Dataset, options: EvalLoaderOptions): Generator
   const count = evalBatchCount(ds.n, bs);
   const [c, h, w] = ds.shape;
   const size = c * h * w;
-  if (options.transform !== undefined && options.transform !== "paper" && options.transform !== "weak") {
+  if (
+    options.transform !== undefined && options.transform !== "paper" && options.transform !== "weak"
+  ) {
     throw new ActlabError(
       `loader: unknown evaluation transform "${options.transform}"`,
       'use "paper" or "weak", or leave it out',
@@ -259,7 +261,13 @@ export function* evalBatches(ds: Dataset, options: EvalLoaderOptions): Generator
       indices[r] = first + r;
       if (options.transform) {
         const i = first + r;
-        evalSample(u8Image(c, h, w, ds.images.subarray(i * size, (i + 1) * size)), h, w, x, r * size);
+        evalSample(
+          u8Image(c, h, w, ds.images.subarray(i * size, (i + 1) * size)),
+          h,
+          w,
+          x,
+          r * size,
+        );
       } else copyImage(ds.images, first + r, size, x, r * size);
       labels[r] = ds.labels[first + r];
     }

@@ -1,6 +1,7 @@
 /**
  * Datasets and batching: Fashion-MNIST, CIFAR-10/100, synthetic images; file
- * lookup and verified downloads; the seeded loader with augmentation.
+ * lookup and verified downloads; the seeded loader with augmentation, and the
+ * DPA/DNRT authors' augmentation pipeline on one decoded image (`./augment/`).
  * @module
  */
 export {
@@ -35,3 +36,16 @@ export {
 export type { DownloadProgress, FetchLike, RemoteFile } from "./download.ts";
 export { subsetDataset, type SubsetOptions } from "./subset.ts";
 export { makeSynthetic, SYNTHETIC_DEFAULTS, type SyntheticOptions } from "./synthetic.ts";
+export {
+  AUGMENT_MODES,
+  type AugmentMode,
+  evalSample,
+  evalTransform,
+  type Normalisation,
+  paperTrainSample,
+  sampleKey,
+  trainSample,
+  type U8Image,
+  u8Image,
+  weakTrainSample,
+} from "./augment/mod.ts";

@@ -32,7 +32,7 @@ import {
   solarizeAdd,
 } from "../data/augment/color_ops.ts";
 import { rotate, shearX, shearY, translateXRel, translateYRel } from "../data/augment/affine.ts";
-import { hflip, u8Image, type U8Image } from "../data/augment/image.ts";
+import { hflip, type U8Image, u8Image } from "../data/augment/image.ts";
 import { resizedCrop } from "../data/augment/random_resized_crop.ts";
 import { evalTransform } from "../data/augment/eval_transform.ts";
 import type { Interpolation } from "../data/augment/resample.ts";

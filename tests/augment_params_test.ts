@@ -55,7 +55,9 @@ Deno.test("RRC box: sizes, attempts and centre fallback match timm's arithmetic 
       const us = [...g.u.slice(0, 2 * g.out.attempt + 2), 0.5, 0.5];
       const b = rrcBox(g.height, g.width, seq(us));
       assert.deepEqual([b.height, b.width], [g.out.h, g.out.w], JSON.stringify(g));
-      assert.ok(b.top >= 0 && b.top + b.height <= g.height && b.left >= 0 && b.left + b.width <= g.width);
+      assert.ok(
+        b.top >= 0 && b.top + b.height <= g.height && b.left >= 0 && b.left + b.width <= g.width,
+      );
     }
   }
   assert.ok(fallbacks >= 3, "the fixture covers the centre fallback");
@@ -72,7 +74,11 @@ Deno.test("erase box: sizes and attempts match timm's RandomErasing arithmetic",
     const us = [...g.u.slice(0, 2 * g.out.attempt + 2), 0.999, 0];
     const b = eraseBox(g.height, g.width, seq(us))!;
     assert.deepEqual([b.height, b.width], [g.out.h, g.out.w], JSON.stringify(g));
-    assert.equal(b.top, g.height - b.height, "u → 1 places the box at the far edge (randint inclusive)");
+    assert.equal(
+      b.top,
+      g.height - b.height,
+      "u → 1 places the box at the far edge (randint inclusive)",
+    );
     assert.equal(b.left, 0);
   }
   assert.ok(none >= 1, "the fixture covers a failed erase (tiny image)");
@@ -117,7 +123,9 @@ Deno.test("RandAugment draws: 2 picks from the 15 inc1 ops, p 0.5 each, magnitud
     }
   }
   assert.equal(seen.size, 15, "every op is drawn");
-  for (const [op, n] of seen) assert.ok(n > 0.5 * applied / 15 && n < 1.5 * applied / 15, `${op}: ${n}`);
+  for (const [op, n] of seen) {
+    assert.ok(n > 0.5 * applied / 15 && n < 1.5 * applied / 15, `${op}: ${n}`);
+  }
   assert.ok(Math.abs(applied / (2 * N) - 0.5) < 0.03, `apply rate ${applied / (2 * N)}`);
   assert.ok(Math.abs(negated / signed - 0.5) < 0.05, `negate rate ${negated / signed}`);
   const mean = mags.reduce((a, b) => a + b, 0) / mags.length;
@@ -137,7 +145,10 @@ Deno.test("RandAugment levels: timm's level → argument at magnitude 9", () => 
   assert.ok(Math.abs(at("ContrastIncreasing", true)! - 0.19) < 1e-12);
   assert.ok(Math.abs(at("ShearX")! - 0.27) < 1e-12);
   assert.ok(Math.abs(at("TranslateYRel", true)! + 0.405) < 1e-12);
-  assert.equal(levelArg({ op: "ColorIncreasing", magnitude: 10, negate: true, interp: "bicubic" }), 0.1);
+  assert.equal(
+    levelArg({ op: "ColorIncreasing", magnitude: 10, negate: true, interp: "bicubic" }),
+    0.1,
+  );
   assert.deepEqual(fillColour([0.4914, 0.4822, 0.4465]), [125, 123, 114]);
   assert.deepEqual(parseRandAugment("rand-m7-n3-mstd1").numLayers, 3);
   assert.throws(() => parseRandAugment("rand-m9-w0"), ActlabError);
@@ -158,7 +169,9 @@ Deno.test("random erasing: p 0.25, box inside, erased pixels are N(0, 1) after t
       continue;
     }
     erased++;
-    assert.ok(box.top >= 0 && box.left >= 0 && box.top + box.height <= 32 && box.left + box.width <= 32);
+    assert.ok(
+      box.top >= 0 && box.left >= 0 && box.top + box.height <= 32 && box.left + box.width <= 32,
+    );
     for (let c = 0; c < 3; c++) {
       for (let y = 0; y < 32; y++) {
         for (let xx = 0; xx < 32; xx++) {
@@ -196,7 +209,13 @@ function cifarLike(n: number): Dataset {
   };
 }
 
-function bySample(ds: Dataset, mode: "paper" | "weak", batchSize: number, epoch: number, startBatch = 0) {
+function bySample(
+  ds: Dataset,
+  mode: "paper" | "weak",
+  batchSize: number,
+  epoch: number,
+  startBatch = 0,
+) {
   const size = 3 * 16 * 16, out = new Map<number, string>();
   for (const b of trainBatches(ds, { batchSize, seed: 4, epoch, augment: mode, startBatch })) {
     b.indices.forEach((i, r) => out.set(i, b.x.slice(r * size, (r + 1) * size).join()));
@@ -249,7 +268,11 @@ Deno.test("eval transform: evaluation batches get resize to size/0.875 + centre 
   const [b] = [...evalBatches(ds, { batchSize: 8, transform: "paper" })];
   for (let i = 0; i < 5; i++) {
     const want = new Float32Array(size);
-    toUnit(evalTransform(u8Image(3, 16, 16, ds.images.slice(i * size, (i + 1) * size)), 16), want, 0);
+    toUnit(
+      evalTransform(u8Image(3, 16, 16, ds.images.slice(i * size, (i + 1) * size)), 16),
+      want,
+      0,
+    );
     assert.equal(b.x.slice(i * size, (i + 1) * size).join(), want.join());
   }
   assert.ok(b.x.slice(5 * size).every((v) => v === 0), "padding rows stay zero");

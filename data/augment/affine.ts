@@ -88,16 +88,28 @@ export function affineTransform(
         xi--;
         yi--;
         const x0 = xc(xi), x1 = xc(xi + 1), x2 = xc(xi + 2), x3 = xc(xi + 3);
+        // Rows y−1..y+2 as Geometry.c: the first clamped (YCLIP), each other one
+        // replaced by the previous row's value when it lies outside the image.
+        const ry0 = (yi < 0 ? 0 : yi < h ? yi : h - 1) * w;
+        const ry1 = yi + 1 >= 0 && yi + 1 < h ? (yi + 1) * w : -1;
+        const ry2 = yi + 2 >= 0 && yi + 2 < h ? (yi + 2) * w : -1;
+        const ry3 = yi + 3 >= 0 && yi + 3 < h ? (yi + 3) * w : -1;
         for (let ch = 0; ch < c; ch++) {
           const b = ch * plane;
-          const row = (yy: number) => {
-            const r = b + yy * w;
-            return cubic(data[r + x0], data[r + x1], data[r + x2], data[r + x3], dx);
-          };
-          const v1 = row(yi < 0 ? 0 : yi < h ? yi : h - 1);
-          const v2 = yi + 1 >= 0 && yi + 1 < h ? row(yi + 1) : v1;
-          const v3 = yi + 2 >= 0 && yi + 2 < h ? row(yi + 2) : v2;
-          const v4 = yi + 3 >= 0 && yi + 3 < h ? row(yi + 3) : v3;
+          let r = b + ry0;
+          const v1 = cubic(data[r + x0], data[r + x1], data[r + x2], data[r + x3], dx);
+          r = b + ry1;
+          const v2 = ry1 < 0
+            ? v1
+            : cubic(data[r + x0], data[r + x1], data[r + x2], data[r + x3], dx);
+          r = b + ry2;
+          const v3 = ry2 < 0
+            ? v2
+            : cubic(data[r + x0], data[r + x1], data[r + x2], data[r + x3], dx);
+          r = b + ry3;
+          const v4 = ry3 < 0
+            ? v3
+            : cubic(data[r + x0], data[r + x1], data[r + x2], data[r + x3], dx);
           const v = cubic(v1, v2, v3, v4, dy);
           out[b + o] = v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v);
         }
@@ -143,21 +155,41 @@ export function rotate(
 }
 
 /** timm's `shear_x`: x_in = x + factor·y. */
-export function shearX(img: U8Image, factor: number, interp: Interpolation, fill: readonly number[]): U8Image {
+export function shearX(
+  img: U8Image,
+  factor: number,
+  interp: Interpolation,
+  fill: readonly number[],
+): U8Image {
   return affineTransform(img, [1, factor, 0, 0, 1, 0], interp, fill);
 }
 
 /** timm's `shear_y`: y_in = factor·x + y. */
-export function shearY(img: U8Image, factor: number, interp: Interpolation, fill: readonly number[]): U8Image {
+export function shearY(
+  img: U8Image,
+  factor: number,
+  interp: Interpolation,
+  fill: readonly number[],
+): U8Image {
   return affineTransform(img, [1, 0, 0, factor, 1, 0], interp, fill);
 }
 
 /** timm's `translate_x_rel`: x_in = x + pct·width. */
-export function translateXRel(img: U8Image, pct: number, interp: Interpolation, fill: readonly number[]): U8Image {
+export function translateXRel(
+  img: U8Image,
+  pct: number,
+  interp: Interpolation,
+  fill: readonly number[],
+): U8Image {
   return affineTransform(img, [1, 0, pct * img.w, 0, 1, 0], interp, fill);
 }
 
 /** timm's `translate_y_rel`: y_in = y + pct·height. */
-export function translateYRel(img: U8Image, pct: number, interp: Interpolation, fill: readonly number[]): U8Image {
+export function translateYRel(
+  img: U8Image,
+  pct: number,
+  interp: Interpolation,
+  fill: readonly number[],
+): U8Image {
   return affineTransform(img, [1, 0, 0, 0, 1, pct * img.h], interp, fill);
 }

@@ -148,16 +148,16 @@ export function smooth(img: U8Image): Uint8Array {
   const fr = Math.fround;
   const k1 = fr(1 / 13), k5 = fr(5 / 13), offset = fr(0.5);
   const out = data.slice();
-  const row = (p: number, kc: number) =>
-    fr(fr(fr(data[p - 1] * k1) + fr(data[p] * kc)) + fr(data[p + 1] * k1));
   for (let ch = 0; ch < c; ch++) {
     for (let y = 1; y < h - 1; y++) {
       for (let x = 1; x < w - 1; x++) {
-        const p = (ch * h + y) * w + x;
-        let ss = offset;
-        ss = fr(ss + row(p + w, k1));
-        ss = fr(ss + row(p, k5));
-        ss = fr(ss + row(p - w, k1));
+        const p = (ch * h + y) * w + x, q = p + w, r = p - w;
+        // Filter.c's order: offset + row y+1 (kernel 0..2) + row y + row y−1, in float32.
+        let ss = fr(
+          offset + fr(fr(fr(data[q - 1] * k1) + fr(data[q] * k1)) + fr(data[q + 1] * k1)),
+        );
+        ss = fr(ss + fr(fr(fr(data[p - 1] * k1) + fr(data[p] * k5)) + fr(data[p + 1] * k1)));
+        ss = fr(ss + fr(fr(fr(data[r - 1] * k1) + fr(data[r] * k1)) + fr(data[r + 1] * k1)));
         out[p] = ss <= 0 ? 0 : ss >= 255 ? 255 : Math.trunc(ss);
       }
     }

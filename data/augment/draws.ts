@@ -20,7 +20,9 @@ export class Draws {
   constructor(private readonly key: Rng) {}
 
   private word(): number {
-    if (this.next >= this.words.length) this.words = this.key.bits(Math.max(32, this.words.length * 2));
+    if (this.next >= this.words.length) {
+      this.words = this.key.bits(Math.max(32, this.words.length * 2));
+    }
     return this.words[this.next++];
   }
 

@@ -61,7 +61,9 @@ export function cropImage(
   height: number,
   width: number,
 ): U8Image {
-  if (top < 0 || left < 0 || height < 1 || width < 1 || top + height > img.h || left + width > img.w) {
+  if (
+    top < 0 || left < 0 || height < 1 || width < 1 || top + height > img.h || left + width > img.w
+  ) {
     throw new ActlabError(
       `augment: crop ${height}×${width} at (${top}, ${left}) is outside the ${img.h}×${img.w} image`,
       "pick a box inside the image",
@@ -89,12 +91,17 @@ export function hflip(img: U8Image): U8Image {
 }
 
 /** Apply a 256-entry lookup table to every channel (PIL's `point(lut)` on L/RGB). */
-export function applyLut(img: U8Image, lut: ArrayLike<number> | readonly ArrayLike<number>[]): U8Image {
-  const out = new Uint8Array(img.data.length);
+export function applyLut(
+  img: U8Image,
+  lut: ArrayLike<number> | readonly ArrayLike<number>[],
+): U8Image {
+  const src = img.data, out = new Uint8Array(src.length);
   const plane = img.h * img.w;
   for (let ch = 0; ch < img.c; ch++) {
-    const t = Array.isArray(lut) ? (lut as ArrayLike<number>[])[ch] : lut as ArrayLike<number>;
-    for (let p = ch * plane, e = p + plane; p < e; p++) out[p] = t[img.data[p]];
+    const t = Uint8Array.from(
+      Array.isArray(lut) ? (lut as ArrayLike<number>[])[ch] : lut as ArrayLike<number>,
+    );
+    for (let p = ch * plane, e = p + plane; p < e; p++) out[p] = t[src[p]];
   }
   return { ...img, data: out };
 }

@@ -6,7 +6,15 @@
  * function works on one decoded 8-bit CHW image (`U8Image`).
  * @module
  */
-export { type AffineData, affineTransform, rotate, shearX, shearY, translateXRel, translateYRel } from "./affine.ts";
+export {
+  type AffineData,
+  affineTransform,
+  rotate,
+  shearX,
+  shearY,
+  translateXRel,
+  translateYRel,
+} from "./affine.ts";
 export {
   autoContrast,
   blend,
@@ -23,7 +31,16 @@ export {
 } from "./color_ops.ts";
 export { Draws } from "./draws.ts";
 export { centerCrop, CROP_PCT, evalTransform, resizeShorter } from "./eval_transform.ts";
-export { applyLut, cropImage, filledImage, hflip, pyRound, toGrey, type U8Image, u8Image } from "./image.ts";
+export {
+  applyLut,
+  cropImage,
+  filledImage,
+  hflip,
+  pyRound,
+  toGrey,
+  type U8Image,
+  u8Image,
+} from "./image.ts";
 export {
   AUGMENT_MODES,
   type AugmentMode,
@@ -44,11 +61,17 @@ export {
   parseRandAugment,
   RAND_INCREASING_TRANSFORMS,
   RAND_TRANSFORMS,
-  type RandAugmentConfig,
   randAugment,
+  type RandAugmentConfig,
   type RandOpCall,
   type RandOpName,
 } from "./rand_augment.ts";
 export { eraseBox, type EraseOptions, randomErase } from "./random_erasing.ts";
-export { type CropBox, randomResizedCrop, resizedCrop, rrcBox, type RrcOptions } from "./random_resized_crop.ts";
-export { INTERPOLATIONS, type Interpolation, resize } from "./resample.ts";
+export {
+  type CropBox,
+  randomResizedCrop,
+  resizedCrop,
+  rrcBox,
+  type RrcOptions,
+} from "./random_resized_crop.ts";
+export { type Interpolation, INTERPOLATIONS, resize } from "./resample.ts";

@@ -107,7 +107,13 @@ export function weakTrainSample(img: U8Image, key: Rng, dst: Float32Array, off: 
 }
 
 /** The evaluation transform (resize to size/0.875 bilinear + centre crop) into `dst` at `off`. */
-export function evalSample(img: U8Image, outH: number, outW: number, dst: Float32Array, off: number): void {
+export function evalSample(
+  img: U8Image,
+  outH: number,
+  outW: number,
+  dst: Float32Array,
+  off: number,
+): void {
   if (outH !== outW) {
     throw new ActlabError(
       `augment: the eval transform makes square images, asked for ${outH}×${outW}`,
@@ -138,5 +144,8 @@ export function trainSample(
     }
     return weakTrainSample(img, key, dst, off);
   }
-  throw new ActlabError(`augment: unknown mode "${mode}"`, `use one of: ${AUGMENT_MODES.join(", ")}`);
+  throw new ActlabError(
+    `augment: unknown mode "${mode}"`,
+    `use one of: ${AUGMENT_MODES.join(", ")}`,
+  );
 }

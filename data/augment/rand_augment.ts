@@ -71,15 +71,40 @@ export type RandOpName =
 
 /** timm's `_RAND_TRANSFORMS` (inc0). */
 export const RAND_TRANSFORMS: readonly RandOpName[] = [
-  "AutoContrast", "Equalize", "Invert", "Rotate", "Posterize", "Solarize", "SolarizeAdd", "Color",
-  "Contrast", "Brightness", "Sharpness", "ShearX", "ShearY", "TranslateXRel", "TranslateYRel",
+  "AutoContrast",
+  "Equalize",
+  "Invert",
+  "Rotate",
+  "Posterize",
+  "Solarize",
+  "SolarizeAdd",
+  "Color",
+  "Contrast",
+  "Brightness",
+  "Sharpness",
+  "ShearX",
+  "ShearY",
+  "TranslateXRel",
+  "TranslateYRel",
 ];
 
 /** timm's `_RAND_INCREASING_TRANSFORMS` (inc1, the authors' set). */
 export const RAND_INCREASING_TRANSFORMS: readonly RandOpName[] = [
-  "AutoContrast", "Equalize", "Invert", "Rotate", "PosterizeIncreasing", "SolarizeIncreasing",
-  "SolarizeAdd", "ColorIncreasing", "ContrastIncreasing", "BrightnessIncreasing",
-  "SharpnessIncreasing", "ShearX", "ShearY", "TranslateXRel", "TranslateYRel",
+  "AutoContrast",
+  "Equalize",
+  "Invert",
+  "Rotate",
+  "PosterizeIncreasing",
+  "SolarizeIncreasing",
+  "SolarizeAdd",
+  "ColorIncreasing",
+  "ContrastIncreasing",
+  "BrightnessIncreasing",
+  "SharpnessIncreasing",
+  "ShearX",
+  "ShearY",
+  "TranslateXRel",
+  "TranslateYRel",
 ];
 
 /** A parsed RandAugment config string. */
@@ -117,7 +142,12 @@ export function parseRandAugment(spec: string): RandAugmentConfig {
     else if (key === "inc") inc = val !== "0" && val !== "";
     else bad(`section "${key}" is not supported`);
   }
-  return { magnitude, magnitudeStd, numLayers, ops: inc ? RAND_INCREASING_TRANSFORMS : RAND_TRANSFORMS };
+  return {
+    magnitude,
+    magnitudeStd,
+    numLayers,
+    ops: inc ? RAND_INCREASING_TRANSFORMS : RAND_TRANSFORMS,
+  };
 }
 
 /** The authors' RandAugment. */
@@ -136,8 +166,15 @@ export interface RandOpCall {
 }
 
 const SIGNED = new Set<RandOpName>([
-  "Rotate", "ShearX", "ShearY", "TranslateXRel", "TranslateYRel", "ColorIncreasing",
-  "ContrastIncreasing", "BrightnessIncreasing", "SharpnessIncreasing",
+  "Rotate",
+  "ShearX",
+  "ShearY",
+  "TranslateXRel",
+  "TranslateYRel",
+  "ColorIncreasing",
+  "ContrastIncreasing",
+  "BrightnessIncreasing",
+  "SharpnessIncreasing",
 ]);
 
 /** The op argument timm's `LEVEL_TO_ARG` gives for `call` (null for ops without one). */
@@ -234,7 +271,9 @@ export function drawRandAugment(cfg: RandAugmentConfig, draws: Draws): RandOpCal
   for (let i = 0; i < cfg.numLayers; i++) {
     const op = cfg.ops[draws.randint(0, cfg.ops.length - 1)];
     const apply = !(draws.random() > 0.5);
-    const noisy = cfg.magnitudeStd > 0 ? draws.gauss(cfg.magnitude, cfg.magnitudeStd) : cfg.magnitude;
+    const noisy = cfg.magnitudeStd > 0
+      ? draws.gauss(cfg.magnitude, cfg.magnitudeStd)
+      : cfg.magnitude;
     const magnitude = Math.max(0, Math.min(noisy, 10));
     const negate = SIGNED.has(op) ? draws.random() > 0.5 : false;
     const interp: Interpolation = draws.random() < 0.5 ? "bilinear" : "bicubic";

@@ -40,7 +40,12 @@ export interface EraseOptions {
  * (two per attempt, then two for the position), or null when no attempt
  * fits. The probability draw is the caller's.
  */
-export function eraseBox(height: number, width: number, u: () => number, o: EraseOptions = {}): CropBox | null {
+export function eraseBox(
+  height: number,
+  width: number,
+  u: () => number,
+  o: EraseOptions = {},
+): CropBox | null {
   const a0 = o.minArea ?? 0.02, a1 = o.maxArea ?? 1 / 3;
   const l0 = Math.log(o.minAspect ?? 0.3), l1 = Math.log(1 / (o.minAspect ?? 0.3));
   const area = height * width;

@@ -42,7 +42,12 @@ export interface RrcOptions {
  * [0, 1)): two draws per attempt, then two for the position of a box that
  * fits. Pure given the draws.
  */
-export function rrcBox(height: number, width: number, u: () => number, o: RrcOptions = {}): CropBox {
+export function rrcBox(
+  height: number,
+  width: number,
+  u: () => number,
+  o: RrcOptions = {},
+): CropBox {
   const [s0, s1] = o.scale ?? [0.08, 1];
   const [r0, r1] = o.ratio ?? [3 / 4, 4 / 3];
   const area = height * width;
@@ -62,7 +67,12 @@ export function rrcBox(height: number, width: number, u: () => number, o: RrcOpt
   let w = width, h = height;
   if (inRatio < Math.min(r0, r1)) h = pyRound(w / Math.min(r0, r1));
   else if (inRatio > Math.max(r0, r1)) w = pyRound(h * Math.max(r0, r1));
-  return { top: Math.floor((height - h) / 2), left: Math.floor((width - w) / 2), height: h, width: w };
+  return {
+    top: Math.floor((height - h) / 2),
+    left: Math.floor((width - w) / 2),
+    height: h,
+    width: w,
+  };
 }
 
 /** Crop `box` and resize it to `outH`×`outW` (torchvision's `F.resized_crop` on a PIL image). */
