@@ -8,7 +8,9 @@
  * w = round(√(area·aspect)), h = round(√(area/aspect)) (Python's
  * round-half-even); the first box that fits (0 < w ≤ W, 0 < h ≤ H) is placed
  * uniformly; otherwise the centre crop of the largest box within `ratio`.
- * The box is then cropped and resized to the output size with bilinear or
+ * (timm's own `get_params` tests w ≤ W and h ≤ H without torchvision's
+ * 0 < guard; the two differ only when a box rounds to 0 px, i.e. on images
+ * of a few pixels.) The box is then cropped and resized to the output size with bilinear or
  * bicubic, chosen uniformly per image (`random.choice` of timm's
  * `_RANDOM_INTERPOLATION`), with PIL's resampling (`resample.ts`).
  * @module
