@@ -6,7 +6,7 @@
  * ratio. Decoding is not timed on either side: the images (3×375×500, the
  * ImageNet median size, synthetic smooth + noise) are handed over decoded.
  *
- * Run: `deno run -A bench/augment_bench.ts` for the table (needs
+ * Run: `deno run -A bench/augment_bench.ts [REPEATS] [ROUNDS]` for the table (needs
  * `/usr/bin/python3` with python3-torchvision; without it the table shows
  * actlab alone); `deno task bench` times the actlab side as a Deno bench.
  * @module
@@ -76,12 +76,20 @@ async function peerRate(repeats: number): Promise<{ rate: number; versions: stri
 }
 
 if (import.meta.main) {
-  const repeats = Number(Deno.args[0] ?? 3);
+  const repeats = Number(Deno.args[0] ?? 3), rounds = Number(Deno.args[1] ?? 2);
   actlabRate(1, 100); // warm-up (JIT)
-  const ours = actlabRate(repeats, 0);
-  const peer = await peerRate(repeats);
+  // Alternate the two sides and keep each one's best round: on a shared machine the load changes
+  // between rounds, and the best round is the one least slowed by it.
+  let ours = 0;
+  let peer: Awaited<ReturnType<typeof peerRate>> = "not run";
+  for (let r = 0; r < rounds; r++) {
+    ours = Math.max(ours, actlabRate(repeats, r * repeats));
+    const p = await peerRate(repeats);
+    if (typeof p === "string") peer = typeof peer === "string" ? p : peer;
+    else if (typeof peer === "string" || p.rate > peer.rate) peer = p;
+  }
   console.log(
-    `\n### Paper augmentation at ${OUT} px (${N} images of 3×${H}×${W}, ×${repeats}), one core\n`,
+    `\n### Paper augmentation at ${OUT} px (${N} images of 3×${H}×${W}, ×${repeats}, best of ${rounds} rounds), one core\n`,
   );
   console.log(`machine: ${machine()}\n`);
   console.log("| pipeline | img/s |\n| --- | ---: |");

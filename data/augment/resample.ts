@@ -98,8 +98,9 @@ function horizontal(img: U8Image, outW: number, interp: Interpolation): U8Image 
     const src = r * w, dst = r * outW;
     for (let xx = 0; xx < outW; xx++) {
       const xmin = bounds[2 * xx], n = bounds[2 * xx + 1], kb = xx * ksize;
-      let ss = HALF;
-      for (let x = 0; x < n; x++) ss += data[src + xmin + x] * k[kb + x];
+      let ss = HALF, p = src + xmin, q = kb;
+      // int32 arithmetic as Pillow's C (|0 keeps V8 on integer ops; no sum overflows)
+      for (let x = 0; x < n; x++) ss = (ss + Math.imul(data[p++], k[q++])) | 0;
       out[dst + xx] = clip8(ss);
     }
   }
@@ -117,7 +118,7 @@ function vertical(img: U8Image, outH: number, interp: Interpolation): U8Image {
       acc.fill(HALF);
       for (let y = 0; y < n; y++) {
         const kv = k[kb + y], src = (ch * h + ymin + y) * w;
-        for (let x = 0; x < w; x++) acc[x] += data[src + x] * kv;
+        for (let x = 0; x < w; x++) acc[x] = (acc[x] + Math.imul(data[src + x], kv)) | 0;
       }
       const dst = (ch * outH + yy) * w;
       for (let x = 0; x < w; x++) out[dst + x] = clip8(acc[x]);
