@@ -78,7 +78,7 @@ export function randomErase(
   o: EraseOptions = {},
 ): CropBox | null {
   const p = o.probability ?? 0.25;
-  if (draws.random() >= p) return null;
+  if (draws.random() > p) return null; // timm: `if random.random() > self.probability: return`
   const [c, h, w] = shape;
   const box = eraseBox(h, w, () => draws.random(), o);
   if (!box) return null;
