@@ -15,6 +15,7 @@ import type { Rng } from "../../core/rng.ts";
 export class Draws {
   private words: Uint32Array = new Uint32Array(0);
   private next = 0;
+  private spare = NaN;
 
   /** Draws from `key`'s word stream, from its first word on. */
   constructor(private readonly key: Rng) {}
@@ -42,9 +43,14 @@ export class Draws {
     return lo + Math.min(hi - lo, Math.floor(this.random() * (hi - lo + 1)));
   }
 
-  /** Standard normal (Box–Muller on two draws). */
+  /** Normal(mean, std): Box–Muller on two draws, the pair's second value kept for the next call (as Python's `random.gauss`). */
   gauss(mean = 0, std = 1): number {
-    const u1 = 1 - this.random(), u2 = this.random();
-    return mean + std * Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    let z = this.spare;
+    if (Number.isNaN(z)) {
+      const r = Math.sqrt(-2 * Math.log(1 - this.random())), t = 2 * Math.PI * this.random();
+      z = r * Math.cos(t);
+      this.spare = r * Math.sin(t);
+    } else this.spare = NaN;
+    return mean + std * z;
   }
 }
