@@ -97,7 +97,7 @@ export function paperTrainSample(
   if (new Draws(kFlip).random() < 0.5) x = hflip(x);
   x = randAugment(x, PAPER_RAND_AUGMENT, fillColour(norm.mean), new Draws(kRand));
   toUnit(x, dst, off);
-  randomErase(dst, off, [x.c, outH, outW], norm.mean, norm.std, new Draws(kErase));
+  randomErase(dst, off, [x.c, outH, outW], norm.mean, norm.std, new Draws(kErase), kErase.fold(1));
 }
 
 /** The weak training transform (flip p 0.5) of one image into `dst` at `off`; sizes are kept. */

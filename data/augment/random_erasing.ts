@@ -19,6 +19,7 @@
  * the 8-bit ops, and needs the dataset's mean/std.
  * @module
  */
+import type { Rng } from "../../core/rng.ts";
 import type { Draws } from "./draws.ts";
 import { pyRound } from "./image.ts";
 import type { CropBox } from "./random_resized_crop.ts";
@@ -66,7 +67,9 @@ export function eraseBox(
 /**
  * Erase one box of the raw float image `x` (CHW at `off`, values in [0, 1])
  * with probability p: pixel (c, y, x) of the box becomes mean_c + std_c·z,
- * z ~ N(0, 1) per pixel. Returns the box, or null when nothing was erased.
+ * z ~ N(0, 1) per pixel, the z drawn in one go from `noise` (its
+ * `normal` stream, channel-major over the box). Returns the box, or null when
+ * nothing was erased.
  */
 export function randomErase(
   x: Float32Array,
@@ -75,6 +78,7 @@ export function randomErase(
   mean: readonly number[],
   std: readonly number[],
   draws: Draws,
+  noise: Rng,
   o: EraseOptions = {},
 ): CropBox | null {
   const p = o.probability ?? 0.25;
@@ -82,11 +86,13 @@ export function randomErase(
   const [c, h, w] = shape;
   const box = eraseBox(h, w, () => draws.random(), o);
   if (!box) return null;
+  const z = noise.normal(c * box.height * box.width);
+  let k = 0;
   for (let ch = 0; ch < c; ch++) {
     for (let y = box.top; y < box.top + box.height; y++) {
       const row = off + (ch * h + y) * w;
       for (let xx = box.left; xx < box.left + box.width; xx++) {
-        x[row + xx] = mean[ch] + std[ch] * draws.gauss();
+        x[row + xx] = mean[ch] + std[ch] * z[k++];
       }
     }
   }
