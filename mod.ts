@@ -130,10 +130,48 @@ export type { Checkpoint, CheckpointMeta } from "./train/checkpoint.ts";
 export type { Dataset, LoadOptions, Split } from "./data/dataset.ts";
 export type { SyntheticOptions } from "./data/synthetic.ts";
 export type { AugmentMode } from "./data/augment/pipeline.ts";
+export {
+  IMAGE_FOLDER_DATASETS,
+  type ImageFolderData,
+  type ImageFolderIndex,
+  type ImageFolderOptions,
+  ImageFolderStream,
+  IMAGENET100_CLASSES,
+  openImageFolder,
+  type StreamOptions,
+} from "./data/imagefolder/mod.ts";
+export type { Batch } from "./data/loader.ts";
+export { classCounts, longTailCounts, longTailDataset } from "./data/long_tail.ts";
 export type { ActivationOutput } from "./plugin/context.ts";
 export type { LocateOptions } from "./data/locate.ts";
 export type { SubsetOptions } from "./data/subset.ts";
 export type { DownloadProgress, FetchLike } from "./data/download.ts";
+// Text data: tokenizer, datasets (registry), encoder (data/text/).
+export {
+  BertTokenizer,
+  type BertTokenizerOptions,
+  type EncodedSplit,
+  type EncodedText,
+  encodeSplit,
+  type EncodeSplitOptions,
+  type GeneratedTextOptions,
+  generatedTextVocab,
+  getTextDataset,
+  listTextDatasets,
+  loadBertTokenizer,
+  makeGeneratedText,
+  parseVocab,
+  readVocab,
+  registerTextDataset,
+  type TextDataset,
+  type TextDatasetLoader,
+  type TextExample,
+  type TextLoadOptions,
+  type Tokenizer,
+  type Vocab,
+  writeGeneratedVocab,
+  writeVocab,
+} from "./data/text/mod.ts";
 export {
   compare,
   type CompareOptions,

@@ -149,7 +149,7 @@ export async function analyzeCheckpoint(
   let images = 0;
   try {
     await run.restore(ckpt, path);
-    for (const batch of task.evalBatches(config.evalBatchSize)) {
+    for await (const batch of task.evalBatches(config.evalBatchSize)) {
       const out = await run.evalOn(batch, 0);
       // Only the first `valid` rows are samples; the rest pad the last batch.
       for (let r = 0; r < batch.valid; r++) counts[batch.labels[r]]++;

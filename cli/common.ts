@@ -10,6 +10,7 @@ import { camelCase } from "../plugin/options.ts";
 import { listActivations } from "../activations/registry.ts";
 import { listRegularisers } from "../regularisers/registry.ts";
 import { ActlabError } from "../core/errors.ts";
+import { isImageFolderDataset } from "../data/imagefolder/dataset.ts";
 import type { TrainConfig } from "../train/config.ts";
 import type { ModelOptionValue } from "../models/registry.ts";
 import { pluginOptionsHelp } from "./plugin_help.ts";
@@ -52,6 +53,11 @@ export const TRAIN_FLAGS = {
   "test-size": { type: "string" },
   "train-subset": { type: "string" },
   "test-subset": { type: "string" },
+  "long-tail": { type: "string" },
+  "crop-pct": { type: "string" },
+  workers: { type: "string" },
+  prefetch: { type: "string" },
+  "skip-bad-images": { type: "boolean" },
 } as const;
 
 /**
@@ -82,11 +88,18 @@ export function trainFlagsHelp(): string {
   --arr-lambda L            alias of --reg-opt lambda=L (ARR)
 ${pluginOptionsHelp()}
 data:
-  --dataset NAME            fashion-mnist | cifar10 | cifar100 | synthetic
+  --dataset NAME            fashion-mnist | cifar10 | cifar100 | synthetic |
+                            imagefolder | imagenet100 | imagenet1k (streamed from --data-dir)
   --data-dir DIR            where to look for dataset files first
   --image-size --channels --num-classes --train-size --test-size
                             shape and size of --dataset synthetic
   --train-subset N --test-subset N   use only the first N images
+  --long-tail BETA          long-tailed training split, imbalance BETA (e.g. 100; test stays balanced)
+image folders (--dataset imagefolder | imagenet100 | imagenet1k, --data-dir DIR):
+  --image-size S            side the model sees (default 224)
+  --crop-pct F              evaluation resize to S/F then centre crop (default 0.875)
+  --workers N --prefetch N  decode workers (default: cores, ≤ 8) and batches decoded ahead (2)
+  --skip-bad-images         leave out files whose header cannot be read (counted in summary.json)
 optimisation:
   --epochs N --steps N      --steps stops after N training steps (overrides --epochs)
   --batch-size B --eval-batch-size B --lr LR --min-lr LR --warmup FRACTION
@@ -104,6 +117,7 @@ run:
 /** Values parsed by `TRAIN_FLAGS` (all strings; repeated flags are arrays). */
 export type TrainFlagValues = {
   [K in keyof typeof TRAIN_FLAGS]?: K extends "model-opt" | "act-opt" | "reg-opt" ? string[]
+    : K extends "skip-bad-images" ? boolean
     : string;
 };
 
@@ -194,6 +208,7 @@ export function flagsToConfig(v: TrainFlagValues): Partial<TrainConfig> {
   set("out", v.out);
   set("trainSubset", num("train-subset", v["train-subset"]));
   set("testSubset", num("test-subset", v["test-subset"]));
+  set("longTail", num("long-tail", v["long-tail"]));
   const act = pluginOptions(v, "act");
   if (Object.keys(act).length) c.activationOptions = act as PluginOptions;
   const reg = pluginOptions(v, "reg");
@@ -211,6 +226,23 @@ export function flagsToConfig(v: TrainFlagValues): Partial<TrainConfig> {
     const n = num(flag, v[flag as keyof TrainFlagValues] as string | undefined);
     if (n !== undefined) syn[key] = n;
   }
+  const folder: Record<string, number | boolean> = {};
+  if (typeof c.dataset === "string" && isImageFolderDataset(c.dataset)) {
+    // --image-size is the side the model sees; the other synthetic flags do not apply.
+    if (syn.imageSize !== undefined) folder.imageSize = syn.imageSize;
+    delete syn.imageSize;
+  }
+  const folderPairs: [string, string][] = [
+    ["crop-pct", "cropPct"],
+    ["workers", "workers"],
+    ["prefetch", "prefetch"],
+  ];
+  for (const [flag, key] of folderPairs) {
+    const n = num(flag, v[flag as keyof TrainFlagValues] as string | undefined);
+    if (n !== undefined) folder[key] = n;
+  }
+  if (v["skip-bad-images"]) folder.skipBadImages = true;
+  if (Object.keys(folder).length) c.imageFolder = folder;
   if (Object.keys(syn).length) c.synthetic = syn;
   return c as Partial<TrainConfig>;
 }

@@ -25,6 +25,7 @@ import type {
 } from "../plugin/types.ts";
 import { ActlabError } from "../core/errors.ts";
 import { DATASET_NAMES, isDatasetName } from "../data/dataset.ts";
+import { IMAGE_FOLDER_DATASETS, isImageFolderDataset } from "../data/imagefolder/dataset.ts";
 import { getModel } from "../models/registry.ts";
 import { resolveConfig, type TrainConfig } from "../train/config.ts";
 import {
@@ -358,7 +359,12 @@ export function expandGrid(grid: CompareGrid): GridCell[] {
   const seeds = grid.seeds ?? [0, 1, 2];
   models.forEach((m) => getModel(m));
   for (const d of datasets) {
-    if (!isDatasetName(d)) fail(`unknown dataset "${d}"`, `valid: ${DATASET_NAMES.join(", ")}`);
+    if (!isDatasetName(d) && !isImageFolderDataset(d)) {
+      fail(
+        `unknown dataset "${d}"`,
+        `valid: ${[...DATASET_NAMES, ...IMAGE_FOLDER_DATASETS].join(", ")}`,
+      );
+    }
   }
   const arms = grid.activations.map(armOf);
   const labels = arms.map((a) => a.label);

@@ -7,6 +7,9 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
+import { resolveOptionsForTask } from "../plugin/options.ts";
+import { getActivation } from "../activations/registry.ts";
+import { getRegulariser } from "../regularisers/registry.ts";
 import type { GridCell } from "./grid.ts";
 import { canonicalJson } from "./plan.ts";
 import { analysisFiles, writeAnalysis } from "../analyze/analyze.ts";
@@ -80,6 +83,31 @@ function withDefaults(stored: Record<string, unknown>): unknown {
 }
 
 /**
+ * Whether the plugin options the stored run was built with differ from
+ * those the cell would be built with today: a default that changed since
+ * (e.g. DPA's λ for 10 classes) leaves the configuration equal, but not the
+ * run. Runs written before `taskFacts` was recorded cannot be checked.
+ */
+function resolvedOptionsChanged(stored: Record<string, unknown>, config: TrainConfig): boolean {
+  const facts = stored.taskFacts as { numClasses?: number } | undefined;
+  if (!facts || typeof facts.numClasses !== "number") return false;
+  const task = { numClasses: facts.numClasses };
+  const act = resolveOptionsForTask(
+    getActivation(config.activation),
+    config.activationOptions ?? {},
+    task,
+  );
+  if (canonicalJson(act.values) !== canonicalJson(stored.activationOptionsResolved)) return true;
+  if (!config.regulariser) return false;
+  const reg = resolveOptionsForTask(
+    getRegulariser(config.regulariser),
+    config.regulariserOptions ?? {},
+    task,
+  );
+  return canonicalJson(reg.values) !== canonicalJson(stored.regulariserOptionsResolved);
+}
+
+/**
  * `done`: summary.json and an equal config.json; `interrupted`: equal config
  * and a checkpoint but no summary; `stale`: a run of another configuration;
  * `absent`: nothing usable.
@@ -92,6 +120,7 @@ export async function cellStatus(cell: GridCell): Promise<CellStatus> {
     Object.entries(stored).filter(([k]) => !RESOLVED_FIELDS.has(k)),
   );
   if (canonicalJson(withDefaults(config)) !== canonicalJson(cell.config)) return "stale";
+  if (resolvedOptionsChanged(stored, cell.config)) return "stale";
   if (await exists(`${dir}/summary.json`)) return "done";
   return (await exists(`${dir}/last.ckpt`)) ? "interrupted" : "absent";
 }

@@ -7,6 +7,7 @@ import { ActlabError } from "../core/errors.ts";
 import { loadCifar } from "./cifar.ts";
 import { loadFashionMnist } from "./fashion_mnist.ts";
 import type { LocateOptions } from "./locate.ts";
+import { longTailDataset } from "./long_tail.ts";
 import { subsetDataset, type SubsetOptions } from "./subset.ts";
 import { makeSynthetic, type SyntheticOptions } from "./synthetic.ts";
 
@@ -61,6 +62,11 @@ export interface LoadOptions extends LocateOptions {
   readonly synthetic?: SyntheticOptions;
   /** Keep only part of the split, for quick runs. */
   readonly subset?: SubsetOptions;
+  /**
+   * Imbalance β of a long-tailed training split (`long_tail.ts`; absent or 0:
+   * balanced). Applied before `subset`; the test split is never changed.
+   */
+  readonly longTail?: number;
 }
 
 /** Whether `name` is a valid dataset name. */
@@ -99,5 +105,8 @@ export async function loadDataset(
         `use one of: ${DATASET_NAMES.join(", ")}`,
       );
   }
+  // The long-tailed split is one fixed dataset (draw seed 0) whatever the run's seed, as the
+  // benchmark's CIFAR-LT splits are: seeds vary initialisation and order, not the data.
+  if (options.longTail && split === "train") ds = longTailDataset(ds, options.longTail, 0);
   return options.subset ? subsetDataset(ds, options.subset) : ds;
 }

@@ -1,7 +1,9 @@
 /**
  * Datasets and batching: Fashion-MNIST, CIFAR-10/100, synthetic images; file
- * lookup and verified downloads; the seeded loader with augmentation, and the
- * DPA/DNRT authors' augmentation pipeline on one decoded image (`./augment/`).
+ * lookup and verified downloads; the seeded loader with augmentation; text
+ * datasets (SST-2, AG News, TextGCN corpora, generated) with BERT's WordPiece
+ * tokenizer and the padded encoder (`./text/mod.ts` has the rest); the DPA/DNRT
+ * authors' augmentation pipeline on one decoded image (`./augment/mod.ts`).
  * @module
  */
 export {
@@ -13,6 +15,8 @@ export {
   type LoadOptions,
   type Split,
 } from "./dataset.ts";
+export { classCounts, longTailCounts, longTailDataset } from "./long_tail.ts";
+export * from "./imagefolder/mod.ts";
 export {
   type AugmentOptions,
   type Batch,
@@ -49,3 +53,28 @@ export {
   u8Image,
   weakTrainSample,
 } from "./augment/mod.ts";
+export {
+  BertTokenizer,
+  type BertTokenizerOptions,
+  type EncodedSplit,
+  type EncodedText,
+  encodeSplit,
+  type EncodeSplitOptions,
+  type GeneratedTextOptions,
+  generatedTextVocab,
+  getTextDataset,
+  listTextDatasets,
+  loadBertTokenizer,
+  makeGeneratedText,
+  parseVocab,
+  readVocab,
+  registerTextDataset,
+  type TextDataset,
+  type TextDatasetLoader,
+  type TextExample,
+  type TextLoadOptions,
+  type Tokenizer,
+  type Vocab,
+  writeGeneratedVocab,
+  writeVocab,
+} from "./text/mod.ts";

@@ -14,9 +14,19 @@ import type { Graph } from "../core/graph.ts";
 import { constant, mul, sub } from "../core/ops.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
 import type { AugmentMode } from "../data/augment/pipeline.ts";
+import { classCounts } from "../data/long_tail.ts";
+import { isImageFolderDataset } from "../data/imagefolder/dataset.ts";
+import { openImageFolderTask } from "./image_folder.ts";
 import { type Batch, evalBatches, trainBatchCount, trainBatches } from "../data/loader.ts";
 import type { TrainConfig } from "../train/config.ts";
-import type { Task, TaskBatch, TaskInputs, TaskOpenOptions, TaskPlugin } from "../train/task.ts";
+import type {
+  Task,
+  TaskBatch,
+  TaskInputs,
+  TaskOpenOptions,
+  TaskPlugin,
+  TaskTrainBatchOptions,
+} from "../train/task.ts";
 
 /** The shape facts of an image task (what a model is built for). */
 export interface ImageShape {
@@ -34,6 +44,10 @@ export interface ImageShape {
 export interface ImageTask extends Task {
   /** Input shape, classes and normalisation. */
   readonly shape: ImageShape;
+  /** In-memory batches: synchronous. */
+  trainBatches(options: TaskTrainBatchOptions): Iterable<TaskBatch>;
+  /** In-memory batches: synchronous. */
+  evalBatches(batchSize: number): Iterable<TaskBatch>;
 }
 
 /** Options of `imageTask`. */
@@ -155,6 +169,7 @@ export function imageTask(data: ImageTaskData): ImageTask {
   return {
     ...imageTaskForShape(shape, ev.name),
     classNames: ev.classNames,
+    ...(tr ? { summary: { train_class_counts: classCounts(tr.labels, tr.numClasses) } } : {}),
     trainSize: tr?.n ?? 0,
     evalSize: ev.n,
     describe: () => `${ev.name} (${tr ? `${tr.n} train / ` : ""}${ev.n} ${ev.split})`,
@@ -182,6 +197,7 @@ export async function loadRunData(
       dataDir: config.dataDir,
       synthetic: config.synthetic,
       subset: n ? { n } : undefined,
+      longTail: config.longTail,
     });
   };
   const train = options.train ? await load("train") : undefined;
@@ -212,6 +228,18 @@ export const imageTaskPlugin: TaskPlugin = {
   name: "image",
   description: "image classification: x [B, C, H, W] in [0, 1] (normalised in-graph), labels [B]",
   async create(config, options) {
+    // Image folders are streamed from disk, not held in memory.
+    if (isImageFolderDataset(config.dataset)) {
+      if (config.augment === "paper" || config.augment === "weak") {
+        // Their workers crop + flip in libvips; the data/augment/ pipelines are not called there yet.
+        throw new ActlabError(
+          `--augment ${config.augment} is not available for the image-folder dataset ` +
+            `"${config.dataset}" yet: its workers apply RandomResizedCrop + flip only`,
+          "use --augment default with image folders, or an in-memory dataset (cifar10, cifar100) for --augment paper|weak",
+        );
+      }
+      return await openImageFolderTask(config, options);
+    }
     const { train, test } = await loadRunData(config, options);
     return imageTask({ train, eval: test, augment: augmentSetting(config) });
   },

@@ -17,6 +17,7 @@ export {
   imageTaskForShape,
   imageTaskPlugin,
 } from "./image.ts";
+export { imageFolderTask, openImageFolderTask } from "./image_folder.ts";
 export {
   classificationMetrics,
   getTask,
@@ -25,6 +26,7 @@ export {
   registerTask,
   type Task,
   type TaskBatch,
+  type TaskBatches,
   type TaskInputs,
   type TaskOpenOptions,
   type TaskPlugin,

@@ -191,6 +191,17 @@ Deno.test("grid resume: an interrupted cell resumes to the uninterrupted result;
     // A different configuration in the directory is stale: retrained, not skipped.
     const changed = { ...cell, config: { ...cell.config, lr: 5e-4 } };
     assert.equal(await cellStatus(changed), "stale");
+    // Equal configuration, but a default has changed since the run (as DPA's λ for 10
+    // classes did, 5 → 1): the run was built with other options, so the cell is stale.
+    const stored = JSON.parse(await Deno.readTextFile(`${out}/a/config.json`));
+    assert.equal(typeof stored.taskFacts.numClasses, "number");
+    const lambda = stored.activationOptionsResolved.channelLoss;
+    stored.activationOptionsResolved.channelLoss = lambda + 4;
+    await Deno.writeTextFile(`${out}/a/config.json`, JSON.stringify(stored));
+    assert.equal(await cellStatus(cell), "stale");
+    stored.activationOptionsResolved.channelLoss = lambda;
+    await Deno.writeTextFile(`${out}/a/config.json`, JSON.stringify(stored));
+    assert.equal(await cellStatus(cell), "done", "today's options: done again");
   } finally {
     await Deno.remove(out, { recursive: true });
   }

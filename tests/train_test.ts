@@ -73,6 +73,7 @@ Deno.test("run directory: config, one log line per epoch, summary contract", asy
   );
   assert.equal(lines.length, 2);
   assert.deepEqual(lines.map((l) => l.epoch), [1, 2]);
+  assert.ok(lines.every((l) => l.data_wait_s >= 0), "each epoch logs its data wait");
   const disk = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
   assert.deepEqual(disk, JSON.parse(JSON.stringify(summary)));
   for (

@@ -7,6 +7,7 @@
 import type { PluginOptions } from "../plugin/types.ts";
 import { ActlabError } from "../core/errors.ts";
 import type { SyntheticOptions } from "../data/synthetic.ts";
+import type { ImageFolderOptions } from "../data/imagefolder/dataset.ts";
 import type { ModelOptions } from "../models/registry.ts";
 
 /**
@@ -54,10 +55,22 @@ export interface TrainConfig {
   readonly dataDir?: string;
   /** Shape/size of `synthetic` data. */
   readonly synthetic?: SyntheticOptions;
+  /**
+   * How a streamed image folder (`imagefolder`, `imagenet100`, `imagenet1k`)
+   * is read: image size, eval crop fraction, decode workers, prefetch, and
+   * whether unreadable files are skipped.
+   */
+  readonly imageFolder?: ImageFolderOptions;
   /** Use only the first N training images (0 = all). */
   readonly trainSubset: number;
   /** Use only the first N test images (0 = all). */
   readonly testSubset: number;
+  /**
+   * Imbalance β of a long-tailed training split (0 = balanced; DNRT's
+   * long-tailed CIFAR-10 uses 10, 50, 100): class k keeps n_max·β^(−k/(K−1))
+   * images (`data/long_tail.ts`); the test split stays balanced.
+   */
+  readonly longTail: number;
   /** Training epochs (default 7). */
   readonly epochs: number;
   /** Stop after this many training steps in total (0 = run all epochs). */
@@ -123,6 +136,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, "out"> = {
   dataset: "fashion-mnist",
   trainSubset: 0,
   testSubset: 0,
+  longTail: 0,
   // ~12–15 minutes for vit_micro + dpa on Fashion-MNIST with ort-cpu on a 2-core CPU (~105 s an epoch).
   epochs: 7,
   steps: 0,
@@ -144,6 +158,7 @@ const OPTIONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
   out: ["string"],
   dataDir: ["string", "undefined"],
   synthetic: ["object", "undefined"],
+  imageFolder: ["object", "undefined"],
 };
 
 function typeName(v: unknown): string {
@@ -250,10 +265,23 @@ export function resolveConfig(
     "0 = all",
   );
   check(
+    c.longTail === 0 || (Number.isFinite(c.longTail) && c.longTail >= 1),
+    `long-tail imbalance ${c.longTail} must be 0 (balanced) or a number >= 1`,
+    "β = n_max / n_min, e.g. --long-tail 100",
+  );
+  check(
     ["default", "on", "off", "paper", "weak"].includes(c.augment),
     `--augment must be paper, weak, default, on or off, got ${JSON.stringify(c.augment)}`,
     "e.g. --augment paper (the authors' recipe) or --augment on (pad-4 crop + flip)",
   );
+  const folderKeys = ["imageSize", "cropPct", "workers", "prefetch", "skipBadImages"];
+  for (const k of Object.keys(c.imageFolder ?? {})) {
+    check(
+      folderKeys.includes(k),
+      `imageFolder: unknown option "${k}"`,
+      `valid: ${folderKeys.join(", ")}`,
+    );
+  }
   check(c.task.length > 0, "the task name is empty", 'e.g. task: "image"');
   check(c.out.length > 0, "--out is empty", "pass a run directory, e.g. --out runs/exp1");
   return c;

@@ -61,6 +61,8 @@ export interface TrainSummary {
   readonly peak_rss_mib: number;
   /** The run's seed. */
   readonly seed: number;
+  /** The task's facts about its data (`Task.summary`), e.g. `train_class_counts`. */
+  readonly data?: Readonly<Record<string, number | string | readonly number[]>>;
 }
 
 /** Options of `train` beyond the configuration. */
@@ -121,6 +123,12 @@ export interface EpochLog {
   readonly img_per_s: number;
   /** Seconds this epoch took (training and evaluation). */
   readonly epoch_s: number;
+  /**
+   * Seconds the steady-state steps of this epoch waited for their batch (loading,
+   * decoding and augmentation not hidden behind the previous step): ≈ 0 when the data
+   * pipeline keeps up.
+   */
+  readonly data_wait_s: number;
   /** Wall-clock seconds. */
   readonly wall_s: number;
 }
@@ -135,14 +143,17 @@ export const RESOLVED_CONFIG_FIELDS = [
   "activationOptionsProvenance",
   "regulariserOptionsResolved",
   "regulariserOptionsProvenance",
+  "taskFacts",
 ] as const;
 
 /**
  * What `config.json` adds to the configuration: the backend `auto` chose and
  * every option as the model was built with it, with where each plugin option
  * came from (`given`, `default`, or a task default such as `dataset default:
- * 10 classes (authors' CIFAR-10 setting, configs/dpa.py)`). `compare` ignores
- * these fields when it matches a cell with its run directory.
+ * 10 classes (authors' CIFAR-10 setting, configs/dpa.py)`), and the task
+ * facts those defaults depend on. `compare` matches a cell with its run
+ * directory on the configuration, then on the plugin options re-resolved
+ * from `taskFacts` with today's defaults.
  */
 export function resolvedFields(
   run: Run,
@@ -156,6 +167,9 @@ export function resolvedFields(
     activationOptionsProvenance: m.activationOptionSources,
     regulariserOptionsResolved: reg ? m.regulariserOptions : null,
     regulariserOptionsProvenance: reg ? m.regulariserOptionSources : null,
+    // What task-dependent plugin defaults were resolved from: `compare` re-resolves them
+    // with today's defaults to tell whether a finished cell still is the run it asks for.
+    taskFacts: { numClasses: m.numClasses },
   };
 }
 
@@ -276,7 +290,8 @@ async function trainRun(
     // Timed from the request for a batch to the end of its bookkeeping: img/s is end to
     // end (data loading and augmentation, feeds, the step, metrics), not the step alone.
     let ts = performance.now();
-    for (
+    let dataWaitMs = 0;
+    for await (
       const batch of task.trainBatches({
         batchSize: config.batchSize,
         seed: config.seed,
@@ -284,6 +299,7 @@ async function trainRun(
         startBatch: batchInEpoch,
       })
     ) {
+      if (stepsThisRun >= 2) dataWaitMs += performance.now() - ts;
       const lr = learningRate(schedule, step);
       const out = await run.trainOn(batch, step, lr);
       const loss = out.loss.data[0];
@@ -348,6 +364,7 @@ async function trainRun(
       },
       img_per_s: imgPerS,
       epoch_s: (performance.now() - epochStart) / 1000,
+      data_wait_s: dataWaitMs / 1000,
       wall_s: (performance.now() - t0) / 1000,
     };
     await appendJsonLine(`${config.out}/log.jsonl`, line);
@@ -399,6 +416,7 @@ async function trainRun(
     wall_s: (performance.now() - t0) / 1000,
     peak_rss_mib: peakRss / 2 ** 20,
     seed: config.seed,
+    ...(run.task.summary ? { data: run.task.summary } : {}),
   };
   await writeJsonAtomic(`${config.out}/summary.json`, summary);
   return summary;

@@ -58,7 +58,7 @@ export async function evaluate(run: Run, step: number): Promise<EvalResult> {
   const t0 = performance.now();
   const scores = run.task.metrics?.() ?? classificationMetrics(run.task.numClasses);
   const tracker = new MeanTracker();
-  for (const batch of run.task.evalBatches(run.config.evalBatchSize)) {
+  for await (const batch of run.task.evalBatches(run.config.evalBatchSize)) {
     const out = await run.evalOn(batch, step);
     scores.add(out.logits.data, batch);
     for (const name of metricNames(out)) tracker.add(name, meanMetric(out, name), batch.valid);

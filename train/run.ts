@@ -119,6 +119,8 @@ export class Run {
       exe: Executable;
       adamw: AdamWConfig;
     } | null,
+    /** Whether the run opened its task (and so releases it). */
+    private readonly ownsTask: boolean,
   ) {}
 
   /**
@@ -130,8 +132,26 @@ export class Run {
   static async open(config: TrainConfig, options: RunOpenOptions = {}): Promise<Run> {
     const withTrain = options.train ?? true;
     const backend = options.backend ?? await resolveBackend(config.backend);
+    const ownsTask = !options.task;
     const task = options.task ??
       await getTask(config.task).create(config, { train: withTrain });
+    try {
+      return await Run.build(config, task, backend, withTrain, options, ownsTask);
+    } catch (e) {
+      if (ownsTask) task.dispose?.();
+      throw e;
+    }
+  }
+
+  /** The model, step graphs and executables of `open`, for a task already built. */
+  private static async build(
+    config: TrainConfig,
+    task: Task,
+    backend: Backend,
+    withTrain: boolean,
+    options: RunOpenOptions,
+    ownsTask: boolean,
+  ): Promise<Run> {
     const evalBuilt = stepGraphForRun(config, task, "eval", config.evalBatchSize);
     options.extendEval?.(evalBuilt.step);
     let trainPart: { step: StepGraph; exe: Executable; adamw: AdamWConfig } | null = null;
@@ -146,7 +166,16 @@ export class Run {
       trainPart?.exe.dispose();
       throw e;
     }
-    const run = new Run(config, task, backend, evalBuilt.model, evalBuilt.step, evalExe, trainPart);
+    const run = new Run(
+      config,
+      task,
+      backend,
+      evalBuilt.model,
+      evalBuilt.step,
+      evalExe,
+      trainPart,
+      ownsTask,
+    );
     // An evaluation-only run is always restored or written next: initialising it would be wasted.
     if (trainPart) await trainPart.exe.writeState(initialState(trainPart.step.record, config.seed));
     return run;
@@ -244,10 +273,11 @@ export class Run {
     }
   }
 
-  /** Release the executables. */
+  /** Release the executables, and the task when the run opened it. */
   dispose(): void {
     this.trainPart?.exe.dispose();
     this.evalExe.dispose();
+    if (this.ownsTask) this.task.dispose?.();
   }
 
   /** The batch's task feeds plus every host feed the step graph declared. */

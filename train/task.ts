@@ -96,12 +96,25 @@ export interface Task {
   /** Full training batches per epoch. */
   trainBatchCount(batchSize: number): number;
   /** The training batches of one epoch, from `startBatch` on. */
-  trainBatches(options: TaskTrainBatchOptions): Iterable<TaskBatch>;
+  trainBatches(options: TaskTrainBatchOptions): TaskBatches;
   /** Every sample of the evaluation split once, in order; the last batch padded. */
-  evalBatches(batchSize: number): Iterable<TaskBatch>;
+  evalBatches(batchSize: number): TaskBatches;
   /** A fresh evaluation accumulator (default: `classificationMetrics`). */
   metrics?(): MetricAccumulator;
+  /**
+   * Facts about the task's data for `summary.json`, by key (e.g. the
+   * training split's images per class, which a long-tailed split needs).
+   */
+  readonly summary?: Readonly<Record<string, number | string | readonly number[]>>;
+  /** Release what the task holds (decode workers, files); the run that opened it calls it. */
+  dispose?(): void;
 }
+
+/**
+ * Batches as a task yields them: synchronously for data in memory, or
+ * asynchronously when they are decoded while the step runs (image folders).
+ */
+export type TaskBatches = Iterable<TaskBatch> | AsyncIterable<TaskBatch>;
 
 /** What `createTask` needs beyond the configuration. */
 export interface TaskOpenOptions {
