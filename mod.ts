@@ -129,6 +129,7 @@ export type { AdamWConfig } from "./train/adamw.ts";
 export type { Checkpoint, CheckpointMeta } from "./train/checkpoint.ts";
 export type { Dataset, LoadOptions, Split } from "./data/dataset.ts";
 export type { SyntheticOptions } from "./data/synthetic.ts";
+export type { AugmentMode } from "./data/augment/pipeline.ts";
 export {
   encodeSafetensors,
   parseSafetensors,

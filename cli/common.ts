@@ -113,7 +113,10 @@ optimisation:
   --epochs N --steps N      --steps stops after N training steps (overrides --epochs)
   --batch-size B --eval-batch-size B --lr LR --min-lr LR --warmup FRACTION
   --warmup-start-lr LR      where the linear warmup starts (default 0; the authors' 1e-6)
-  --weight-decay WD --clip-norm C --label-smoothing E --augment default|on|off
+  --weight-decay WD --clip-norm C --label-smoothing E
+  --augment MODE            paper (the authors' RandomResizedCrop + flip + RandAugment m9 +
+                            random erasing, eval resize/0.875 + centre crop) | weak (flip) |
+                            default (dataset's: pad-4 crop + flip on CIFAR) | on | off
 run:
   --backend NAME            auto | reference | ort-cpu | ort-cuda | webgpu (auto = fastest available)
   --seed S                  seeds init, data order, augmentation and dropout

@@ -43,9 +43,7 @@
  *   optimiser, seeds) is an assumption.
  *
  * Other assumptions: three seeds 42, 43, 44 (the authors ran seed 42; the
- * paired statistics need more); the augmentation (`augment: "on"`, actlab's
- * 4-px-pad crop + flip; qtcls's CIFAR pipeline is not pinned by these
- * files); f32 training (theirs AMP); the warmup runs two steps ahead of
+ * paired statistics need more); f32 training (theirs AMP); the warmup runs two steps ahead of
  * timm's (`train/schedule.ts`). The repositories ship no ResNet-18
  * config: the ResNet-18 presets apply the same base recipe to actlab's
  * CIFAR ResNet-18 (which has neither drop-path nor a class token).
@@ -59,7 +57,11 @@ import type { ArmSpec, CompareGrid, GridTrainSettings } from "./grid.ts";
 /** A preset: a grid without `out` (defaults to `runs/<preset name>`). */
 export type ComparePreset = Omit<CompareGrid, "out">;
 
-/** The authors' base recipe (`configs/_base_.py` + the per-method configs), model aside. */
+/**
+ * The authors' base recipe (`configs/_base_.py` + the per-method configs), model aside; the
+ * augmentation is theirs too (`augment: "paper"`: timm's `create_transform` as
+ * `qtcls/datasets/__init__.py` configures it, ported in `data/augment/`).
+ */
 const PAPER_TRAIN = {
   epochs: 300,
   batchSize: 256,
@@ -70,7 +72,7 @@ const PAPER_TRAIN = {
   warmupStartLr: 1e-6,
   clipNorm: 1,
   labelSmoothing: 0,
-  augment: "on" as const,
+  augment: "paper" as const,
 };
 
 /** Model options per model: `vit_tiny_patch4_32` with drop-path 0.1 and the authors' class-token init. */

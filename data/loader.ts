@@ -1,16 +1,22 @@
 /**
  * Batches for the step graph: a seeded shuffle per epoch, raw pixels as f32
- * in [0, 1] (normalisation happens in the graph), and host-side augmentation
- * (random crop from a zero-padded image + horizontal flip).
+ * in [0, 1] (normalisation happens in the graph), and host-side augmentation:
+ * either the standard random crop from a zero-padded image + horizontal flip
+ * (`augment: true` / settings), or a named pipeline of `data/augment/`
+ * (`"paper"`: the DPA/DNRT authors' timm recipe; `"weak"`: flip only), whose
+ * evaluation transform `evalBatches` applies with `transform`.
  *
  * Everything random is a pure function of (seed, epoch, batch index): the
- * order of epoch e is a permutation keyed by (seed, e), the augmentation of
- * batch b by (seed, e, b). So a run resumed at batch b of epoch e sees
- * exactly the batches the uninterrupted run would have seen.
+ * order of epoch e is a permutation keyed by (seed, e), the crop + flip
+ * augmentation of batch b by (seed, e, b), a pipeline's augmentation of a
+ * sample by (seed, e, sample index). So a run resumed at batch b of epoch e
+ * sees exactly the batches the uninterrupted run would have seen.
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
 import { Rng } from "../core/rng.ts";
+import { u8Image } from "./augment/image.ts";
+import { type AugmentMode, evalSample, sampleKey, trainSample } from "./augment/pipeline.ts";
 import type { Dataset } from "./dataset.ts";
 
 /** One batch, laid out for a static-shape step graph. */
@@ -43,8 +49,11 @@ export interface TrainLoaderOptions {
   readonly seed: number;
   /** Epoch number (0-based): selects this epoch's order and augmentation. */
   readonly epoch: number;
-  /** true/false, or settings; default: the dataset's `defaultAugment` with default settings. */
-  readonly augment?: boolean | AugmentOptions;
+  /**
+   * true/false, crop + flip settings, or a pipeline name (`"paper"`,
+   * `"weak"`); default: the dataset's `defaultAugment` with default settings.
+   */
+  readonly augment?: boolean | AugmentOptions | AugmentMode;
   /** Shuffle (default true). */
   readonly shuffle?: boolean;
   /** Start at this batch of the epoch (resuming; default 0). */
@@ -55,6 +64,8 @@ export interface TrainLoaderOptions {
 export interface EvalLoaderOptions {
   /** Rows per batch; the last batch is zero-padded to this size. */
   readonly batchSize: number;
+  /** The evaluation transform of a pipeline (`"paper"`/`"weak"`: resize + centre crop); default none. */
+  readonly transform?: AugmentMode;
 }
 
 /** Domain tags so loader keys never coincide with other uses of the same seed. */
@@ -177,14 +188,23 @@ export function* trainBatches(ds: Dataset, options: TrainLoaderOptions): Generat
       options.seed,
       epoch,
     );
-  const aug = resolveAugment(ds, options.augment);
+  const mode = typeof options.augment === "string" ? options.augment : null;
+  const aug = mode ? null : resolveAugment(ds, options.augment as boolean | AugmentOptions);
   const augKey = aug ? Rng.fromSeed(options.seed).fold(TAG_AUG).fold(epoch) : null;
-  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const [c, h, w] = ds.shape;
+  const size = c * h * w;
   for (let b = start; b < count; b++) {
     const x = new Float32Array(bs * size);
     const labels = new Int32Array(bs);
     const indices = order.slice(b * bs, (b + 1) * bs);
-    if (aug && augKey) {
+    if (mode) {
+      for (let r = 0; r < bs; r++) {
+        const i = indices[r];
+        const img = u8Image(c, h, w, ds.images.subarray(i * size, (i + 1) * size));
+        trainSample(mode, img, h, w, ds, sampleKey(options.seed, epoch, i), x, r * size);
+        labels[r] = ds.labels[i];
+      }
+    } else if (aug && augKey) {
       const [kShift, kFlip] = augKey.fold(b).split(2);
       const shifts = kShift.randint(2 * bs, 0, 2 * aug.pad + 1);
       const flips = aug.flip ? kFlip.bernoulli(bs, 0.5) : new Uint8Array(bs);
@@ -214,13 +234,23 @@ export function* trainBatches(ds: Dataset, options: TrainLoaderOptions): Generat
 
 /**
  * Evaluation batches covering every image once, in dataset order, without
- * augmentation. The last batch is zero-padded to `batchSize`; its `valid`
+ * augmentation (with `transform`: the pipeline's deterministic evaluation
+ * transform). The last batch is zero-padded to `batchSize`; its `valid`
  * says how many rows count.
  */
 export function* evalBatches(ds: Dataset, options: EvalLoaderOptions): Generator<Batch> {
   const bs = checkInt("batch size", options.batchSize, 1);
   const count = evalBatchCount(ds.n, bs);
-  const size = ds.shape[0] * ds.shape[1] * ds.shape[2];
+  const [c, h, w] = ds.shape;
+  const size = c * h * w;
+  if (
+    options.transform !== undefined && options.transform !== "paper" && options.transform !== "weak"
+  ) {
+    throw new ActlabError(
+      `loader: unknown evaluation transform "${options.transform}"`,
+      'use "paper" or "weak", or leave it out',
+    );
+  }
   for (let b = 0; b < count; b++) {
     const first = b * bs;
     const valid = Math.min(bs, ds.n - first);
@@ -229,7 +259,16 @@ export function* evalBatches(ds: Dataset, options: EvalLoaderOptions): Generator
     const indices = new Int32Array(valid);
     for (let r = 0; r < valid; r++) {
       indices[r] = first + r;
-      copyImage(ds.images, first + r, size, x, r * size);
+      if (options.transform) {
+        const i = first + r;
+        evalSample(
+          u8Image(c, h, w, ds.images.subarray(i * size, (i + 1) * size)),
+          h,
+          w,
+          x,
+          r * size,
+        );
+      } else copyImage(ds.images, first + r, size, x, r * size);
       labels[r] = ds.labels[first + r];
     }
     yield { x, labels, valid, index: b, indices };

@@ -5,7 +5,8 @@
  * datasets (SST-2, AG News, TextGCN corpora, generated) with BERT's WordPiece
  * tokenizer and the padded encoder (`./text/mod.ts` has the rest); graph
  * datasets (`graph/mod.ts`: DGraph-Fin, ogbn-arxiv, Planetoid, TextGCN) and
- * the `.npy` / `.npz` reader they use.
+ * the `.npy` / `.npz` reader they use; the DPA/DNRT authors' augmentation
+ * pipeline on one decoded image (`./augment/mod.ts`).
  * @module
  */
 export {
@@ -42,6 +43,19 @@ export {
 export type { DownloadProgress, FetchLike, RemoteFile } from "./download.ts";
 export { subsetDataset, type SubsetOptions } from "./subset.ts";
 export { makeSynthetic, SYNTHETIC_DEFAULTS, type SyntheticOptions } from "./synthetic.ts";
+export {
+  AUGMENT_MODES,
+  type AugmentMode,
+  evalSample,
+  evalTransform,
+  type Normalisation,
+  paperTrainSample,
+  sampleKey,
+  trainSample,
+  type U8Image,
+  u8Image,
+  weakTrainSample,
+} from "./augment/mod.ts";
 export {
   BertTokenizer,
   type BertTokenizerOptions,

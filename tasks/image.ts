@@ -3,14 +3,17 @@
  * (feed `x`, raw pixels in [0, 1], normalised in the graph with the
  * dataset's per-channel mean/std) and a class label (feed `labels`). Batches
  * come from `data/loader.ts` (seeded order and augmentation per (seed,
- * epoch, batch)); the loss is the run core's default cross-entropy and the
- * metrics its default top-1/top-5/loss.
+ * epoch, batch), or per (seed, epoch, sample) for the `paper`/`weak`
+ * pipelines of `data/augment/`, whose evaluation transform the evaluation
+ * batches then get); the loss is the run core's default cross-entropy and
+ * the metrics its default top-1/top-5/loss.
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
 import type { Graph } from "../core/graph.ts";
 import { constant, mul, sub } from "../core/ops.ts";
 import { type Dataset, loadDataset } from "../data/dataset.ts";
+import type { AugmentMode } from "../data/augment/pipeline.ts";
 import { classCounts } from "../data/long_tail.ts";
 import { isImageFolderDataset } from "../data/imagefolder/dataset.ts";
 import { openImageFolderTask } from "./image_folder.ts";
@@ -53,8 +56,12 @@ export interface ImageTaskData {
   readonly train?: Dataset;
   /** Evaluation split. */
   readonly eval: Dataset;
-  /** Host augmentation: true/false, or undefined for the dataset's default. */
-  readonly augment?: boolean;
+  /**
+   * Host augmentation: true/false (crop + flip), a pipeline (`"paper"`,
+   * `"weak"`: its evaluation transform applies to the evaluation split too),
+   * or undefined for the dataset's default.
+   */
+  readonly augment?: boolean | AugmentMode;
 }
 
 /**
@@ -173,7 +180,8 @@ export function imageTask(data: ImageTaskData): ImageTask {
       for (const b of it) yield toTaskBatch(b, ds.shape);
     },
     *evalBatches(batchSize) {
-      for (const b of evalBatches(ev, { batchSize })) yield toTaskBatch(b, ev.shape);
+      const transform = typeof data.augment === "string" ? data.augment : undefined;
+      for (const b of evalBatches(ev, { batchSize, transform })) yield toTaskBatch(b, ev.shape);
     },
   };
 }
@@ -198,9 +206,21 @@ export async function loadRunData(
   return { train, test };
 }
 
-/** Host augmentation from the config: `default` follows the dataset. */
-export function augmentSetting(config: TrainConfig): boolean | undefined {
-  return config.augment === "default" ? undefined : config.augment === "on";
+/**
+ * Host augmentation from the config: `default` follows the dataset (crop +
+ * flip on CIFAR, none on Fashion-MNIST), `on`/`off` force crop + flip on or
+ * off, `paper`/`weak` select a `data/augment/` pipeline.
+ */
+export function augmentSetting(config: TrainConfig): boolean | AugmentMode | undefined {
+  switch (config.augment) {
+    case "default":
+      return undefined;
+    case "paper":
+    case "weak":
+      return config.augment;
+    default:
+      return config.augment === "on";
+  }
 }
 
 /** The `image` task kind: `config.dataset` is an image dataset (`loadDataset`). */
@@ -217,7 +237,17 @@ export const imageTaskPlugin: TaskPlugin = {
       }
     }
     // Image folders are streamed from disk, not held in memory.
-    if (isImageFolderDataset(config.dataset)) return await openImageFolderTask(config, options);
+    if (isImageFolderDataset(config.dataset)) {
+      if (config.augment === "paper" || config.augment === "weak") {
+        // Their workers crop + flip in libvips; the data/augment/ pipelines are not called there yet.
+        throw new ActlabError(
+          `--augment ${config.augment} is not available for the image-folder dataset ` +
+            `"${config.dataset}" yet: its workers apply RandomResizedCrop + flip only`,
+          "use --augment default with image folders, or an in-memory dataset (cifar10, cifar100) for --augment paper|weak",
+        );
+      }
+      return await openImageFolderTask(config, options);
+    }
     const { train, test } = await loadRunData(config, options);
     return imageTask({ train, eval: test, augment: augmentSetting(config) });
   },

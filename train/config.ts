@@ -108,8 +108,15 @@ export interface TrainConfig {
   readonly clipNorm: number;
   /** Label smoothing of the cross-entropy (default 0). */
   readonly labelSmoothing: number;
-  /** Host augmentation: `default` follows the dataset (CIFAR on, Fashion-MNIST off). */
-  readonly augment: "default" | "on" | "off";
+  /**
+   * Host augmentation: `default` follows the dataset (pad-4 crop + flip on
+   * CIFAR, none on Fashion-MNIST); `on`/`off` force that crop + flip on or
+   * off; `paper` is the DPA/DNRT authors' recipe (RandomResizedCrop, flip,
+   * RandAugment rand-m9-mstd0.5-inc1, random erasing 0.25, eval resize to
+   * size/0.875 + centre crop); `weak` is flip only (with the paper's eval
+   * transform). See `data/augment/`.
+   */
+  readonly augment: "default" | "on" | "off" | "paper" | "weak";
   /** Seeds initialisation, data order, augmentation and dropout (default 0). */
   readonly seed: number;
   /** Run directory. */
@@ -277,9 +284,9 @@ export function resolveConfig(
     "β = n_max / n_min, e.g. --long-tail 100",
   );
   check(
-    ["default", "on", "off"].includes(c.augment),
-    `augment must be default, on or off`,
-    "e.g. --augment on",
+    ["default", "on", "off", "paper", "weak"].includes(c.augment),
+    `--augment must be paper, weak, default, on or off, got ${JSON.stringify(c.augment)}`,
+    "e.g. --augment paper (the authors' recipe) or --augment on (pad-4 crop + flip)",
   );
   check(
     c.maxLength === undefined || (Number.isInteger(c.maxLength) && c.maxLength >= 3),
