@@ -237,17 +237,7 @@ export const imageTaskPlugin: TaskPlugin = {
       }
     }
     // Image folders are streamed from disk, not held in memory.
-    if (isImageFolderDataset(config.dataset)) {
-      if (config.augment === "paper" || config.augment === "weak") {
-        // Their workers crop + flip in libvips; the data/augment/ pipelines are not called there yet.
-        throw new ActlabError(
-          `--augment ${config.augment} is not available for the image-folder dataset ` +
-            `"${config.dataset}" yet: its workers apply RandomResizedCrop + flip only`,
-          "use --augment default with image folders, or an in-memory dataset (cifar10, cifar100) for --augment paper|weak",
-        );
-      }
-      return await openImageFolderTask(config, options);
-    }
+    if (isImageFolderDataset(config.dataset)) return await openImageFolderTask(config, options);
     const { train, test } = await loadRunData(config, options);
     return imageTask({ train, eval: test, augment: augmentSetting(config) });
   },

@@ -69,6 +69,7 @@ export async function openImageFolderTask(
   const data = await openImageFolder(config.dataset, config.dataDir, config.imageFolder ?? {}, {
     train: options.train,
     evalSplit: options.evalSplit,
+    augment: config.augment,
   });
   return imageFolderTask(data);
 }

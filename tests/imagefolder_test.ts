@@ -9,12 +9,28 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import sharp from "sharp";
 import { ActlabError } from "../core/errors.ts";
-import { Rng } from "../core/rng.ts";
 import { IMAGENET100_CLASSES } from "../data/imagefolder/imagenet100.ts";
 import { openImageFolder } from "../data/imagefolder/dataset.ts";
-import { evalGeometry, makeSample, randomResizedCropBox } from "../data/imagefolder/sample.ts";
+import { evalGeometry, makeSample, type SampleJob } from "../data/imagefolder/sample.ts";
 import { scanSplit } from "../data/imagefolder/scan.ts";
 import { cli } from "./cli_run.ts";
+
+/** A sample job with the default augmentation and ImageNet's normalisation. */
+function job(path: string, over: Partial<SampleJob> = {}): SampleJob {
+  return {
+    path,
+    size: 24,
+    mode: "train",
+    cropPct: 0.875,
+    augment: "default",
+    mean: [0.485, 0.456, 0.406],
+    std: [0.229, 0.224, 0.225],
+    seed: 3,
+    epoch: 1,
+    index: 0,
+    ...over,
+  };
+}
 
 /** A w×h RGB image whose pixels depend on (seed, x, y). */
 function pixels(w: number, h: number, seed: number): Uint8Array {
@@ -123,33 +139,22 @@ Deno.test("samples: RGB from grey, CMYK and PNG; deterministic in (seed, epoch, 
   const dir = await makeFolder();
   try {
     const tr = scanSplit(dir, "train");
-    for (const path of tr.files) {
-      const job = {
-        path,
-        size: 24,
-        mode: "train" as const,
-        cropPct: 0.875,
-        seed: 3,
-        epoch: 1,
-        index: 0,
-      };
-      const a = await makeSample(job);
-      assert.equal(a.length, 3 * 24 * 24, path);
-      assert.deepEqual(await makeSample(job), a, `${path}: same draw, same pixels`);
-      const other = await makeSample({ ...job, epoch: 2 });
-      assert.notDeepEqual(other, a, `${path}: another epoch, another crop`);
+    for (const augment of ["default", "paper", "weak"] as const) {
+      for (const path of tr.files) {
+        const a = await makeSample(job(path, { augment }));
+        assert.equal(a.length, 3 * 24 * 24, path);
+        assert.deepEqual(await makeSample(job(path, { augment })), a, `${path}: same draw`);
+        if (augment !== "weak") {
+          const other = await makeSample(job(path, { augment, epoch: 2 }));
+          assert.notDeepEqual(other, a, `${augment} ${path}: another epoch, another crop`);
+        }
+      }
     }
-    // The grey image decodes to three equal channels.
-    const grey = await makeSample({
-      path: tr.files[1],
-      size: 16,
-      mode: "eval",
-      cropPct: 0.875,
-      seed: 0,
-      epoch: 0,
-      index: 1,
-    });
-    assert.deepEqual(grey.subarray(0, 256), grey.subarray(256, 512));
+    // The grey image decodes to three equal channels, on both decode paths.
+    for (const augment of ["default", "paper"] as const) {
+      const grey = await makeSample(job(tr.files[1], { size: 16, mode: "eval", augment }));
+      assert.deepEqual(grey.subarray(0, 256), grey.subarray(256, 512), augment);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -160,9 +165,15 @@ Deno.test("batches are identical with 0, 1 and 2 decode workers, resumed mid-epo
   const opened = [];
   try {
     const batches = [];
-    for (const workers of [0, 1, 2]) {
+    for (
+      const [workers, augment] of [[0, "default"], [1, "default"], [2, "default"], [0, "paper"], [
+        2,
+        "paper",
+      ]] as const
+    ) {
       const data = await openImageFolder("imagefolder", dir, { workers, imageSize: 20 }, {
         train: true,
+        augment,
       });
       opened.push(data);
       const got = [];
@@ -187,9 +198,13 @@ Deno.test("batches are identical with 0, 1 and 2 decode workers, resumed mid-epo
       assert.deepEqual(batches[w].got, batches[0].got, `${w} workers: train batches`);
       assert.deepEqual(batches[w].evals, batches[0].evals, `${w} workers: eval batches`);
     }
+    // The authors' pipeline: the same with 0 and 2 workers, and not the default crop + flip.
+    assert.deepEqual(batches[4].got, batches[3].got, "paper: 2 workers = 0 workers");
+    assert.deepEqual(batches[4].resumed, batches[3].got.slice(2), "paper: resumed at batch 2");
+    assert.notDeepEqual(batches[3].got[0].x, batches[0].got[0].x);
     assert.deepEqual(batches[0].resumed, batches[0].got.slice(2), "resumed at batch 2");
     for (const b of batches[0].got) {
-      assert.ok(b.x.every((v) => v >= 0 && v <= 1));
+      assert.ok(b.x.every((v) => v >= 0 && v <= 1), "default: pixels in [0, 1]");
     }
   } finally {
     opened.forEach((d) => d.close());
@@ -235,17 +250,7 @@ Deno.test("a corrupt image is an error naming it; --skip-bad-images leaves it ou
   }
 });
 
-Deno.test("crop geometry: RandomResizedCrop boxes lie inside; eval resizes then centres", () => {
-  const rng = Rng.fromSeed(1);
-  for (let t = 0; t < 200; t++) {
-    const [h, w] = [20 + (t % 37), 15 + ((t * 7) % 53)];
-    const b = randomResizedCropBox(rng.fold(t), h, w);
-    assert.ok(b.top >= 0 && b.left >= 0 && b.top + b.height <= h && b.left + b.width <= w);
-    assert.ok(b.height > 0 && b.width > 0);
-  }
-  // A 1×100 strip can never fit the aspect range: the centred fallback clips it to 4/3.
-  const strip = randomResizedCropBox(Rng.fromSeed(0), 3, 100);
-  assert.deepEqual(strip, { top: 0, left: 48, height: 3, width: 4 });
+Deno.test("eval geometry (libvips path): resize the shorter side, centre crop at Python-rounded offsets", () => {
   // 224 / 0.875 = 256: a 500×375 image (w×h) is resized to 341×256, cropped at (16, 58):
   // torchvision's centre crop rounds 58.5 half-to-even, as Python's round does.
   assert.deepEqual(evalGeometry(375, 500, 224, 0.875), {
@@ -254,9 +259,15 @@ Deno.test("crop geometry: RandomResizedCrop boxes lie inside; eval resizes then 
     top: 16,
     left: 58,
   });
+  assert.deepEqual(evalGeometry(500, 375, 224, 0.875), {
+    height: 341,
+    width: 256,
+    top: 58,
+    left: 16,
+  });
 });
 
-Deno.test("deno task train --dataset imagefolder: vit_tiny at 224 px, a few steps", async () => {
+Deno.test("deno task train --dataset imagefolder --augment paper: vit_tiny at 224 px, a few steps", async () => {
   const dir = await makeFolder();
   const out = await Deno.makeTempDir({ prefix: "actlab_imgfolder_run_" });
   try {
@@ -269,6 +280,7 @@ Deno.test("deno task train --dataset imagefolder: vit_tiny at 224 px, a few step
       "--batch-size=2",
       "--eval-batch-size=5",
       "--workers=2",
+      "--augment=paper",
       `--out=${out}`,
       "--no-progress",
     ]);
@@ -279,6 +291,7 @@ Deno.test("deno task train --dataset imagefolder: vit_tiny at 224 px, a few step
     assert.ok(Number.isFinite(summary.test_loss));
     const config = JSON.parse(await Deno.readTextFile(join(out, "config.json")));
     assert.equal(config.imageFolder.workers, 2);
+    assert.equal(config.augment, "paper");
   } finally {
     await Deno.remove(dir, { recursive: true });
     await Deno.remove(out, { recursive: true });
@@ -290,15 +303,8 @@ Deno.test("eval transform vs torchvision (Resize bilinear + CenterCrop): ≤ 1 l
   // bilinear reduction is not PIL's antialiased filter: measured 99.6 % within 1 level, max 2,
   // mean 0.12 on this image (sharp edges and stripes included).
   const fixtures = new URL("./fixtures/imagefolder/", import.meta.url).pathname;
-  const ours = await makeSample({
-    path: join(fixtures, "photo.png"),
-    size: 56,
-    mode: "eval",
-    cropPct: 0.875,
-    seed: 0,
-    epoch: 0,
-    index: 0,
-  });
+  const ours = (await makeSample(job(join(fixtures, "photo.png"), { size: 56, mode: "eval" })))
+    .map((v) => Math.round(v * 255));
   const want = await Deno.readFile(join(fixtures, "eval_56.bin"));
   const n = 56 * 56;
   let within1 = 0, max = 0, sum = 0;

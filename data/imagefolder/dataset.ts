@@ -12,7 +12,7 @@
 import { ActlabError } from "../../core/errors.ts";
 import { IMAGENET100_CLASSES } from "./imagenet100.ts";
 import { SamplePool } from "./pool.ts";
-import { probeImage } from "./sample.ts";
+import { type FolderAugment, probeImage } from "./sample.ts";
 import { type ImageFolderIndex, scanSplit } from "./scan.ts";
 import { ImageFolderStream } from "./stream.ts";
 
@@ -45,6 +45,16 @@ export interface ImageFolderOptions {
   readonly prefetch?: number;
   /** Leave out files whose header cannot be read (counted), instead of stopping. */
   readonly skipBadImages?: boolean;
+}
+
+/** How the run augments (`config.augment`), passed when the folder is opened. */
+export interface ImageFolderOpenOptions {
+  /** Whether the training split is needed. */
+  readonly train: boolean;
+  /** The split evaluation covers (default `test`, i.e. `val/`). */
+  readonly evalSplit?: "train" | "test";
+  /** Training augmentation (default `default`: RandomResizedCrop + flip). */
+  readonly augment?: FolderAugment;
 }
 
 /** The defaults of `ImageFolderOptions`. */
@@ -99,7 +109,7 @@ export async function openImageFolder(
   name: string,
   dataDir: string | undefined,
   options: ImageFolderOptions,
-  open: { train: boolean; evalSplit?: "train" | "test" },
+  open: ImageFolderOpenOptions,
 ): Promise<ImageFolderData> {
   if (!isImageFolderDataset(name)) {
     throw new ActlabError(
@@ -139,7 +149,14 @@ export async function openImageFolder(
     [ev, skippedEval] = await withoutBadImages(ev);
   }
   const pool = new SamplePool(o.workers);
-  const stream = { size: o.imageSize, cropPct: o.cropPct, prefetch: o.prefetch };
+  const stream = {
+    size: o.imageSize,
+    cropPct: o.cropPct,
+    prefetch: o.prefetch,
+    augment: open.augment ?? "default",
+    mean: IMAGENET_MEAN,
+    std: IMAGENET_STD,
+  };
   return {
     name,
     train: open.train ? new ImageFolderStream(train, pool, stream) : undefined,

@@ -16,12 +16,6 @@ export {
 } from "./dataset.ts";
 export { IMAGENET100_CLASSES } from "./imagenet100.ts";
 export { SamplePool } from "./pool.ts";
-export {
-  type CropBox,
-  evalGeometry,
-  makeSample,
-  randomResizedCropBox,
-  type SampleJob,
-} from "./sample.ts";
+export { evalGeometry, type FolderAugment, makeSample, type SampleJob } from "./sample.ts";
 export { IMAGE_EXTENSIONS, type ImageFolderIndex, scanSplit } from "./scan.ts";
 export { ImageFolderStream, type StreamOptions } from "./stream.ts";

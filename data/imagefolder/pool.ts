@@ -10,7 +10,7 @@ import { makeSample, type SampleJob } from "./sample.ts";
 import type { WorkerReply, WorkerRequest } from "./worker.ts";
 
 interface Pending {
-  readonly resolve: (pixels: Uint8Array) => void;
+  readonly resolve: (pixels: Float32Array) => void;
   readonly reject: (e: Error) => void;
   readonly worker: number;
 }
@@ -45,8 +45,8 @@ export class SamplePool {
     }
   }
 
-  /** Make one sample (uint8 CHW). */
-  make(job: SampleJob): Promise<Uint8Array> {
+  /** Make one sample (f32 CHW, raw [0, 1] scale). */
+  make(job: SampleJob): Promise<Float32Array> {
     if (this.closed) {
       return Promise.reject(new ActlabError("the decode pool is closed", "open a new task"));
     }

@@ -12,7 +12,7 @@ import type { Batch } from "../loader.ts";
 import { epochOrder, evalBatchCount, trainBatchCount } from "../loader.ts";
 import { ActlabError } from "../../core/errors.ts";
 import type { SamplePool } from "./pool.ts";
-import type { SampleJob } from "./sample.ts";
+import type { FolderAugment, SampleJob } from "./sample.ts";
 import type { ImageFolderIndex } from "./scan.ts";
 
 /** How samples of a split are made. */
@@ -23,6 +23,12 @@ export interface StreamOptions {
   readonly cropPct: number;
   /** Batches made ahead of the one being consumed (≥ 1). */
   readonly prefetch: number;
+  /** Training augmentation (and, for `paper`/`weak`, the PIL-exact eval transform). */
+  readonly augment: FolderAugment;
+  /** Normalisation the graph applies (for random erasing). */
+  readonly mean: readonly number[];
+  /** See `mean`. */
+  readonly std: readonly number[];
 }
 
 /** One split of an image folder, streamed through a pool. */
@@ -56,8 +62,7 @@ export class ImageFolderStream {
     const x = new Float32Array(batchSize * size);
     const labels = new Int32Array(batchSize);
     pixels.forEach((p, r) => {
-      const off = r * size;
-      for (let j = 0; j < size; j++) x[off + j] = p[j] / 255;
+      x.set(p, r * size);
       labels[r] = this.index.labels[indices[r]];
     });
     return { x, labels, valid: indices.length, index, indices };
@@ -102,6 +107,9 @@ export class ImageFolderStream {
       size: this.options.size,
       mode: "train",
       cropPct: this.options.cropPct,
+      augment: this.options.augment,
+      mean: this.options.mean,
+      std: this.options.std,
       seed: o.seed,
       epoch: o.epoch,
       index: i,
@@ -122,6 +130,9 @@ export class ImageFolderStream {
       size: this.options.size,
       mode: "eval",
       cropPct: this.options.cropPct,
+      augment: this.options.augment,
+      mean: this.options.mean,
+      std: this.options.std,
       seed: 0,
       epoch: 0,
       index: i,

@@ -17,7 +17,7 @@ export interface WorkerRequest {
 
 /** A reply: the pixels, or the error that stopped the sample. */
 export type WorkerReply =
-  | { readonly id: number; readonly pixels: Uint8Array }
+  | { readonly id: number; readonly pixels: Float32Array }
   | { readonly id: number; readonly error: string; readonly hint: string };
 
 const scope = self as unknown as {
