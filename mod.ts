@@ -138,9 +138,11 @@ export {
 } from "./data/safetensors.ts";
 export type { InitFromReport } from "./train/pretrained.ts";
 export {
+  type FolderAugment,
   IMAGE_FOLDER_DATASETS,
   type ImageFolderData,
   type ImageFolderIndex,
+  type ImageFolderOpenOptions,
   type ImageFolderOptions,
   ImageFolderStream,
   IMAGENET100_CLASSES,

@@ -8,6 +8,7 @@ export {
   IMAGE_FOLDER_DATASETS,
   type ImageFolderData,
   imageFolderDefaults,
+  type ImageFolderOpenOptions,
   type ImageFolderOptions,
   IMAGENET_MEAN,
   IMAGENET_STD,
