@@ -35,6 +35,13 @@
  *
  * The memories are declared in both phases so train and eval graphs share
  * state names (checkpoints load into either); eval reads neither.
+ *
+ * Two forms of the EMA, the same arithmetic: batches up to
+ * `DENSE_EMA_MAX_BATCH` with every sample labelled (image classification)
+ * use the dense [B+K, B+K] matrix of `class_ema.ts`; larger batches, and
+ * tasks whose samples may be unlabelled (label −1, `ctx.partialLabels`: node
+ * classification), use the linear-cost form of `class_ema_linear.ts`, where
+ * an unlabelled sample updates no memory and is never masked.
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
@@ -58,6 +65,15 @@ import {
 } from "../core/ops.ts";
 import type { BuildContext } from "../plugin/context.ts";
 import { checkLabels, classEmaWeights } from "../plugin/class_ema.ts";
+import {
+  type LinearEmaFeeds,
+  linearEmaLabelled,
+  linearEmaLevels,
+  linearEmaRows,
+  linearEmaUpdate,
+  linearEmaView,
+  linearEmaWeights,
+} from "../plugin/class_ema_linear.ts";
 import { randomMask } from "./dpa_random_mask.ts";
 import { defineActivation } from "../plugin/define.ts";
 import { readOptions } from "../plugin/options.ts";
@@ -244,6 +260,45 @@ export function parseDpaOptions(options: PluginOptions): DpaOptions {
   return readOptions("dpa", options, DPA_OPTIONS);
 }
 
+/**
+ * The largest batch the dense EMA matrix serves ((B+K)² floats per step: 70 MB
+ * at B = 4096, K = 100); larger batches take the linear form.
+ */
+export const DENSE_EMA_MAX_BATCH = 4096;
+
+/** The linear EMA's three host feeds for a build (shared by key like the dense matrix). */
+function linearEmaFeeds(ctx: BuildContext, o: DpaOptions, k: number, b: number): LinearEmaFeeds {
+  const levels = linearEmaLevels(b, o.momentum);
+  const key = `dpa.lin.m${o.momentum}.u${o.updateInterval}.k${k}`;
+  let last: { labels: Int32Array; step: number; w: ReturnType<typeof linearEmaWeights> } | null =
+    null;
+  const weights = (labels: Int32Array, step: number) => {
+    if (last?.labels !== labels || last.step !== step) {
+      const update = (step + 1) % o.updateInterval === 0;
+      if (labels.length !== b) checkLabels(labels, k, "dpa", b);
+      last = { labels, step, w: linearEmaWeights(labels, k, o.momentum, update, levels, "dpa") };
+    }
+    return last.w;
+  };
+  return {
+    index: ctx.hostFeed(`${key}.index`, [1 + levels, b], "i32", (batch) => ({
+      dtype: "i32",
+      shape: [1 + levels, b],
+      data: weights(batch.labels, batch.step).index,
+    })),
+    weight: ctx.hostFeed(`${key}.weight`, [4 + levels, b], "f32", (batch) => ({
+      dtype: "f32",
+      shape: [4 + levels, b],
+      data: weights(batch.labels, batch.step).weight,
+    })),
+    decay: ctx.hostFeed(`${key}.decay`, [k], "f32", (batch) => ({
+      dtype: "f32",
+      shape: [k],
+      data: weights(batch.labels, batch.step).decay,
+    })),
+  };
+}
+
 /** The host-feed key of the EMA weights: shared by DPA layers with equal momentum, interval and K. */
 export function dpaFeedKey(o: DpaOptions, numClasses: number): string {
   return `dpa.ema.m${o.momentum}.u${o.updateInterval}.k${numClasses}`;
@@ -322,6 +377,10 @@ export class DpaActivation implements ActivationInstance {
         "DPA pairs every sample with its label; keep the batch axis intact up to the site",
       );
     }
+    if (ctx.partialLabels || b > DENSE_EMA_MAX_BATCH) {
+      this.applyLinear(ctx, x, y, fMem, gMem, k);
+      return y;
+    }
     // The EMA weights: rows [0, B) give each sample's view, rows [B, B + K) the new memories.
     let eSample: Tensor | null = null, eClass: Tensor | null = null;
     if (fMem || gMem) {
@@ -379,6 +438,56 @@ export class DpaActivation implements ActivationInstance {
       backwardMemory: gMem,
     };
     return y;
+  }
+
+  /** The train-phase memories, mask and loss with the linear-cost EMA (see the module header). */
+  private applyLinear(
+    ctx: BuildContext,
+    x: Tensor,
+    y: Tensor,
+    fMem: Tensor | null,
+    gMem: Tensor | null,
+    k: number,
+  ): void {
+    const { site, options: o } = this;
+    const [b, c] = [x.shape[0], site.channels];
+    const feeds = fMem || gMem ? linearEmaFeeds(ctx, o, k, b) : null;
+    const v = poolSite("dpa", site, x);
+    const vFixed = stopGradient(v);
+    let forwardView: Tensor | null = null;
+    if (fMem) {
+      forwardView = linearEmaView(feeds!, vFixed, fMem);
+      ctx.updateBuffer(fMem, linearEmaUpdate(feeds!, vFixed, fMem));
+    }
+    const backwardView = gMem ? linearEmaRows(feeds!, gMem) : null;
+    const kind = o.mask as Exclude<DpaMaskKind, "none">; // apply returned early for "none"
+    let criterionMask = maskOf(kind, vFixed, forwardView, backwardView, o.tau);
+    // An unlabelled sample has no class memory: it is never masked.
+    if (feeds) criterionMask = mul(criterionMask, linearEmaLabelled(feeds));
+    const mask = o.mask === "random"
+      ? randomMask(ctx, vFixed, criterionMask, o.tau)
+      : criterionMask;
+    const numerator = sum(mul(mask, square(v)));
+    const denominator = sum(mask);
+    ctx.addPooledLoss("dpa_channel", numerator, denominator, o.channelLoss);
+    ctx.metric("masked_fraction", div(denominator, b * c));
+    if (gMem) {
+      ctx.tap(y, (dy) => {
+        const s = where(gt(poolSite("dpa", site, dy), 0), 1, -1);
+        ctx.updateBuffer(gMem, linearEmaUpdate(feeds!, s, gMem));
+      });
+    }
+    this.trace = {
+      pooled: v,
+      forwardView,
+      backwardView,
+      mask,
+      criterionMask,
+      numerator,
+      denominator,
+      forwardMemory: fMem,
+      backwardMemory: gMem,
+    };
   }
 }
 

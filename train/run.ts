@@ -132,6 +132,10 @@ export class Run {
     const backend = options.backend ?? await resolveBackend(config.backend);
     const task = options.task ??
       await getTask(config.task).create(config, { train: withTrain });
+    // A full-batch task fixes the static batch: the configured sizes give way to it.
+    if (task.fullBatch !== undefined) {
+      config = { ...config, batchSize: task.fullBatch, evalBatchSize: task.fullBatch };
+    }
     const evalBuilt = stepGraphForRun(config, task, "eval", config.evalBatchSize);
     options.extendEval?.(evalBuilt.step);
     let trainPart: { step: StepGraph; exe: Executable; adamw: AdamWConfig } | null = null;

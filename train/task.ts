@@ -101,6 +101,16 @@ export interface Task {
   evalBatches(batchSize: number): Iterable<TaskBatch>;
   /** A fresh evaluation accumulator (default: `classificationMetrics`). */
   metrics?(): MetricAccumulator;
+  /**
+   * Whether batches may hold label −1 (samples without a label, e.g. nodes
+   * outside the split): class-memory plugins then take their masked form.
+   */
+  readonly partialLabels?: boolean;
+  /**
+   * The static batch every step uses, when the task fixes it (a full-batch
+   * graph task: its node count); it replaces the configured batch sizes.
+   */
+  readonly fullBatch?: number;
 }
 
 /** What `createTask` needs beyond the configuration. */
