@@ -1,12 +1,16 @@
 /**
- * Registers the built-in task kinds (`image`). A new kind of task is one
+ * Registers the built-in task kinds (`image`, `node`) and the graph datasets
+ * that need no files (`karate`, `sbm`). A new kind of task is one
  * file implementing `Task`/`TaskPlugin` plus one line here.
  * @module
  */
 import { registerTask } from "../train/task.ts";
 import { imageTaskPlugin } from "./image.ts";
+import { nodeTaskPlugin } from "./node.ts";
+import "../data/graph/shipped.ts";
 
 registerTask(imageTaskPlugin);
+registerTask(nodeTaskPlugin);
 
 export {
   imageBatch,
@@ -17,6 +21,7 @@ export {
   imageTaskForShape,
   imageTaskPlugin,
 } from "./image.ts";
+export { checkGraph, type NodeTask, nodeTask, nodeTaskPlugin } from "./node.ts";
 export {
   classificationMetrics,
   getTask,

@@ -18,7 +18,7 @@ import {
   trimLogToStep,
   writeJsonAtomic,
 } from "./files.ts";
-import { MeanTracker, topKCorrect } from "./metrics.ts";
+import { labelledCount, MeanTracker, topKCorrect } from "./metrics.ts";
 import { Progress } from "./progress.ts";
 import { Run } from "./run.ts";
 import { learningRate } from "./schedule.ts";
@@ -303,7 +303,7 @@ async function trainRun(
       tracker.add(
         "top1",
         topKCorrect(out.logits.data, batch.labels, task.numClasses, 1, batch.valid) /
-          batch.valid,
+          labelledCount(batch.labels, batch.valid),
       );
       // Every per-site metric a plugin reports, averaged over its sites (e.g. sparsity,
       // DPA's masked fraction), without the engine knowing any plugin's names.

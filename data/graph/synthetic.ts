@@ -25,11 +25,11 @@ export interface SbmOptions {
   readonly numClasses?: number;
   /** Feature width F (default 16). */
   readonly numFeatures?: number;
-  /** Edge probability inside a block (default 0.05). */
+  /** Edge probability inside a block (default 0.03). */
   readonly pIn?: number;
-  /** Edge probability across blocks (default 0.005). */
+  /** Edge probability across blocks (default 0.01). */
   readonly pOut?: number;
-  /** Standard deviation of the block prototypes (feature signal against unit noise; default 0.5). */
+  /** Standard deviation of the block prototypes (feature signal against unit noise; default 0.3). */
   readonly signal?: number;
   /** Fraction of nodes in the training split (default 0.3). */
   readonly trainFraction?: number;
@@ -44,9 +44,9 @@ export const SBM_DEFAULTS: Readonly<Required<SbmOptions>> = {
   numNodes: 600,
   numClasses: 3,
   numFeatures: 16,
-  pIn: 0.05,
-  pOut: 0.005,
-  signal: 0.5,
+  pIn: 0.03,
+  pOut: 0.01,
+  signal: 0.3,
   trainFraction: 0.3,
   valFraction: 0.2,
   seed: 0,
