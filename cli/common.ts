@@ -16,6 +16,7 @@ import { pluginOptionsHelp } from "./plugin_help.ts";
 
 /** parseArgs option table for the training flags (no defaults: absent = not given). */
 export const TRAIN_FLAGS = {
+  task: { type: "string" },
   model: { type: "string" },
   activation: { type: "string" },
   regulariser: { type: "string" },
@@ -70,8 +71,10 @@ const OPTION_ALIASES: readonly [flag: string, kind: "act" | "reg", key: string][
 /** Help text for the training flags; the plugin names and options come from the registries. */
 export function trainFlagsHelp(): string {
   return `model and plugins:
+  --task NAME               image (default) | node (node classification: --model gcn | graphsage,
+                            --dataset a graph dataset; full batch, so the batch sizes are the node count)
   --model NAME              mlp | convnet | alexnet | vgg11 | vgg11_bn | resnet18 | resnet32 |
-                            vit_tiny | vit_micro (deno task list)
+                            vit_tiny | vit_micro | gcn | graphsage (deno task list)
   --model-opt KEY=VALUE     model option, repeatable (e.g. widths=256,128  dropout=0.1)
   --activation NAME         ${listActivations().join(" | ")}
   --act-opt KEY=VALUE       activation option, repeatable (e.g. tau=0.1  update-interval=5)
@@ -82,7 +85,8 @@ export function trainFlagsHelp(): string {
   --arr-lambda L            alias of --reg-opt lambda=L (ARR)
 ${pluginOptionsHelp()}
 data:
-  --dataset NAME            fashion-mnist | cifar10 | cifar100 | synthetic
+  --dataset NAME            fashion-mnist | cifar10 | cifar100 | synthetic;
+                            with --task node: karate | sbm | the graph loaders' names
   --data-dir DIR            where to look for dataset files first
   --image-size --channels --num-classes --train-size --test-size
                             shape and size of --dataset synthetic
@@ -169,6 +173,7 @@ export function flagsToConfig(v: TrainFlagValues): Partial<TrainConfig> {
   const set = (key: keyof TrainConfig, value: unknown) => {
     if (value !== undefined) c[key] = value;
   };
+  set("task", v.task);
   set("model", v.model);
   set("activation", v.activation);
   set("regulariser", v.regulariser);

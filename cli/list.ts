@@ -37,8 +37,11 @@ export interface Listing {
   readonly activations: string[];
   /** Regulariser plugin names, sorted. */
   readonly regularisers: string[];
-  /** Models with their parameter count at 3×32×32 input, 100 classes (ReLU). */
-  readonly models: { name: string; params: number }[];
+  /**
+   * Models with their parameter count at 3×32×32 input, 100 classes (ReLU);
+   * null for models of other tasks (graph models: the count depends on the graph).
+   */
+  readonly models: { name: string; params: number | null }[];
   /** Backends, fastest first, with availability. */
   readonly backends: { name: string; available: boolean; reason: string }[];
   /** Every plugin's declared options (with defaults) and compare controls (as `--plugins --json`). */
@@ -49,7 +52,9 @@ export interface Listing {
 export async function collectListing(): Promise<Listing> {
   const models = listModels().map((name) => ({
     name,
-    params: paramCount(name, LIST_INPUT_SHAPE, LIST_NUM_CLASSES),
+    params: (getModel(name).inputRank ?? 3) === 3
+      ? paramCount(name, LIST_INPUT_SHAPE, LIST_NUM_CLASSES)
+      : null,
   }));
   const backends = (await probeAll()).map(({ name, availability }) => ({
     name,
@@ -157,7 +162,11 @@ export function formatListing(l: Listing): string {
   );
   out.push(
     table(
-      l.models.map((m) => [m.name, m.params.toLocaleString("en-US"), getModel(m.name).description]),
+      l.models.map((m) => [
+        m.name,
+        m.params === null ? "(per graph)" : m.params.toLocaleString("en-US"),
+        getModel(m.name).description,
+      ]),
     ),
   );
   out.push(`backends (${l.backends.length}, fastest first):`);

@@ -42,7 +42,10 @@ export const gcnModel: ModelDefinition = {
       h = add(propagate(h, edges), bias("conv1", hidden));
       h = applyActivation(ctx.scope("act"), sites.activation, featureSite(hidden), h);
       h = dropout(ctx.scope("drop"), h, rate);
-      h = linear(ctx.scope("conv2"), h, config.numClasses, { bias: false, weightInit: glorotInit() });
+      h = linear(ctx.scope("conv2"), h, config.numClasses, {
+        bias: false,
+        weightInit: glorotInit(),
+      });
       return add(propagate(h, edges), bias("conv2", config.numClasses));
     };
   },

@@ -30,7 +30,7 @@ import type { Graph, Tensor } from "../core/graph.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
 import { add, logSoftmax, mul, neg, oneHot, reshape, sum } from "../core/ops.ts";
 import { normaliseEdges } from "../data/graph/edges.ts";
-import { type GraphData, getGraphDataset } from "../data/graph/types.ts";
+import { getGraphDataset, type GraphData } from "../data/graph/types.ts";
 import { GRAPH_FEEDS } from "../nn/graph_conv.ts";
 import { macroAuc } from "../train/auc.ts";
 import type { TrainConfig } from "../train/config.ts";
@@ -149,7 +149,11 @@ export function nodeTask(g: GraphData, evalSplit: "train" | "test" = "test"): No
           : graph.input("x", [b, 1], "i32"),
       };
       for (const name of Object.values(GRAPH_FEEDS)) {
-        feeds[name] = graph.input(name, [e], name === "edge_src" || name === "edge_dst" ? "i32" : "f32");
+        feeds[name] = graph.input(
+          name,
+          [e],
+          name === "edge_src" || name === "edge_dst" ? "i32" : "f32",
+        );
       }
       feeds.labels = graph.input("labels", [b], "i32");
       feeds.target = graph.input("target", [b], "i32");

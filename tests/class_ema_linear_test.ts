@@ -156,5 +156,8 @@ Deno.test("linear EMA levels stop where (1−m)^(2^l) underflows float32 or 2^l 
   assert.equal(linearEmaLevels(200_000, 0.9), 6); // 0.1^64 underflows
   assert.equal(linearEmaLevels(200_000, 0.5), 8); // 0.5^256 underflows
   assert.equal(linearEmaLevels(200_000, 1), 0);
-  assert.throws(() => linearEmaWeights(Int32Array.of(0, 3), 3, 0.9, true, 1), /label 3 of sample 1/);
+  assert.throws(
+    () => linearEmaWeights(Int32Array.of(0, 3), 3, 0.9, true, 1),
+    /label 3 of sample 1/,
+  );
 });

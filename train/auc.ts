@@ -14,7 +14,10 @@
 import { ActlabError } from "../core/errors.ts";
 
 /** AUC of `scores` against 0/1 `positive` flags; NaN when either class is empty. */
-export function binaryAuc(scores: ArrayLike<number>, positive: ArrayLike<boolean | number>): number {
+export function binaryAuc(
+  scores: ArrayLike<number>,
+  positive: ArrayLike<boolean | number>,
+): number {
   const n = scores.length;
   if (positive.length !== n) {
     throw new ActlabError(

@@ -46,6 +46,11 @@ export interface TrainSummary {
   readonly test_top5?: number;
   /** Mean test cross-entropy after the last epoch. */
   readonly test_loss?: number;
+  /**
+   * Every metric the task's accumulator reports after the last epoch beyond
+   * top-1/top-5/loss (the node task: `auc`, `val_top1`, `val_auc`).
+   */
+  readonly test_metrics?: Readonly<Record<string, number>>;
   /** Mean fraction of exact zeros at the activation sites on the test split. */
   readonly sparsity?: number;
   /** Mean total training loss of the last epoch. */
@@ -157,6 +162,15 @@ export function resolvedFields(
     regulariserOptionsResolved: reg ? m.regulariserOptions : null,
     regulariserOptionsProvenance: reg ? m.regulariserOptionSources : null,
   };
+}
+
+/** The task's metrics beyond top-1/top-5/loss, as `test_metrics` (absent when there are none). */
+function taskExtras(e: EvalResult): { test_metrics?: Record<string, number> } {
+  const extra: Record<string, number> = {};
+  for (const [name, value] of Object.entries(e.taskMetrics ?? {})) {
+    if (!["top1", "top5", "loss"].includes(name)) extra[name] = value;
+  }
+  return Object.keys(extra).length ? { test_metrics: extra } : {};
 }
 
 /** Run training as configured; returns (and writes) the summary. */
@@ -392,6 +406,7 @@ async function trainRun(
         test_top5: lastEval.top5,
         test_loss: lastEval.loss,
         sparsity: lastEval.sparsity,
+        ...taskExtras(lastEval),
       }
       : {}),
     train_loss: lastTrainLoss,

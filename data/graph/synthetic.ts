@@ -120,6 +120,7 @@ export function sbmGraph(options: SbmOptions = {}): GraphData {
 /** The `sbm` graph dataset: `sbmGraph` with its defaults and the run's seed. */
 export const sbmDataset: GraphDatasetLoader = {
   name: "sbm",
-  description: "generated stochastic block model: 600 nodes, 3 blocks, 16 class-correlated features",
+  description:
+    "generated stochastic block model: 600 nodes, 3 blocks, 16 class-correlated features",
   load: (options) => Promise.resolve(sbmGraph({ seed: options.seed ?? 0 })),
 };
