@@ -66,13 +66,13 @@ import {
 import type { BuildContext } from "../plugin/context.ts";
 import { checkLabels, classEmaWeights } from "../plugin/class_ema.ts";
 import {
+  DENSE_EMA_MAX_BATCH,
   type LinearEmaFeeds,
+  linearEmaHostFeeds,
   linearEmaLabelled,
-  linearEmaLevels,
   linearEmaRows,
   linearEmaUpdate,
   linearEmaView,
-  linearEmaWeights,
 } from "../plugin/class_ema_linear.ts";
 import { randomMask } from "./dpa_random_mask.ts";
 import { defineActivation } from "../plugin/define.ts";
@@ -260,43 +260,16 @@ export function parseDpaOptions(options: PluginOptions): DpaOptions {
   return readOptions("dpa", options, DPA_OPTIONS);
 }
 
-/**
- * The largest batch the dense EMA matrix serves ((B+K)² floats per step: 70 MB
- * at B = 4096, K = 100); larger batches take the linear form.
- */
-export const DENSE_EMA_MAX_BATCH = 4096;
-
-/** The linear EMA's three host feeds for a build (shared by key like the dense matrix). */
+/** The linear EMA's host feeds of a DPA build (shared by key, like the dense matrix). */
 function linearEmaFeeds(ctx: BuildContext, o: DpaOptions, k: number, b: number): LinearEmaFeeds {
-  const levels = linearEmaLevels(b, o.momentum);
-  const key = `dpa.lin.m${o.momentum}.u${o.updateInterval}.k${k}`;
-  let last: { labels: Int32Array; step: number; w: ReturnType<typeof linearEmaWeights> } | null =
-    null;
-  const weights = (labels: Int32Array, step: number) => {
-    if (last?.labels !== labels || last.step !== step) {
-      const update = (step + 1) % o.updateInterval === 0;
-      if (labels.length !== b) checkLabels(labels, k, "dpa", b);
-      last = { labels, step, w: linearEmaWeights(labels, k, o.momentum, update, levels, "dpa") };
-    }
-    return last.w;
-  };
-  return {
-    index: ctx.hostFeed(`${key}.index`, [1 + levels, b], "i32", (batch) => ({
-      dtype: "i32",
-      shape: [1 + levels, b],
-      data: weights(batch.labels, batch.step).index,
-    })),
-    weight: ctx.hostFeed(`${key}.weight`, [4 + levels, b], "f32", (batch) => ({
-      dtype: "f32",
-      shape: [4 + levels, b],
-      data: weights(batch.labels, batch.step).weight,
-    })),
-    decay: ctx.hostFeed(`${key}.decay`, [k], "f32", (batch) => ({
-      dtype: "f32",
-      shape: [k],
-      data: weights(batch.labels, batch.step).decay,
-    })),
-  };
+  return linearEmaHostFeeds(ctx, {
+    key: `dpa.lin.m${o.momentum}.u${o.updateInterval}.k${k}`,
+    momentum: o.momentum,
+    numClasses: k,
+    batchSize: b,
+    updates: (step) => (step + 1) % o.updateInterval === 0,
+    who: "dpa",
+  });
 }
 
 /** The host-feed key of the EMA weights: shared by DPA layers with equal momentum, interval and K. */

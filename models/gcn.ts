@@ -8,7 +8,8 @@
  * each layer's input, hidden width 16 — the width and rate are options.
  *
  * σ is the activation site `act` (a `features` site [N, hidden]: DPA pools
- * a node as its own vector). With identity features (`x` i32 node ids
+ * a node as its own vector); its output is the response site `response`
+ * (ARR). With identity features (`x` i32 node ids
  * [N, 1]) the first layer's X·W₁ is a learned embedding — a gather of W₁'s
  * rows — never a dense N×N input, and input dropout is skipped (an
  * assumption: dropping one-hot entries would drop whole rows of W₁).
@@ -21,7 +22,7 @@ import { dropout } from "../nn/dropout.ts";
 import { glorotInit, graphEdges, propagate } from "../nn/graph_conv.ts";
 import { zerosInit } from "../nn/init.ts";
 import { linear } from "../nn/linear.ts";
-import { applyActivation, featureSite } from "../nn/sites.ts";
+import { applyActivation, featureSite, observeResponse } from "../nn/sites.ts";
 import { nodeInput } from "./graph_input.ts";
 import { type ModelDefinition, numberOption } from "./registry.ts";
 
@@ -41,6 +42,7 @@ export const gcnModel: ModelDefinition = {
       let h = nodeInput(ctx.scope("conv1"), x, hidden, glorotInit(), rate);
       h = add(propagate(h, edges), bias("conv1", hidden));
       h = applyActivation(ctx.scope("act"), sites.activation, featureSite(hidden), h);
+      observeResponse(ctx.scope("response"), sites.regulariser, featureSite(hidden), h);
       h = dropout(ctx.scope("drop"), h, rate);
       h = linear(ctx.scope("conv2"), h, config.numClasses, {
         bias: false,

@@ -9,7 +9,8 @@
  * weights as PyG's `Linear`; dropout (default 0.5, PyG's GraphSAGE examples)
  * on the hidden layer only.
  *
- * The hidden activation is the site `act` (a `features` site [N, hidden]).
+ * The hidden activation is the site `act` (a `features` site [N, hidden]);
+ * its output is the response site `response` (ARR).
  * With identity features (`x` i32 node ids [N, 1]) both first-layer weights
  * are learned embedding tables read by gather. Full-batch only: neighbour
  * sampling is not implemented (every step aggregates every neighbour).
@@ -22,7 +23,7 @@ import { add } from "../core/ops.ts";
 import { dropout } from "../nn/dropout.ts";
 import { type GraphEdges, graphEdges, propagate } from "../nn/graph_conv.ts";
 import { torchDefaultBiasInit, torchDefaultWeightInit } from "../nn/init.ts";
-import { applyActivation, featureSite } from "../nn/sites.ts";
+import { applyActivation, featureSite, observeResponse } from "../nn/sites.ts";
 import type { BuildContext } from "../plugin/context.ts";
 import { nodeInput } from "./graph_input.ts";
 import { type ModelDefinition, numberOption } from "./registry.ts";
@@ -54,6 +55,7 @@ export const graphsageModel: ModelDefinition = {
       const edges = graphEdges("graphsage", inputs, "mean");
       let h = sageLayer(ctx.scope("conv1"), x, hidden, edges);
       h = applyActivation(ctx.scope("act"), sites.activation, featureSite(hidden), h);
+      observeResponse(ctx.scope("response"), sites.regulariser, featureSite(hidden), h);
       h = dropout(ctx.scope("drop"), h, rate);
       return sageLayer(ctx.scope("conv2"), h, config.numClasses, edges);
     };

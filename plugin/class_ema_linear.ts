@@ -26,6 +26,13 @@
 import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
 import { add, gather, mul, reshape, scatterAdd, slice } from "../core/ops.ts";
+import type { BuildContext } from "./context.ts";
+
+/**
+ * The largest batch plugins serve with the dense EMA matrix ((B+K)² floats
+ * per step: 70 MB at B = 4096, K = 100); larger batches take the linear form.
+ */
+export const DENSE_EMA_MAX_BATCH = 4096;
 
 /** Rows of the f32 weight feed before the per-level coefficients. */
 export const LINEAR_EMA_ROWS = {
@@ -127,6 +134,63 @@ export interface LinearEmaFeeds {
   readonly weight: Tensor;
   /** f32 [K] (`LinearEmaWeights.decay`). */
   readonly decay: Tensor;
+}
+
+/** How a plugin asks for the linear EMA's host feeds. */
+export interface LinearEmaFeedSpec {
+  /** Feed-name prefix, shared by every site with the same momentum, gate and K. */
+  readonly key: string;
+  /** EMA momentum m (the weight of the new sample). */
+  readonly momentum: number;
+  /** Memory rows K. */
+  readonly numClasses: number;
+  /** Static batch B. */
+  readonly batchSize: number;
+  /** Whether the memories update at a (0-based) training step. */
+  readonly updates: (step: number) => boolean;
+  /** Plugin name for errors. */
+  readonly who: string;
+}
+
+/**
+ * Declare (or reuse, by key) the three host feeds `<key>.index`,
+ * `<key>.weight`, `<key>.decay`; the host values are computed once per step
+ * from the batch's labels (−1 allowed) and the update gate.
+ */
+export function linearEmaHostFeeds(ctx: BuildContext, spec: LinearEmaFeedSpec): LinearEmaFeeds {
+  const { key, momentum: m, numClasses: k, batchSize: b } = spec;
+  const levels = linearEmaLevels(b, m);
+  let last: { labels: Int32Array; step: number; w: LinearEmaWeights } | null = null;
+  const weights = (labels: Int32Array, step: number): LinearEmaWeights => {
+    if (last?.labels !== labels || last.step !== step) {
+      if (labels.length !== b) {
+        throw new ActlabError(
+          `${spec.who}: got ${labels.length} labels for a batch of ${b}`,
+          "feed one label per sample of the batch the graph was built for",
+        );
+      }
+      const w = linearEmaWeights(labels, k, m, spec.updates(step), levels, spec.who);
+      last = { labels, step, w };
+    }
+    return last.w;
+  };
+  return {
+    index: ctx.hostFeed(`${key}.index`, [1 + levels, b], "i32", (batch) => ({
+      dtype: "i32",
+      shape: [1 + levels, b],
+      data: weights(batch.labels, batch.step).index,
+    })),
+    weight: ctx.hostFeed(`${key}.weight`, [4 + levels, b], "f32", (batch) => ({
+      dtype: "f32",
+      shape: [4 + levels, b],
+      data: weights(batch.labels, batch.step).weight,
+    })),
+    decay: ctx.hostFeed(`${key}.decay`, [k], "f32", (batch) => ({
+      dtype: "f32",
+      shape: [k],
+      data: weights(batch.labels, batch.step).decay,
+    })),
+  };
 }
 
 /** Row `r` of a [R, B] feed as a column [B, 1] (broadcast over channels). */

@@ -22,6 +22,18 @@ export {
   imageTaskPlugin,
 } from "./image.ts";
 export { checkGraph, type NodeTask, nodeTask, nodeTaskPlugin } from "./node.ts";
+// The graph dataset contract the node task reads (a new dataset is one registered loader).
+export {
+  getGraphDataset,
+  type GraphData,
+  type GraphDatasetLoader,
+  type GraphLoadOptions,
+  type GraphPrimaryMetric,
+  listGraphDatasets,
+  registerGraphDataset,
+} from "../data/graph/types.ts";
+export { karateGraph } from "../data/graph/karate.ts";
+export { SBM_DEFAULTS, sbmGraph, type SbmOptions } from "../data/graph/synthetic.ts";
 export {
   classificationMetrics,
   getTask,

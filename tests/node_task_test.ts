@@ -124,6 +124,15 @@ Deno.test("GCN and GraphSAGE learn the generated SBM graph well above chance (1/
       { model: "gcn", activation: "relu", epochs: 100 },
       { model: "gcn", activation: "dpa", epochs: 100 },
       { model: "graphsage", activation: "relu", epochs: 40 },
+      // ARR (DNRT) at the hidden response site, with RAA: the masked linear-cost means. At
+      // ARR's default λ = 10 this 16-unit GCN collapses to a constant (loss stays ln 3): λ = 1.
+      {
+        model: "gcn",
+        activation: "raa",
+        regulariser: "arr",
+        regulariserOptions: { lambda: 1 },
+        epochs: 100,
+      },
     ];
     for (const arm of arms) {
       const s = await train({
@@ -132,7 +141,7 @@ Deno.test("GCN and GraphSAGE learn the generated SBM graph well above chance (1/
         backend: "reference",
         lr: 0.01,
         ...arm,
-        out: `${out}/${arm.model}_${arm.activation}`,
+        out: `${out}/${arm.model}_${arm.activation}_${"regulariser" in arm ? arm.regulariser : ""}`,
       }, quiet);
       assert.equal(s.steps, arm.epochs, "one full-batch step per epoch");
       assert.ok(s.test_top1! >= 0.8, `${arm.model}+${arm.activation}: test top-1 ${s.test_top1}`);
