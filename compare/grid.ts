@@ -25,6 +25,7 @@ import type {
 } from "../plugin/types.ts";
 import { ActlabError } from "../core/errors.ts";
 import { DATASET_NAMES, isDatasetName } from "../data/dataset.ts";
+import { getGraphDataset } from "../data/graph/types.ts";
 import { getModel } from "../models/registry.ts";
 import { resolveConfig, type TrainConfig } from "../train/config.ts";
 import {
@@ -357,8 +358,13 @@ export function expandGrid(grid: CompareGrid): GridCell[] {
   const datasets = grid.datasets ?? ["fashion-mnist"];
   const seeds = grid.seeds ?? [0, 1, 2];
   models.forEach((m) => getModel(m));
+  // Image datasets are names of `data/dataset.ts`; the node task's come from the graph registry.
+  const task = grid.train?.task ?? "image";
   for (const d of datasets) {
-    if (!isDatasetName(d)) fail(`unknown dataset "${d}"`, `valid: ${DATASET_NAMES.join(", ")}`);
+    if (task === "node") getGraphDataset(d);
+    else if (task === "image" && !isDatasetName(d)) {
+      fail(`unknown dataset "${d}"`, `valid: ${DATASET_NAMES.join(", ")}`);
+    }
   }
   const arms = grid.activations.map(armOf);
   const labels = arms.map((a) => a.label);

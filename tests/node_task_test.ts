@@ -12,6 +12,7 @@ import { sbmGraph } from "../data/graph/synthetic.ts";
 import { getGraphDataset, type GraphData } from "../data/graph/types.ts";
 import { nodeTask } from "../tasks/node.ts";
 import { loadCheckpoint } from "../train/checkpoint.ts";
+import { analyzeCheckpoint } from "../analyze/analyze.ts";
 import { cli } from "./cli_run.ts";
 
 const quiet = { progress: false, log: () => {} } as const;
@@ -170,6 +171,13 @@ Deno.test("a node run's checkpoint evaluates to its summary, and resuming equals
     assert.equal(again.top1, through.test_top1);
     assert.equal(again.loss, through.test_loss);
     assert.equal(again.images, 11, "the 11 test nodes are scored");
+    // analyze: per-class means at the node site over the labelled nodes of the split only.
+    const analysis = await analyzeCheckpoint(`${out}/a/last.ckpt`);
+    assert.equal(analysis.images, 11);
+    assert.equal(analysis.classCounts.reduce((a, b) => a + b, 0), 11);
+    assert.deepEqual(analysis.sites.map((s) => s.name), ["act"]);
+    const onTrain = await analyzeCheckpoint(`${out}/a/last.ckpt`, { split: "train" });
+    assert.equal(onTrain.images, 12);
 
     // Interrupted after 7 of 12 steps (same configuration, so the same schedule), then resumed.
     await train({ ...config, out: `${out}/b` }, { ...quiet, stopAfterSteps: 7 });
@@ -210,7 +218,7 @@ Deno.test("CLI: deno task train --task node --model gcn --dataset karate --activ
     assert.equal(summary.steps, 3);
     const stored = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
     assert.equal(stored.task, "node");
-    assert.equal(stored.batchSize, 34, "full batch: the node count");
+    assert.equal(stored.batchSizeResolved, 34, "full batch: the node count");
     const bad = await cli("train", ["--task=node", "--dataset=nope", `--out=${out}/x`]);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /unknown graph dataset "nope".*karate/s);

@@ -140,6 +140,7 @@ export const RESOLVED_CONFIG_FIELDS = [
   "activationOptionsProvenance",
   "regulariserOptionsResolved",
   "regulariserOptionsProvenance",
+  "batchSizeResolved",
 ] as const;
 
 /**
@@ -161,6 +162,8 @@ export function resolvedFields(
     activationOptionsProvenance: m.activationOptionSources,
     regulariserOptionsResolved: reg ? m.regulariserOptions : null,
     regulariserOptionsProvenance: reg ? m.regulariserOptionSources : null,
+    // A full-batch task (nodes) trains at its own static batch, whatever was asked for.
+    batchSizeResolved: run.config.batchSize,
   };
 }
 
@@ -242,7 +245,10 @@ async function trainRun(
   // A fresh run in an existing directory starts a fresh log; a resumed run continues it.
   if (!options.resume) await Deno.remove(`${config.out}/log.jsonl`).catch(() => {});
   else await trimLogToStep(`${config.out}/log.jsonl`, step);
-  await writeJsonAtomic(`${config.out}/config.json`, { ...config, ...resolvedFields(run) });
+  await writeJsonAtomic(`${config.out}/config.json`, {
+    ...run.requestedConfig,
+    ...resolvedFields(run),
+  });
   log(
     `actlab: ${config.model} + ${config.activation} on ${task.describe()}, ` +
       `backend ${run.backend.name}, ${
@@ -271,7 +277,7 @@ async function trainRun(
         step,
         epoch,
         batchInEpoch,
-        config,
+        config: run.requestedConfig,
         epochMeans: batchInEpoch > 0 ? tracker.toJSON() : undefined,
         trainLoss: Number.isFinite(lastTrainLoss) ? lastTrainLoss : undefined,
       },

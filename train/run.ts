@@ -119,6 +119,8 @@ export class Run {
       exe: Executable;
       adamw: AdamWConfig;
     } | null,
+    /** The configuration as given (`config` differs only where a full-batch task fixed the batch sizes). */
+    readonly requestedConfig: TrainConfig = config,
   ) {}
 
   /**
@@ -128,6 +130,7 @@ export class Run {
    * checkpoint (or write the state) before evaluating.
    */
   static async open(config: TrainConfig, options: RunOpenOptions = {}): Promise<Run> {
+    const requested = config;
     const withTrain = options.train ?? true;
     const backend = options.backend ?? await resolveBackend(config.backend);
     const task = options.task ??
@@ -150,7 +153,16 @@ export class Run {
       trainPart?.exe.dispose();
       throw e;
     }
-    const run = new Run(config, task, backend, evalBuilt.model, evalBuilt.step, evalExe, trainPart);
+    const run = new Run(
+      config,
+      task,
+      backend,
+      evalBuilt.model,
+      evalBuilt.step,
+      evalExe,
+      trainPart,
+      requested,
+    );
     // An evaluation-only run is always restored or written next: initialising it would be wasted.
     if (trainPart) await trainPart.exe.writeState(initialState(trainPart.step.record, config.seed));
     return run;
