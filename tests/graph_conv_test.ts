@@ -2,13 +2,21 @@
  * The graph layers' new compositions, checked against central finite
  * differences: GCN/GraphSAGE propagation (gather · edge weight → scatter_add,
  * differentiated in the node rows and the edge weights), the identity-feature
- * embedding (a gather of table rows), and the node task's masked
- * cross-entropy (weights 1/#labelled, 0 elsewhere).
+ * embedding (a gather of table rows), the node task's masked cross-entropy
+ * (weights 1/#labelled, 0 elsewhere), and the parameter gradients of both
+ * graph models.
  */
 import assert from "node:assert/strict";
-import { Graph } from "../core/graph.ts";
-import { logSoftmax, mul, neg, oneHot, reshape, sum } from "../core/ops.ts";
-import { propagate } from "../nn/graph_conv.ts";
+import "../models/mod.ts";
+import "../activations/mod.ts";
+import { Graph, type Tensor } from "../core/graph.ts";
+import { hostTensor } from "../core/host_tensor.ts";
+import { constant, logSoftmax, mul, neg, oneHot, reshape, sum } from "../core/ops.ts";
+import { normaliseEdges } from "../data/graph/edges.ts";
+import { sbmGraph } from "../data/graph/synthetic.ts";
+import { createModel } from "../models/registry.ts";
+import { GRAPH_FEEDS, propagate } from "../nn/graph_conv.ts";
+import { spotCheckParams } from "./build_harness.ts";
 import { gradCheck } from "./gradcheck.ts";
 import { BuildContext } from "../plugin/context.ts";
 import { nodeInput } from "../models/graph_input.ts";
@@ -60,4 +68,31 @@ Deno.test("identity features: the first layer is a gather of an [N, H] table, ne
   ]]]);
   assert.ok(g.nodes.some((n) => n.op === "gather"));
   assert.ok(!g.nodes.some((n) => n.op === "matmul"), "no dense product with a one-hot matrix");
+});
+
+Deno.test("gcn and graphsage: parameter gradients match finite differences", async () => {
+  const g = sbmGraph({ numNodes: 8, numClasses: 2, numFeatures: 3, pIn: 0.6, pOut: 0.2, seed: 2 });
+  const e = normaliseEdges(g);
+  const n = e.src.length;
+  const edges = (x: Tensor) => ({
+    [GRAPH_FEEDS.src]: constant(x, hostTensor("i32", [n], e.src)),
+    [GRAPH_FEEDS.dst]: constant(x, hostTensor("i32", [n], e.dst)),
+    [GRAPH_FEEDS.gcn]: constant(x, hostTensor("f32", [n], e.gcn)),
+    [GRAPH_FEEDS.mean]: constant(x, hostTensor("f32", [n], e.mean)),
+  });
+  let checked = 0;
+  for (const name of ["gcn", "graphsage"]) {
+    const model = createModel(name, {
+      numClasses: 2,
+      inputShape: [3],
+      activation: "gelu",
+      hidden: 4,
+      dropout: 0,
+    });
+    checked += await spotCheckParams((ctx, x) => model.build(ctx, x, edges(x)), [8, 3], {
+      points: 2,
+      numClasses: 2,
+    });
+  }
+  assert.ok(checked >= 2 * 4, `checked ${checked} entries`);
 });
