@@ -424,30 +424,32 @@ export class DpaActivation implements ActivationInstance {
   ): void {
     const { site, options: o } = this;
     const [b, c] = [x.shape[0], site.channels];
-    const feeds = fMem || gMem ? linearEmaFeeds(ctx, o, k, b) : null;
+    // Declared even without memories (`all`): the labelled flags keep unlabelled samples unmasked.
+    const feeds = linearEmaFeeds(ctx, o, k, b);
     const v = poolSite("dpa", site, x);
     const vFixed = stopGradient(v);
     let forwardView: Tensor | null = null;
     if (fMem) {
-      forwardView = linearEmaView(feeds!, vFixed, fMem);
-      ctx.updateBuffer(fMem, linearEmaUpdate(feeds!, vFixed, fMem));
+      forwardView = linearEmaView(feeds, vFixed, fMem);
+      ctx.updateBuffer(fMem, linearEmaUpdate(feeds, vFixed, fMem));
     }
-    const backwardView = gMem ? linearEmaRows(feeds!, gMem) : null;
+    const backwardView = gMem ? linearEmaRows(feeds, gMem) : null;
     const kind = o.mask as Exclude<DpaMaskKind, "none">; // apply returned early for "none"
     let criterionMask = maskOf(kind, vFixed, forwardView, backwardView, o.tau);
-    // An unlabelled sample has no class memory: it is never masked.
-    if (feeds) criterionMask = mul(criterionMask, linearEmaLabelled(feeds));
+    // An unlabelled sample has no class memory: it is never masked, nor counted.
+    const labelled = linearEmaLabelled(feeds);
+    criterionMask = mul(criterionMask, labelled);
     const mask = o.mask === "random"
-      ? randomMask(ctx, vFixed, criterionMask, o.tau)
+      ? randomMask(ctx, vFixed, criterionMask, o.tau, labelled)
       : criterionMask;
     const numerator = sum(mul(mask, square(v)));
     const denominator = sum(mask);
     ctx.addPooledLoss("dpa_channel", numerator, denominator, o.channelLoss);
-    ctx.metric("masked_fraction", div(denominator, b * c));
+    ctx.metric("masked_fraction", div(denominator, maximum(mul(sum(labelled), c), 1)));
     if (gMem) {
       ctx.tap(y, (dy) => {
         const s = where(gt(poolSite("dpa", site, dy), 0), 1, -1);
-        ctx.updateBuffer(gMem, linearEmaUpdate(feeds!, s, gMem));
+        ctx.updateBuffer(gMem, linearEmaUpdate(feeds, s, gMem));
       });
     }
     this.trace = {
