@@ -188,8 +188,12 @@ export {
   type GraphDatasetLoader,
   type GraphLoadOptions,
   type GraphPrimaryMetric,
+  karateGraph,
   listGraphDatasets,
   registerGraphDataset,
+  SBM_DEFAULTS,
+  sbmGraph,
+  type SbmOptions,
   type TextGcnDoc,
   type TextGcnOptions,
 } from "./data/graph/mod.ts";

@@ -35,6 +35,13 @@
  *
  * The memories are declared in both phases so train and eval graphs share
  * state names (checkpoints load into either); eval reads neither.
+ *
+ * Two forms of the EMA, the same arithmetic: batches up to
+ * `DENSE_EMA_MAX_BATCH` with every sample labelled (image classification)
+ * use the dense [B+K, B+K] matrix of `class_ema.ts`; larger batches, and
+ * tasks whose samples may be unlabelled (label −1, `ctx.partialLabels`: node
+ * classification), use the linear-cost form of `class_ema_linear.ts`, where
+ * an unlabelled sample updates no memory and is never masked.
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
@@ -58,6 +65,15 @@ import {
 } from "../core/ops.ts";
 import type { BuildContext } from "../plugin/context.ts";
 import { checkLabels, classEmaWeights } from "../plugin/class_ema.ts";
+import {
+  DENSE_EMA_MAX_BATCH,
+  type LinearEmaFeeds,
+  linearEmaHostFeeds,
+  linearEmaLabelled,
+  linearEmaRows,
+  linearEmaUpdate,
+  linearEmaView,
+} from "../plugin/class_ema_linear.ts";
 import { randomMask } from "./dpa_random_mask.ts";
 import { defineActivation } from "../plugin/define.ts";
 import { readOptions } from "../plugin/options.ts";
@@ -244,6 +260,18 @@ export function parseDpaOptions(options: PluginOptions): DpaOptions {
   return readOptions("dpa", options, DPA_OPTIONS);
 }
 
+/** The linear EMA's host feeds of a DPA build (shared by key, like the dense matrix). */
+function linearEmaFeeds(ctx: BuildContext, o: DpaOptions, k: number, b: number): LinearEmaFeeds {
+  return linearEmaHostFeeds(ctx, {
+    key: `dpa.lin.m${o.momentum}.u${o.updateInterval}.k${k}`,
+    momentum: o.momentum,
+    numClasses: k,
+    batchSize: b,
+    updates: (step) => (step + 1) % o.updateInterval === 0,
+    who: "dpa",
+  });
+}
+
 /** The host-feed key of the EMA weights: shared by DPA layers with equal momentum, interval and K. */
 export function dpaFeedKey(o: DpaOptions, numClasses: number): string {
   return `dpa.ema.m${o.momentum}.u${o.updateInterval}.k${numClasses}`;
@@ -322,6 +350,10 @@ export class DpaActivation implements ActivationInstance {
         "DPA pairs every sample with its label; keep the batch axis intact up to the site",
       );
     }
+    if (ctx.partialLabels || b > DENSE_EMA_MAX_BATCH) {
+      this.applyLinear(ctx, x, y, fMem, gMem, k);
+      return y;
+    }
     // The EMA weights: rows [0, B) give each sample's view, rows [B, B + K) the new memories.
     let eSample: Tensor | null = null, eClass: Tensor | null = null;
     if (fMem || gMem) {
@@ -379,6 +411,58 @@ export class DpaActivation implements ActivationInstance {
       backwardMemory: gMem,
     };
     return y;
+  }
+
+  /** The train-phase memories, mask and loss with the linear-cost EMA (see the module header). */
+  private applyLinear(
+    ctx: BuildContext,
+    x: Tensor,
+    y: Tensor,
+    fMem: Tensor | null,
+    gMem: Tensor | null,
+    k: number,
+  ): void {
+    const { site, options: o } = this;
+    const [b, c] = [x.shape[0], site.channels];
+    // Declared even without memories (`all`): the labelled flags keep unlabelled samples unmasked.
+    const feeds = linearEmaFeeds(ctx, o, k, b);
+    const v = poolSite("dpa", site, x);
+    const vFixed = stopGradient(v);
+    let forwardView: Tensor | null = null;
+    if (fMem) {
+      forwardView = linearEmaView(feeds, vFixed, fMem);
+      ctx.updateBuffer(fMem, linearEmaUpdate(feeds, vFixed, fMem));
+    }
+    const backwardView = gMem ? linearEmaRows(feeds, gMem) : null;
+    const kind = o.mask as Exclude<DpaMaskKind, "none">; // apply returned early for "none"
+    let criterionMask = maskOf(kind, vFixed, forwardView, backwardView, o.tau);
+    // An unlabelled sample has no class memory: it is never masked, nor counted.
+    const labelled = linearEmaLabelled(feeds);
+    criterionMask = mul(criterionMask, labelled);
+    const mask = o.mask === "random"
+      ? randomMask(ctx, vFixed, criterionMask, o.tau, labelled)
+      : criterionMask;
+    const numerator = sum(mul(mask, square(v)));
+    const denominator = sum(mask);
+    ctx.addPooledLoss("dpa_channel", numerator, denominator, o.channelLoss);
+    ctx.metric("masked_fraction", div(denominator, maximum(mul(sum(labelled), c), 1)));
+    if (gMem) {
+      ctx.tap(y, (dy) => {
+        const s = where(gt(poolSite("dpa", site, dy), 0), 1, -1);
+        ctx.updateBuffer(gMem, linearEmaUpdate(feeds, s, gMem));
+      });
+    }
+    this.trace = {
+      pooled: v,
+      forwardView,
+      backwardView,
+      mask,
+      criterionMask,
+      numerator,
+      denominator,
+      forwardMemory: fMem,
+      backwardMemory: gMem,
+    };
   }
 }
 

@@ -77,13 +77,16 @@ function triangle(like: Tensor, s: number, strict: boolean, upper: boolean): Ten
 
 /**
  * The random mask R [B, C] (f32 0/1) with as many entries as `memoryMask`,
- * drawn among `pooled > tau`. `pooled` must already be gradient-stopped.
+ * drawn among `pooled > tau` (and, when given, the samples whose `eligible`
+ * [B, 1] is 1: the labelled ones of a partial-label task). `pooled` must
+ * already be gradient-stopped.
  */
 export function randomMask(
   ctx: BuildContext,
   pooled: Tensor,
   memoryMask: Tensor,
   tau: number,
+  eligible?: Tensor,
 ): Tensor {
   const [b, c] = pooled.shape;
   const n = b * c;
@@ -97,7 +100,8 @@ export function randomMask(
   const perm = slice(perms, [0], [n]);
   const inverse = slice(perms, [n], [2 * n]);
   const count = stopGradient(sum(memoryMask));
-  const candidates = reshape(cast(gt(pooled, tau), "f32"), [n]);
+  const active = cast(gt(pooled, tau), "f32");
+  const candidates = reshape(eligible ? mul(active, eligible) : active, [n]);
   const s = Math.ceil(Math.sqrt(n));
   const inOrder = reshape(pad(gather(candidates, perm, 0), [[0, s * s - n]]), [s, s]);
   // Prefix count in π's order: within each row (x · U), plus all earlier rows (L_strict · row totals).

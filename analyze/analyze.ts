@@ -149,14 +149,18 @@ export async function analyzeCheckpoint(
   let images = 0;
   try {
     await run.restore(ckpt, path);
-    for await (const batch of task.evalBatches(config.evalBatchSize)) {
+    // run.config: a full-batch task (nodes) fixes the batch size.
+    for await (const batch of task.evalBatches(run.config.evalBatchSize)) {
       const out = await run.evalOn(batch, 0);
-      // Only the first `valid` rows are samples; the rest pad the last batch.
-      for (let r = 0; r < batch.valid; r++) counts[batch.labels[r]]++;
-      images += batch.valid;
+      // Only the first `valid` rows are samples (the rest pad the last batch), and only
+      // labelled ones count (a node outside the split has label −1).
+      const rows: number[] = [];
+      for (let r = 0; r < batch.valid; r++) if (batch.labels[r] >= 0) rows.push(r);
+      for (const r of rows) counts[batch.labels[r]]++;
+      images += rows.length;
       sites.forEach((s, i) => {
         const v = out[`analyze.${i}`].data, c = s.site.channels;
-        for (let r = 0; r < batch.valid; r++) {
+        for (const r of rows) {
           const row = sums[i][batch.labels[r]];
           for (let ch = 0; ch < c; ch++) {
             const x = v[r * c + ch];

@@ -80,9 +80,11 @@ const OPTION_ALIASES: readonly [flag: string, kind: "act" | "reg", key: string][
 /** Help text for the training flags; the plugin names and options come from the registries. */
 export function trainFlagsHelp(): string {
   return `model and plugins:
-  --task NAME               image (default) | text (deno task list)
+  --task NAME               image (default) | text (--model bert, a text dataset, --vocab) |
+                            node (node classification: --model gcn | graphsage, a graph dataset;
+                            full batch, so the batch sizes are the node count)
   --model NAME              mlp | convnet | alexnet | vgg11 | vgg11_bn | resnet18 | resnet32 |
-                            vit_tiny | vit_micro | bert (deno task list)
+                            vit_tiny | vit_micro | bert | gcn | graphsage (deno task list)
   --model-opt KEY=VALUE     model option, repeatable (e.g. widths=256,128  dropout=0.1)
   --activation NAME         ${listActivations().join(" | ")}
   --act-opt KEY=VALUE       activation option, repeatable (e.g. tau=0.1  update-interval=5)
@@ -94,7 +96,10 @@ export function trainFlagsHelp(): string {
 ${pluginOptionsHelp()}
 data:
   --dataset NAME            fashion-mnist | cifar10 | cifar100 | synthetic |
-                            imagefolder | imagenet100 | imagenet1k (streamed from --data-dir)
+                            imagefolder | imagenet100 | imagenet1k (streamed from --data-dir);
+                            with --task text: sst2 | ag_news | textgcn-* | generated;
+                            with --task node: karate | sbm | cora | citeseer | pubmed |
+                            ogbn-arxiv | dgraphfin | r8 | r52 | mr | ohsumed | 20ng
   --data-dir DIR            where to look for dataset files first
   --image-size --channels --num-classes --train-size --test-size
                             shape and size of --dataset synthetic

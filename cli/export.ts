@@ -64,7 +64,9 @@ if (import.meta.main) {
     // The task (its evaluation split) gives the input shape and the normalisation
     // constants the model was trained with.
     const task = await getTask(config.task).create(config, { train: false });
-    const { step } = stepGraphForRun(config, task, "eval", batch);
+    // A full-batch task (node classification) exports its whole graph: the batch is its node count.
+    const rows = task.fullBatch ?? batch;
+    const { step } = stepGraphForRun(config, task, "eval", rows);
     const shape = taskInputShape(task);
     const bytes = await exportOnnx(step.graph, {
       outputs: ["logits"],
@@ -72,7 +74,7 @@ if (import.meta.main) {
       name: config.model,
     }, values.out);
     console.log(
-      `wrote ${values.out} (${bytes} bytes): input x [${batch},${shape}], output logits [${batch},${task.numClasses}]`,
+      `wrote ${values.out} (${bytes} bytes): input x [${rows},${shape}], output logits [${rows},${task.numClasses}]`,
     );
   });
 }

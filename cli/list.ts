@@ -38,8 +38,11 @@ export interface Listing {
   readonly activations: string[];
   /** Regulariser plugin names, sorted. */
   readonly regularisers: string[];
-  /** Models with their parameter count at 3×32×32 input, 100 classes (ReLU). */
-  readonly models: { name: string; params: number }[];
+  /**
+   * Models with their parameter count at 3×32×32 input, 100 classes (ReLU);
+   * null for models of other tasks (graph models: the count depends on the graph).
+   */
+  readonly models: { name: string; params: number | null }[];
   /** Backends, fastest first, with availability. */
   readonly backends: { name: string; available: boolean; reason: string }[];
   /** Every plugin's declared options (with defaults) and compare controls (as `--plugins --json`). */
@@ -50,11 +53,13 @@ export interface Listing {
 export async function collectListing(): Promise<Listing> {
   const models = listModels().map((name) => ({
     name,
-    params: paramCount(
-      name,
-      getModel(name).exampleInputShape ?? LIST_INPUT_SHAPE,
-      LIST_NUM_CLASSES,
-    ),
+    // Image models at 3×32×32, text models at their example shape; graph models' counts
+    // depend on the graph (feature width, or one embedding row per node), so none is listed.
+    params: getModel(name).exampleInputShape
+      ? paramCount(name, getModel(name).exampleInputShape!, LIST_NUM_CLASSES)
+      : (getModel(name).inputRank ?? 3) === 3
+      ? paramCount(name, LIST_INPUT_SHAPE, LIST_NUM_CLASSES)
+      : null,
   }));
   const backends = (await probeAll()).map(({ name, availability }) => ({
     name,
@@ -163,7 +168,11 @@ export function formatListing(l: Listing): string {
   );
   out.push(
     table(
-      l.models.map((m) => [m.name, m.params.toLocaleString("en-US"), getModel(m.name).description]),
+      l.models.map((m) => [
+        m.name,
+        m.params === null ? "(per graph)" : m.params.toLocaleString("en-US"),
+        getModel(m.name).description,
+      ]),
     ),
   );
   out.push(`backends (${l.backends.length}, fastest first):`);

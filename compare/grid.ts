@@ -26,6 +26,8 @@ import type {
 import { ActlabError } from "../core/errors.ts";
 import { DATASET_NAMES, isDatasetName } from "../data/dataset.ts";
 import { IMAGE_FOLDER_DATASETS, isImageFolderDataset } from "../data/imagefolder/dataset.ts";
+import { getGraphDataset } from "../data/graph/types.ts";
+import { getTextDataset } from "../data/text/types.ts";
 import { getModel } from "../models/registry.ts";
 import { resolveConfig, type TrainConfig } from "../train/config.ts";
 import {
@@ -358,8 +360,12 @@ export function expandGrid(grid: CompareGrid): GridCell[] {
   const datasets = grid.datasets ?? ["fashion-mnist"];
   const seeds = grid.seeds ?? [0, 1, 2];
   models.forEach((m) => getModel(m));
+  // Image datasets are names of `data/dataset.ts`; the node task's come from the graph registry.
+  const task = grid.train?.task ?? "image";
   for (const d of datasets) {
-    if (!isDatasetName(d) && !isImageFolderDataset(d)) {
+    if (task === "node") getGraphDataset(d);
+    else if (task === "text") getTextDataset(d);
+    else if (task === "image" && !isDatasetName(d) && !isImageFolderDataset(d)) {
       fail(
         `unknown dataset "${d}"`,
         `valid: ${[...DATASET_NAMES, ...IMAGE_FOLDER_DATASETS].join(", ")}`,

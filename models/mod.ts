@@ -2,6 +2,8 @@
 import { alexnetModel } from "./alexnet.ts";
 import { bertModel } from "./bert.ts";
 import { convnetModel } from "./convnet.ts";
+import { gcnModel } from "./gcn.ts";
+import { graphsageModel } from "./graphsage.ts";
 import { mlpModel } from "./mlp.ts";
 import { registerModel } from "./registry.ts";
 import { resnet18Model } from "./resnet18.ts";
@@ -19,6 +21,8 @@ registerModel(vgg11BnModel);
 registerModel(vitTinyModel);
 registerModel(vitMicroModel);
 registerModel(bertModel);
+registerModel(gcnModel);
+registerModel(graphsageModel);
 
 export * from "./registry.ts";
 export { BERT_SIZES, type BertGeometry, bertGeometry, bertModel, type BertSize } from "./bert.ts";

@@ -155,6 +155,11 @@ export interface BuildContextOptions {
   readonly numClasses: number;
   /** i32 [B] labels feed; required in the train phase. */
   readonly labels?: Tensor;
+  /**
+   * Whether labels may be −1 (a sample without a label, e.g. an unlabelled
+   * node): class-memory plugins then use their masked, linear-cost form.
+   */
+  readonly partialLabels?: boolean;
 }
 
 /** A scoped view of one model build. Create the root with `new BuildContext(opts)`. */
@@ -169,6 +174,8 @@ export class BuildContext {
   readonly numClasses: number;
   /** i32 [B] labels (train phase; also eval when metrics need them). */
   readonly labels: Tensor | null;
+  /** Whether labels may be −1 (no label): memories skip those samples. */
+  readonly partialLabels: boolean;
   /** Collected specs (shared with every scope). */
   readonly record: BuildRecord;
   /** Dotted prefix of this scope ("" at the root). */
@@ -181,6 +188,7 @@ export class BuildContext {
     this.batchSize = opts.batchSize;
     this.numClasses = opts.numClasses;
     this.labels = opts.labels ?? null;
+    this.partialLabels = opts.partialLabels ?? false;
     this.prefix = prefix;
     this.record = record ?? {
       params: [],
@@ -213,6 +221,7 @@ export class BuildContext {
       batchSize: this.batchSize,
       numClasses: this.numClasses,
       labels: this.labels ?? undefined,
+      partialLabels: this.partialLabels,
     };
     return new BuildContext(opts, this.record, this.qualify(String(name)));
   }

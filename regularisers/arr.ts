@@ -13,6 +13,12 @@
  * the seen-class formula with that class's old mean replaced by its first
  * sample. So the graph forms base[k] = seen[k] ? μ[k] : v[first of k] and
  * applies the shared EMA matrix to [v; base].
+ *
+ * Like DPA, batches with unlabelled samples (label −1, `ctx.partialLabels`:
+ * node classification) and batches above `DENSE_EMA_MAX_BATCH` take the
+ * linear-cost EMA (`class_ema_linear.ts`) on the same [v; base]; there an
+ * unlabelled sample updates no mean and adds nothing to the loss, whose
+ * count is the labelled samples' entries.
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
@@ -33,6 +39,15 @@ import {
   sum,
 } from "../core/ops.ts";
 import { checkLabels, classEmaWeights, firstOfClass } from "../plugin/class_ema.ts";
+import {
+  DENSE_EMA_MAX_BATCH,
+  linearEmaHostFeeds,
+  linearEmaLabelled,
+  linearEmaRows,
+  linearEmaUpdate,
+  linearEmaView,
+} from "../plugin/class_ema_linear.ts";
+
 import { defineRegulariser } from "../plugin/define.ts";
 import { byClassCount } from "../plugin/task_default.ts";
 import type {
@@ -88,6 +103,26 @@ export function arrWeights(labels: Int32Array, numClasses: number, m: number): F
   return out;
 }
 
+/**
+ * Per class, the index of its first labelled sample (0 when absent) and
+ * whether it is present; per sample, whether it is its class's first.
+ */
+export function firstOfClassIndex(
+  labels: Int32Array,
+  numClasses: number,
+): { first: Int32Array; present: Float32Array; isFirst: Float32Array } {
+  const first = new Int32Array(numClasses);
+  const present = new Float32Array(numClasses);
+  const isFirst = new Float32Array(labels.length);
+  labels.forEach((k, j) => {
+    if (k < 0 || k >= numClasses || present[k]) return;
+    present[k] = 1;
+    first[k] = j;
+    isFirst[j] = 1;
+  });
+  return { first, present, isFirst };
+}
+
 /** One ARR response site. `trace` is set by `observe` in the train phase. */
 export class ArrRegulariser implements RegulariserInstance {
   /** The site. */
@@ -118,6 +153,10 @@ export class ArrRegulariser implements RegulariserInstance {
         `arr: response batch ${b} differs from the build's batch size ${ctx.batchSize}`,
         "ARR pairs every sample with its label; keep the batch axis intact up to the site",
       );
+    }
+    if (ctx.partialLabels || b > DENSE_EMA_MAX_BATCH) {
+      this.observeLinear(ctx, x, means, seen);
+      return;
     }
     const q = ctx.hostFeed(
       arrFeedKey(o, k),
@@ -151,6 +190,56 @@ export class ArrRegulariser implements RegulariserInstance {
     const fresh = mul(sum(first, [0]), sub(1, gather(seen, ctx.labels as Tensor, 0)));
     const numerator = sum(mul(abs(sub(v, classView)), reshape(sub(1, fresh), [b, 1])));
     ctx.addPooledLoss("arr", numerator, full(x, [], b * c), o.lambda);
+    this.trace = { pooled: v, classView, numerator, means, seen };
+  }
+
+  /** The train-phase update and loss with the linear-cost EMA (see the module header). */
+  private observeLinear(ctx: BuildContext, x: Tensor, means: Tensor, seen: Tensor): void {
+    const { site, options: o } = this;
+    const [b, c, k] = [x.shape[0], site.channels, ctx.numClasses];
+    const key = `arr.lin.m${o.momentum}.k${k}`;
+    const feeds = linearEmaHostFeeds(ctx, {
+      key,
+      momentum: o.momentum,
+      numClasses: k,
+      batchSize: b,
+      updates: () => true,
+      who: "arr",
+    });
+    // Each class's first labelled sample in the batch ([K], 0 when absent), whether the class
+    // is present ([K]) and whether a sample is its class's first ([B]): what the dense form's
+    // selection matrix holds.
+    const firstIndex = ctx.hostFeed(`${key}.first`, [k], "i32", (batch) => ({
+      dtype: "i32",
+      shape: [k],
+      data: firstOfClassIndex(batch.labels, k).first,
+    }));
+    const presentFeed = ctx.hostFeed(`${key}.present`, [k], "f32", (batch) => ({
+      dtype: "f32",
+      shape: [k],
+      data: firstOfClassIndex(batch.labels, k).present,
+    }));
+    const isFirst = ctx.hostFeed(`${key}.is_first`, [b], "f32", (batch) => ({
+      dtype: "f32",
+      shape: [b],
+      data: firstOfClassIndex(batch.labels, k).isFirst,
+    }));
+    const v = poolSite("arr", site, x);
+    const vFixed = stopGradient(v);
+    const seenCol = reshape(seen, [k, 1]);
+    const present = reshape(presentFeed, [k, 1]);
+    const firstRows = mul(gather(vFixed, firstIndex, 0), present);
+    const base = add(mul(seenCol, means), mul(sub(1, seenCol), firstRows));
+    const classView = linearEmaView(feeds, vFixed, base);
+    ctx.updateBuffer(means, linearEmaUpdate(feeds, vFixed, base));
+    ctx.updateBuffer(seen, reshape(maximum(seenCol, present), [k]));
+    const labelled = linearEmaLabelled(feeds);
+    const wasSeen = linearEmaRows(feeds, seenCol);
+    const fresh = mul(reshape(isFirst, [b, 1]), sub(1, wasSeen));
+    const keep = mul(labelled, sub(1, fresh));
+    const numerator = sum(mul(abs(sub(v, classView)), keep));
+    const count = mul(sum(labelled), c);
+    ctx.addPooledLoss("arr", numerator, count, o.lambda);
     this.trace = { pooled: v, classView, numerator, means, seen };
   }
 }

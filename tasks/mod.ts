@@ -1,5 +1,7 @@
 /**
- * Registers the built-in task kinds (`image`, `text`). A new kind of task is one
+ * Registers the built-in task kinds (`image`, `text`, `node`) and, through
+ * `data/graph/mod.ts` and `data/text/mod.ts`, the datasets they read. A new
+ * kind of task is one
  * file implementing `Task`/`TaskPlugin` plus one line here.
  * @module
  */
@@ -18,9 +20,12 @@ export {
   type TokenizerFactory,
 } from "./text.ts";
 import { textTaskPlugin } from "./text.ts";
+import { nodeTaskPlugin } from "./node.ts";
+import "../data/graph/mod.ts";
 
 registerTask(imageTaskPlugin);
 registerTask(textTaskPlugin);
+registerTask(nodeTaskPlugin);
 
 export {
   imageBatch,
@@ -32,6 +37,7 @@ export {
   imageTaskPlugin,
 } from "./image.ts";
 export { imageFolderTask, openImageFolderTask } from "./image_folder.ts";
+export { checkGraph, type NodeTask, nodeTask, nodeTaskPlugin } from "./node.ts";
 export {
   classificationMetrics,
   getTask,

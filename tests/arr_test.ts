@@ -24,6 +24,8 @@ const SITE_A: Site = { channels: C1, layout: "tokens", pooling: "token" };
 const SITE_B: Site = { channels: C2, layout: "nchw", pooling: "avg" };
 // Class 3 first appears in step 1, class 2 never; repeated classes within a batch.
 const LABELS = [[0, 1, 0, 0, 1, 0], [3, 0, 1, 3, 3, 1], [1, 1, 0, 3, 0, 1]];
+// The same with unlabelled samples (−1), for the linear-cost form of partial-label tasks.
+const PARTIAL = [[-1, 1, 0, 0, 1, -1], [3, 0, -1, 3, 3, 1], [1, -1, 0, 3, 0, -1]];
 
 function close(name: string, got: ArrayLike<number>, want: number[], tol = 2e-6): void {
   assert.equal(got.length, want.length, `${name}: length`);
@@ -45,6 +47,7 @@ function sequential(
 ): number[][] {
   return v.map((row, b) => {
     const k = labels[b];
+    if (k < 0) return row.map(() => 0); // no class: no update, and it adds no loss
     if (!seen[k]) {
       mean[k] = [...row];
       seen[k] = 1;
@@ -55,18 +58,25 @@ function sequential(
   });
 }
 
-Deno.test("arr matches a sequential loop over three steps and two sites", async () => {
+async function matchesSequential(partialLabels: boolean): Promise<void> {
   const g = new Graph();
   const xa = g.input("xa", [B, N, C1]);
   const xb = g.input("xb", [B, C2, H, W]);
   const labels = g.input("labels", [B], "i32");
-  const ctx = new BuildContext({ graph: g, phase: "train", batchSize: B, numClasses: K, labels });
+  const ctx = new BuildContext({
+    graph: g,
+    phase: "train",
+    batchSize: B,
+    numClasses: K,
+    labels,
+    partialLabels,
+  });
   const plugin = getRegulariser("arr");
   const ra = plugin.create(SITE_A, { lambda: LAMBDA }) as ArrRegulariser;
   const rb = plugin.create(SITE_B, { lambda: LAMBDA }) as ArrRegulariser;
   ra.observe(ctx.scope("a"), xa);
   rb.observe(ctx.scope("b"), xb);
-  assert.equal(ctx.record.hostFeeds.size, 1, "both sites share one host feed");
+  assert.equal(ctx.record.hostFeeds.size, partialLabels ? 6 : 1, "both sites share the host feeds");
   const { grads: [ga, gb], terms } = finishTrainStep(ctx, full(xa, [], 0), [xa, xb]);
   g.output("loss", terms.get("arr")!);
   g.output("ga", ga);
@@ -81,7 +91,7 @@ Deno.test("arr matches a sequential loop over three steps and two sites", async 
   const meanB: number[][] = Array.from({ length: K }, () => new Array(C2).fill(0));
   const seenA = new Array(K).fill(0), seenB = new Array(K).fill(0);
   for (let step = 0; step < 3; step++) {
-    const lab = LABELS[step];
+    const lab = (partialLabels ? PARTIAL : LABELS)[step];
     const xaV = Float32Array.from({ length: B * N * C1 }, () => rand() * 4 - 2);
     const xbV = Float32Array.from({ length: B * C2 * H * W }, () => rand() * 4 - 2);
     const vA = lab.map((_, b) => Array.from({ length: C1 }, (_, c) => xaV[b * N * C1 + c]));
@@ -94,10 +104,12 @@ Deno.test("arr matches a sequential loop over three steps and two sites", async 
     );
     const viewA = sequential(vA, lab, meanA, seenA);
     const viewB = sequential(vB, lab, meanB, seenB);
-    const count = B * (C1 + C2);
+    const labelled = lab.map((k) => (k >= 0 ? 1 : 0));
+    const count = labelled.reduce((a: number, l) => a + l, 0) * (C1 + C2);
     let l1 = 0;
-    vA.forEach((row, b) => row.forEach((v, c) => (l1 += Math.abs(v - viewA[b][c]))));
-    vB.forEach((row, b) => row.forEach((v, c) => (l1 += Math.abs(v - viewB[b][c]))));
+    const dist = (v: number, b: number, view: number) => labelled[b] * Math.abs(v - view);
+    vA.forEach((row, b) => row.forEach((v, c) => (l1 += dist(v, b, viewA[b][c]))));
+    vB.forEach((row, b) => row.forEach((v, c) => (l1 += dist(v, b, viewB[b][c]))));
 
     const li = Int32Array.from(lab);
     const out = await exe.run({
@@ -107,19 +119,25 @@ Deno.test("arr matches a sequential loop over three steps and two sites", async 
       ...hostFeedValues(ctx.record, { labels: li, step, numClasses: K, seed: 0 }),
     });
     const at = `step ${step}`;
-    close(`${at} view a`, out.viewA.data, viewA.flat());
-    close(`${at} view b`, out.viewB.data, viewB.flat());
+    const labelledOnly = (view: ArrayLike<number>, c: number) =>
+      Array.from(view, (x, i) => (labelled[Math.floor(i / c)] ? x : 0));
+    close(`${at} view a`, labelledOnly(out.viewA.data, C1), viewA.flat());
+    close(`${at} view b`, labelledOnly(out.viewB.data, C2), viewB.flat());
     close(`${at} loss`, out.loss.data, [l1 / count]);
     // d(λ·L)/dx: λ·sign(v − μ_b)/count at the class token; spread over pixels for the spatial mean.
     const wantA = new Array<number>(B * N * C1).fill(0);
     vA.forEach((row, b) =>
-      row.forEach((v, c) => (wantA[b * N * C1 + c] = LAMBDA * Math.sign(v - viewA[b][c]) / count))
+      row.forEach((
+        v,
+        c,
+      ) => (wantA[b * N * C1 + c] = LAMBDA * labelled[b] * Math.sign(v - viewA[b][c]) / count))
     );
     const wantB = new Array<number>(B * C2 * H * W).fill(0);
     vB.forEach((row, b) =>
       row.forEach((v, c) => {
         for (let p = 0; p < H * W; p++) {
-          wantB[(b * C2 + c) * H * W + p] = LAMBDA * Math.sign(v - viewB[b][c]) / count / (H * W);
+          wantB[(b * C2 + c) * H * W + p] = LAMBDA * labelled[b] * Math.sign(v - viewB[b][c]) /
+            count / (H * W);
         }
       })
     );
@@ -132,7 +150,12 @@ Deno.test("arr matches a sequential loop over three steps and two sites", async 
     close(`${at} seen b`, st["b.seen"].data, seenB);
   }
   assert.deepEqual(seenA, [1, 1, 0, 1], "class 2 never seen, its mean stays 0");
-});
+}
+
+Deno.test("arr matches a sequential loop over three steps and two sites", () =>
+  matchesSequential(false));
+Deno.test("arr with unlabelled samples (linear-cost form) matches the loop that skips them", () =>
+  matchesSequential(true));
 
 Deno.test("arr weights: EMA rows plus the first-of-class selection", () => {
   const w = arrWeights(Int32Array.from([2, 0, 2]), 3, 0.1);

@@ -86,12 +86,19 @@ function dpaOptions(updateInterval: number) {
   };
 }
 
-function buildTrain(updateInterval: number) {
+function buildTrain(updateInterval: number, partialLabels = false) {
   const graph = new Graph();
   const x = graph.input("x", [B, N, C]);
   const labels = graph.input("labels", [B], "i32");
   const g = graph.input("g", [B, N, C]);
-  const ctx = new BuildContext({ graph, phase: "train", batchSize: B, numClasses: K, labels });
+  const ctx = new BuildContext({
+    graph,
+    phase: "train",
+    batchSize: B,
+    numClasses: K,
+    labels,
+    partialLabels,
+  });
   const dpa = getActivation("dpa").create(SITE, dpaOptions(updateInterval)) as DpaActivation;
   const y = dpa.apply(ctx.scope("dpa"), x);
   const { grads: [dx], terms } = finishTrainStep(ctx, sum(mul(y, g)), [x]);
@@ -112,13 +119,19 @@ function f32(shape: number[], v: Nested): HostTensor {
   return hostTensor("f32", shape, Float32Array.from(flat(v)));
 }
 
-async function runScenario(name: "interval1" | "interval2"): Promise<void> {
+async function runScenario(
+  name: "interval1" | "interval2",
+  partialLabels = false,
+): Promise<void> {
   const sc = golden[name];
   const u = sc.update_interval;
-  const { graph, record } = buildTrain(u);
+  const { graph, record } = buildTrain(u, partialLabels);
+  const key = dpaFeedKey(parseDpaOptions(dpaOptions(u)), K);
   assert.deepEqual(
     [...record.hostFeeds.keys()],
-    [dpaFeedKey(parseDpaOptions(dpaOptions(u)), K)],
+    partialLabels
+      ? ["index", "weight", "decay"].map((f) => `dpa.lin.m${golden.meta.momentum}.u${u}.k${K}.${f}`)
+      : [key],
   );
   const exe = await referenceBackend.compile(graph);
   await exe.writeState(initialState(record));
@@ -190,3 +203,7 @@ async function runScenario(name: "interval1" | "interval2"): Promise<void> {
 Deno.test("dpa golden: interval1 (memories update every step)", () => runScenario("interval1"));
 Deno.test("dpa golden: interval2 (memories update on the second step)", () =>
   runScenario("interval2"));
+Deno.test("dpa golden, linear-cost EMA (partial-label tasks): interval1 and interval2", async () => {
+  await runScenario("interval1", true);
+  await runScenario("interval2", true);
+});

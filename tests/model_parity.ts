@@ -8,6 +8,11 @@
  * other mask criteria (the Table 3 controls `dpa:forward`, …) run on one
  * small model only: they differ from `dpa` in the mask alone.
  *
+ * Graph models (`gcn`, `graphsage`) run the node task's full-batch step on
+ * a tiny graph (`GRAPH_SMALL`): labels −1 outside the train split, so DPA
+ * takes its linear, masked EMA; dropout masks are host feeds, equal on
+ * every backend.
+ *
  * Tensors are compared norm-wise: max|got − ref| ≤ rtol · max|ref| (rtol
  * 1e-4 unless a model says otherwise). Element-wise comparison, as the op
  * tests use, is not meaningful after AdamW: its first steps are close to
@@ -25,6 +30,10 @@ import { getControl } from "../compare/sweep.ts";
 import { resolveConfig } from "../train/config.ts";
 import { imageBatch, imageTaskForShape } from "../tasks/image.ts";
 import { textBatch, textTaskForShape } from "../tasks/text.ts";
+import { karateGraph } from "../data/graph/karate.ts";
+import { sbmGraph } from "../data/graph/synthetic.ts";
+import type { GraphData } from "../data/graph/types.ts";
+import { nodeTask } from "../tasks/node.ts";
 import type { Task, TaskBatch } from "../train/task.ts";
 import { Run } from "../train/run.ts";
 import { lcg } from "./gradcheck.ts";
@@ -178,6 +187,20 @@ function smallBatch(
   return textBatch(ids, types, mask, labels);
 }
 
+/**
+ * Graph models on tiny graphs: GCN on a 24-node SBM graph with 5 features
+ * (the linear first layer), GraphSAGE on the karate club (identity features:
+ * the embedding-table first layer).
+ */
+const GRAPH_SMALL: Record<string, { graph: () => GraphData; options: ModelOptions }> = {
+  gcn: {
+    graph: () =>
+      sbmGraph({ numNodes: 24, numClasses: 3, numFeatures: 5, pIn: 0.3, pOut: 0.05, seed: 1 }),
+    options: { hidden: 8 },
+  },
+  graphsage: { graph: karateGraph, options: { hidden: 8 } },
+};
+
 /** max|got − want| ≤ rtol · max|want| (both finite). */
 function assertNormClose(name: string, got: HostTensor, want: HostTensor, rtol: number): void {
   let diff = 0;
@@ -225,54 +248,71 @@ export async function compareTrainingSteps(
 ): Promise<void> {
   const backends: readonly Backend[] = Array.isArray(backend) ? backend : [backend as Backend];
   const small = SMALL[model];
-  if (!small) throw new Error(`no small configuration for model "${model}": add one`);
+  const graphSmall = GRAPH_SMALL[model];
+  if (!small && !graphSmall) {
+    throw new Error(`no small configuration for model "${model}": add one`);
+  }
   const control = activation.includes(":") ? getControl(activation) : null;
   const plugin = control?.activation ?? activation;
   const config = resolveConfig({
     out: "/tmp/unused",
+    task: graphSmall ? "node" : "image",
     model,
-    modelOptions: small.options,
+    modelOptions: graphSmall?.options ?? small.options,
     activation: plugin,
     activationOptions: {
       ...control?.control.options,
       // DPA memories update every other step, so both paths run.
       ...(plugin === "dpa" ? { updateInterval: 2 } : {}),
     },
-    batchSize: small.batch,
-    evalBatchSize: small.batch,
+    batchSize: small?.batch ?? 1,
+    evalBatchSize: small?.batch ?? 1,
     seed: 3,
   });
-  const task = smallTask(small);
+  let task: Task, batchFor: (step: number, rand: () => number) => TaskBatch;
+  if (graphSmall) {
+    const nt = nodeTask(graphSmall.graph());
+    task = nt;
+    const o = { batchSize: nt.fullBatch!, seed: 3, epoch: 0, startBatch: 0 };
+    batchFor = () => [...nt.trainBatches(o)][0];
+  } else {
+    task = smallTask(small);
+    batchFor = (step, rand) => {
+      const labels = Int32Array.from({ length: small.batch }, (_, i) => (i * 3 + step) % 4);
+      return smallBatch(small, rand, labels, step);
+    };
+  }
   const ref = await Run.open(config, { backend: referenceBackend, task });
   const others: Run[] = [];
   try {
     for (const b of backends) others.push(await Run.open(config, { backend: b, task }));
     const rand = lcg(17);
     const params = new Set(ref.trainStep.record.params.map((p) => p.name));
+    // A graph step's DPA must exercise its masked, linear EMA: the channel loss fires.
+    const nonZero = options.nonZero ?? (graphSmall && plugin === "dpa" ? "loss.dpa_channel" : "");
     let seen = false;
-    for (let step = 0; step < (options.steps ?? small.steps ?? 3); step++) {
-      const labels = Int32Array.from({ length: small.batch }, (_, i) => (i * 3 + step) % 4);
-      const feeds = ref.trainFeeds(smallBatch(small, rand, labels, step), step, 1e-2);
+    for (let step = 0; step < (options.steps ?? small?.steps ?? 3); step++) {
+      const feeds = ref.trainFeeds(batchFor(step, rand), step, 1e-2);
       const want = await ref.trainExe.run(feeds);
       const ws = await ref.trainExe.readState();
-      if (options.nonZero && want[options.nonZero].data[0] !== 0) seen = true;
-      const rtol = small.rtol ?? 1e-4;
+      if (nonZero && want[nonZero].data[0] !== 0) seen = true;
+      const rtol = small?.rtol ?? 1e-4;
       for (const [i, other] of others.entries()) {
         const got = await other.trainExe.run(feeds);
         const tag = `${backends[i].name} ${model}/${activation} step ${step}`;
         for (const k of Object.keys(want)) assertNormClose(`${tag} ${k}`, got[k], want[k], rtol);
         const gs = await other.trainExe.readState();
         for (const k of Object.keys(ws)) {
-          if (params.has(k) && small.skipParams) continue;
+          if (params.has(k) && small?.skipParams) continue;
           const tol = params.has(k)
-            ? Math.max(rtol, options.paramRtol ?? small.paramRtol ?? 0)
+            ? Math.max(rtol, options.paramRtol ?? small?.paramRtol ?? 0)
             : rtol;
           assertNormClose(`${tag} state ${k}`, gs[k], ws[k], tol);
         }
       }
     }
-    if (options.nonZero && !seen) {
-      throw new Error(`${model}/${activation}: ${options.nonZero} stayed 0 on reference`);
+    if (nonZero && !seen) {
+      throw new Error(`${model}/${activation}: ${nonZero} stayed 0 on reference`);
     }
   } finally {
     ref.dispose();

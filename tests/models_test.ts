@@ -67,6 +67,8 @@ Deno.test("every model builds [B, numClasses] logits for 1x28x28 (1x32x32) and 3
     "alexnet",
     "bert",
     "convnet",
+    "gcn",
+    "graphsage",
     "mlp",
     "resnet18",
     "resnet32",

@@ -18,7 +18,7 @@ import {
   trimLogToStep,
   writeJsonAtomic,
 } from "./files.ts";
-import { MeanTracker, topKCorrect } from "./metrics.ts";
+import { labelledCount, MeanTracker, topKCorrect } from "./metrics.ts";
 import { Progress } from "./progress.ts";
 import { Run } from "./run.ts";
 import { learningRate } from "./schedule.ts";
@@ -46,6 +46,11 @@ export interface TrainSummary {
   readonly test_top5?: number;
   /** Mean test cross-entropy after the last epoch. */
   readonly test_loss?: number;
+  /**
+   * Every metric the task's accumulator reports after the last epoch beyond
+   * top-1/top-5/loss (the node task: `auc`, `val_top1`, `val_auc`).
+   */
+  readonly test_metrics?: Readonly<Record<string, number>>;
   /** Mean fraction of exact zeros at the activation sites on the test split. */
   readonly sparsity?: number;
   /** Mean total training loss of the last epoch. */
@@ -145,6 +150,7 @@ export const RESOLVED_CONFIG_FIELDS = [
   "regulariserOptionsProvenance",
   "initFromReport",
   "taskFacts",
+  "batchSizeResolved",
 ] as const;
 
 /**
@@ -173,7 +179,18 @@ export function resolvedFields(
     // What task-dependent plugin defaults were resolved from: `compare` re-resolves them
     // with today's defaults to tell whether a finished cell still is the run it asks for.
     taskFacts: { numClasses: m.numClasses },
+    // A full-batch task (nodes) trains at its own static batch, whatever was asked for.
+    batchSizeResolved: run.config.batchSize,
   };
+}
+
+/** The task's metrics beyond top-1/top-5/loss, as `test_metrics` (absent when there are none). */
+function taskExtras(e: EvalResult): { test_metrics?: Record<string, number> } {
+  const extra: Record<string, number> = {};
+  for (const [name, value] of Object.entries(e.taskMetrics ?? {})) {
+    if (!["top1", "top5", "loss"].includes(name)) extra[name] = value;
+  }
+  return Object.keys(extra).length ? { test_metrics: extra } : {};
 }
 
 /** Run training as configured; returns (and writes) the summary. */
@@ -245,7 +262,10 @@ async function trainRun(
   // A fresh run in an existing directory starts a fresh log; a resumed run continues it.
   if (!options.resume) await Deno.remove(`${config.out}/log.jsonl`).catch(() => {});
   else await trimLogToStep(`${config.out}/log.jsonl`, step);
-  await writeJsonAtomic(`${config.out}/config.json`, { ...config, ...resolvedFields(run) });
+  await writeJsonAtomic(`${config.out}/config.json`, {
+    ...run.requestedConfig,
+    ...resolvedFields(run),
+  });
   if (run.initFrom) {
     const r = run.initFrom;
     log(
@@ -282,7 +302,7 @@ async function trainRun(
         step,
         epoch,
         batchInEpoch,
-        config,
+        config: run.requestedConfig,
         epochMeans: batchInEpoch > 0 ? tracker.toJSON() : undefined,
         trainLoss: Number.isFinite(lastTrainLoss) ? lastTrainLoss : undefined,
       },
@@ -330,7 +350,7 @@ async function trainRun(
       tracker.add(
         "top1",
         topKCorrect(out.logits.data, batch.labels, task.numClasses, 1, batch.valid) /
-          batch.valid,
+          labelledCount(batch.labels, batch.valid),
       );
       // Every per-site metric a plugin reports, averaged over its sites (e.g. sparsity,
       // DPA's masked fraction), without the engine knowing any plugin's names.
@@ -420,6 +440,7 @@ async function trainRun(
         test_top5: lastEval.top5,
         test_loss: lastEval.loss,
         sparsity: lastEval.sparsity,
+        ...taskExtras(lastEval),
       }
       : {}),
     train_loss: lastTrainLoss,

@@ -27,6 +27,8 @@ export interface EvalResult {
   readonly backend: string;
   /** Every result by name: the task's metrics and the mean of each per-site plugin metric. */
   readonly metrics: Readonly<Record<string, number>>;
+  /** The task accumulator's results alone (top1, top5, loss and any task metric such as `auc`). */
+  readonly taskMetrics?: Readonly<Record<string, number>>;
 }
 
 /** Mean of every output named `metric.<site>.<suffix>` (or `metric.<suffix>`) in `out`. */
@@ -74,5 +76,6 @@ export async function evaluate(run: Run, step: number): Promise<EvalResult> {
     seconds: (performance.now() - t0) / 1000,
     backend: run.backend.name,
     metrics: { ...plugin, ...task },
+    taskMetrics: task,
   };
 }

@@ -3,7 +3,7 @@
  * @module
  */
 
-/** Count rows (of the first `valid`) whose label is among the top `k` logits. */
+/** Count rows (of the first `valid`, label ≥ 0) whose label is among the top `k` logits. */
 export function topKCorrect(
   logits: ArrayLike<number>,
   labels: ArrayLike<number>,
@@ -13,6 +13,7 @@ export function topKCorrect(
 ): number {
   let correct = 0;
   for (let b = 0; b < valid; b++) {
+    if (labels[b] < 0) continue; // no label (e.g. a node outside the split)
     const row = b * numClasses;
     const target = logits[row + labels[b]];
     // Rank = number of classes scoring strictly higher (ties favour the label, as argmax-first would not;
@@ -85,4 +86,11 @@ export class MeanTracker {
     for (const k of this.sums.keys()) out[k] = this.mean(k);
     return out;
   }
+}
+
+/** Rows before `valid` that carry a label (label ≥ 0). */
+export function labelledCount(labels: ArrayLike<number>, valid: number): number {
+  let n = 0;
+  for (let b = 0; b < valid; b++) if (labels[b] >= 0) n++;
+  return n;
 }

@@ -154,6 +154,8 @@ export class Run {
     } | null,
     /** Whether the run opened its task (and so releases it). */
     private readonly ownsTask: boolean,
+    /** The configuration as given (`config` differs only where a full-batch task fixed the batch sizes). */
+    readonly requestedConfig: TrainConfig = config,
   ) {}
 
   /**
@@ -163,6 +165,7 @@ export class Run {
    * checkpoint (or write the state) before evaluating.
    */
   static async open(config: TrainConfig, options: RunOpenOptions = {}): Promise<Run> {
+    const requested = config;
     const withTrain = options.train ?? true;
     // Before any data is loaded or graph compiled: a model without an importer cannot --init-from.
     if (config.initFrom && withTrain && !options.restoring) {
@@ -172,8 +175,12 @@ export class Run {
     const ownsTask = !options.task;
     const task = options.task ??
       await getTask(config.task).create(config, { train: withTrain });
+    // A full-batch task fixes the static batch: the configured sizes give way to it.
+    const fixed = task.fullBatch === undefined
+      ? config
+      : { ...config, batchSize: task.fullBatch, evalBatchSize: task.fullBatch };
     try {
-      return await Run.build(config, task, backend, withTrain, options, ownsTask);
+      return await Run.build(fixed, requested, task, backend, withTrain, options, ownsTask);
     } catch (e) {
       if (ownsTask) task.dispose?.();
       throw e;
@@ -183,6 +190,7 @@ export class Run {
   /** The model, step graphs and executables of `open`, for a task already built. */
   private static async build(
     config: TrainConfig,
+    requested: TrainConfig,
     task: Task,
     backend: Backend,
     withTrain: boolean,
@@ -212,6 +220,7 @@ export class Run {
       evalExe,
       trainPart,
       ownsTask,
+      requested,
     );
     // An evaluation-only run is always restored or written next: initialising it would be wasted.
     if (trainPart) {

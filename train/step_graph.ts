@@ -74,7 +74,14 @@ export function buildStepGraph(opts: StepGraphOptions): StepGraph {
   const graph = new Graph();
   const inputs = task.inputs(graph, b);
   const labels = inputs.labels;
-  const ctx = new BuildContext({ graph, phase: opts.phase, batchSize: b, numClasses, labels });
+  const ctx = new BuildContext({
+    graph,
+    phase: opts.phase,
+    batchSize: b,
+    numClasses,
+    labels,
+    partialLabels: task.partialLabels,
+  });
   const logits = opts.model.build(ctx, inputs.x, inputs.feeds);
   if (logits.rank !== 2 || logits.shape[0] !== b || logits.shape[1] !== numClasses) {
     throw new ActlabError(

@@ -115,6 +115,16 @@ export interface Task {
   readonly summary?: Readonly<Record<string, number | string | readonly number[]>>;
   /** Release what the task holds (decode workers, files); the run that opened it calls it. */
   dispose?(): void;
+  /**
+   * Whether batches may hold label −1 (samples without a label, e.g. nodes
+   * outside the split): class-memory plugins then take their masked form.
+   */
+  readonly partialLabels?: boolean;
+  /**
+   * The static batch every step uses, when the task fixes it (a full-batch
+   * graph task: its node count); it replaces the configured batch sizes.
+   */
+  readonly fullBatch?: number;
 }
 
 /**

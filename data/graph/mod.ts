@@ -5,9 +5,12 @@
  * `citeseer` / `pubmed` (Planetoid pickles, public split) and the TextGCN
  * corpora `r8` / `r52` / `mr` / `ohsumed` / `20ng` (document–word graph).
  * Each reads `--data-dir` and says in its description and errors which files
- * it needs and where to get them. Importing this module registers them.
+ * it needs and where to get them; and the two that need no files, the
+ * shipped karate club and the generated `sbm` (`shipped.ts`). Importing this
+ * module registers them all.
  * @module
  */
+import "./shipped.ts";
 import { dgraphfin } from "./dgraphfin.ts";
 import { ogbnArxiv } from "./ogbn_arxiv.ts";
 import { planetoidLoaders } from "./planetoid.ts";
@@ -33,6 +36,8 @@ export {
   registerGraphDataset,
 } from "./types.ts";
 export { loadDGraphFinFile } from "./dgraphfin.ts";
+export { karateGraph } from "./karate.ts";
+export { SBM_DEFAULTS, sbmGraph, type SbmOptions } from "./synthetic.ts";
 export { loadOgbnArxiv } from "./ogbn_arxiv.ts";
 export { loadPlanetoidDir, type PlanetoidName } from "./planetoid.ts";
 export {
