@@ -134,6 +134,8 @@ export interface EpochLog {
    * pipeline keeps up.
    */
   readonly data_wait_s: number;
+  /** Peak resident memory of the process so far (MiB): flat across epochs when data streams. */
+  readonly peak_rss_mib: number;
   /** Wall-clock seconds. */
   readonly wall_s: number;
 }
@@ -396,6 +398,7 @@ async function trainRun(
       img_per_s: imgPerS,
       epoch_s: (performance.now() - epochStart) / 1000,
       data_wait_s: dataWaitMs / 1000,
+      peak_rss_mib: peakRss / 2 ** 20,
       wall_s: (performance.now() - t0) / 1000,
     };
     await appendJsonLine(`${config.out}/log.jsonl`, line);

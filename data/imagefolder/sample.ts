@@ -33,6 +33,9 @@ import { pyRound, type U8Image, u8Image } from "../augment/image.ts";
 import { paperTrainSample, sampleKey, toUnit, weakTrainSample } from "../augment/pipeline.ts";
 import { rrcBox } from "../augment/random_resized_crop.ts";
 
+// Every file is read once per epoch: libvips' operation cache would only hold memory.
+sharp.cache(false);
+
 /**
  * Training augmentation of an image folder: `default`/`on` RandomResizedCrop
  * + flip in libvips, `off` the evaluation transform, `paper`/`weak` the

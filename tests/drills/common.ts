@@ -125,7 +125,8 @@ export async function compareCheckpoints(a: string, b: string): Promise<string |
 export async function logWithoutTimes(path: string): Promise<unknown[]> {
   const text = await Deno.readTextFile(path);
   return text.trim().split("\n").map((l) => {
-    const { img_per_s: _a, epoch_s: _b, wall_s: _c, data_wait_s: _d, ...rest } = JSON.parse(l);
+    const { img_per_s: _a, epoch_s: _b, wall_s: _c, data_wait_s: _d, peak_rss_mib: _e, ...rest } =
+      JSON.parse(l);
     return rest;
   });
 }
