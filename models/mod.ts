@@ -1,6 +1,8 @@
 /** Registers the built-in models. @module */
 import { alexnetModel } from "./alexnet.ts";
+import { caitXxs24Model } from "./cait.ts";
 import { convnetModel } from "./convnet.ts";
+import { deitTinyModel } from "./deit.ts";
 import { mlpModel } from "./mlp.ts";
 import { registerModel } from "./registry.ts";
 import { resnet18Model } from "./resnet18.ts";
@@ -17,5 +19,7 @@ registerModel(vgg11Model);
 registerModel(vgg11BnModel);
 registerModel(vitTinyModel);
 registerModel(vitMicroModel);
+registerModel(deitTinyModel);
+registerModel(caitXxs24Model);
 
 export * from "./registry.ts";
