@@ -62,7 +62,9 @@ Deno.test("parameter counts: vit_tiny 3x32x32/100 = 5,380,132; resnet18 (3x3 ste
 Deno.test("every model builds [B, numClasses] logits for 1x28x28 (1x32x32) and 3x32x32 inputs", () => {
   assert.deepEqual(listModels(), [
     "alexnet",
+    "cait_xxs24",
     "convnet",
+    "deit_tiny",
     "mlp",
     "resnet18",
     "resnet32",
