@@ -1,6 +1,7 @@
 /**
  * `deno task list`: print the registries — activations, regularisers, models
- * (with parameter counts for a 3×32×32 input and 100 classes) and backends
+ * (with parameter counts for a 3×32×32 input and 100 classes; `--json` adds
+ * each model's activation sites: layout, DPA's pooling, channels) and backends
  * (with availability). `--json` prints one machine-readable object;
  * `--plugins` lists every plugin's declared options (with defaults) and
  * named controls instead.
@@ -14,7 +15,14 @@ import "../backends/mod.ts";
 import { getActivation, listActivations } from "../activations/registry.ts";
 import { getRegulariser, listRegularisers } from "../regularisers/registry.ts";
 import { probeAll } from "../backends/registry.ts";
-import { getModel, listModels, paramCount } from "../models/registry.ts";
+import {
+  activationSites,
+  createModel,
+  getModel,
+  listModels,
+  paramCount,
+  type SiteGroup,
+} from "../models/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import { resolvePluginOptions } from "../plugin/options.ts";
 import type {
@@ -37,8 +45,11 @@ export interface Listing {
   readonly activations: string[];
   /** Regulariser plugin names, sorted. */
   readonly regularisers: string[];
-  /** Models with their parameter count at 3×32×32 input, 100 classes (ReLU). */
-  readonly models: { name: string; params: number }[];
+  /**
+   * Models with their parameter count at 3×32×32 input, 100 classes (ReLU),
+   * and their activation sites there (where the activation goes, what DPA pools).
+   */
+  readonly models: { name: string; params: number; sites: SiteGroup[] }[];
   /** Backends, fastest first, with availability. */
   readonly backends: { name: string; available: boolean; reason: string }[];
   /** Every plugin's declared options (with defaults) and compare controls (as `--plugins --json`). */
@@ -50,6 +61,9 @@ export async function collectListing(): Promise<Listing> {
   const models = listModels().map((name) => ({
     name,
     params: paramCount(name, LIST_INPUT_SHAPE, LIST_NUM_CLASSES),
+    sites: activationSites(
+      createModel(name, { inputShape: LIST_INPUT_SHAPE, numClasses: LIST_NUM_CLASSES }),
+    ),
   }));
   const backends = (await probeAll()).map(({ name, availability }) => ({
     name,
@@ -129,7 +143,8 @@ a ${
 } input and ${LIST_NUM_CLASSES} classes) and backends (with availability).
 
 options:
-  --json     print {"activations", "regularisers", "models", "backends", "options"} as JSON
+  --json     print {"activations", "regularisers", "models", "backends", "options"} as JSON;
+             each model with its activation sites (count, layout, pooling, channels)
   --plugins  list each plugin's options (with defaults) and compare controls instead;
              with --json: {"activations": [...], "regularisers": [...]}
   -h, --help show this help`;
