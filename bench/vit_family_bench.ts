@@ -5,9 +5,11 @@
  * AdamW) for relu and dpa, with the PyTorch peer of the same architectures
  * (`bench/peers/vit_family.py` through `pytorch_peer.py`) in the same run:
  * img/s, actlab ÷ PyTorch, DPA's step ÷ ReLU's, the machine and ORT's
- * lone-matmul GFLOP/s. Each actlab figure is the median of 2 blocks × 1
- * round of 5 steps per activation, in alternating child processes
- * (`peer_bench.ts`); PyTorch runs first, alone, 6 timed steps.
+ * lone-matmul GFLOP/s. Each actlab figure is the mean of one round of 5
+ * steps per activation after 2 warm-up steps, in its own child process
+ * (`peer_bench.ts`); PyTorch runs first, 3 timed steps after 2 warm-up
+ * steps. (CaiT's step is ~2× ViT-Tiny's: the counts are kept small so the
+ * whole table takes minutes, not an hour, on a 2-core machine.)
  * Run: `deno bench --allow-all bench/vit_family_bench.ts` (part of `deno task bench`).
  */
 import { ortCpuBackend } from "../backends/ort/mod.ts";
@@ -34,10 +36,10 @@ if (!available.available) {
   const specs = MODELS.map((model) => ({ model, batch: BATCH, image: IMAGE, classes: CLASSES }));
   // PyTorch first, while no ORT thread pool exists to compete with it for the cores.
   const peers: (PeerResult[] | string)[] = [];
-  for (const spec of specs) peers.push(await pytorchPeer(spec, ACTIVATIONS, 6));
+  for (const spec of specs) peers.push(await pytorchPeer(spec, ACTIVATIONS, 3));
   const rows: string[] = [];
   for (const [i, spec] of specs.entries()) {
-    const runners = await measureSteps(spec, ACTIVATIONS, 2, 1);
+    const runners = await measureSteps(spec, ACTIVATIONS, 1, 1);
     rows.push(...tableRows(spec.model, BATCH, runners, peers[i]));
   }
   const gflops = await ortMatmulGflops();
