@@ -10,6 +10,9 @@
  * (`peer_bench.ts`); PyTorch runs first, 3 timed steps after 2 warm-up
  * steps. (CaiT's step is ~2× ViT-Tiny's: the counts are kept small so the
  * whole table takes minutes, not an hour, on a 2-core machine.)
+ * `ACTLAB_ORT_THREADS=n` sets both sides' threads (ORT's intra-op pool and
+ * PyTorch's): on a shared machine one thread each avoids the collapse of
+ * spinning thread pools under oversubscription.
  * Run: `deno bench --allow-all bench/vit_family_bench.ts` (part of `deno task bench`).
  */
 import { ortCpuBackend } from "../backends/ort/mod.ts";
@@ -36,7 +39,8 @@ if (!available.available) {
   const specs = MODELS.map((model) => ({ model, batch: BATCH, image: IMAGE, classes: CLASSES }));
   // PyTorch first, while no ORT thread pool exists to compete with it for the cores.
   const peers: (PeerResult[] | string)[] = [];
-  for (const spec of specs) peers.push(await pytorchPeer(spec, ACTIVATIONS, 3));
+  const threads = Number(Deno.env.get("ACTLAB_ORT_THREADS")) || undefined;
+  for (const spec of specs) peers.push(await pytorchPeer(spec, ACTIVATIONS, 3, threads));
   const rows: string[] = [];
   for (const [i, spec] of specs.entries()) {
     const runners = await measureSteps(spec, ACTIVATIONS, 1, 1);
