@@ -58,11 +58,15 @@ export interface PeerResult {
   readonly torch: string;
 }
 
-/** PyTorch's figures for `spec` × `activations`, or the reason there are none. */
+/**
+ * PyTorch's figures for `spec` × `activations`, or the reason there are none;
+ * `threads` sets PyTorch's intra-op threads (default: every core).
+ */
 export async function pytorchPeer(
   spec: Omit<TrainStepSpec, "activation">,
   activations: readonly string[],
   steps: number,
+  threads?: number,
 ): Promise<PeerResult[] | string> {
   const script = new URL("./peers/pytorch_peer.py", import.meta.url).pathname;
   const args = [
@@ -79,6 +83,7 @@ export async function pytorchPeer(
     String(spec.batch),
     "--steps",
     String(steps),
+    ...(threads ? ["--threads", String(threads)] : []),
   ];
   try {
     const out = await new Deno.Command(PYTHON, { args, stdout: "piped", stderr: "piped" }).output();

@@ -1,7 +1,8 @@
 /**
  * `deno task list`: print the registries — activations, regularisers, models
  * (with parameter counts for a 3×32×32 input — a text model's at its example
- * input, 128 tokens for `bert` — and 100 classes) and backends
+ * input, 128 tokens for `bert` — and 100 classes; `--json` adds each model's
+ * activation sites: layout, DPA's pooling, channels) and backends
  * (with availability). `--json` prints one machine-readable object;
  * `--plugins` lists every plugin's declared options (with defaults) and
  * named controls instead.
@@ -15,7 +16,14 @@ import "../backends/mod.ts";
 import { getActivation, listActivations } from "../activations/registry.ts";
 import { getRegulariser, listRegularisers } from "../regularisers/registry.ts";
 import { probeAll } from "../backends/registry.ts";
-import { getModel, listModels, paramCount } from "../models/registry.ts";
+import {
+  activationSites,
+  createModel,
+  getModel,
+  listModels,
+  paramCount,
+  type SiteGroup,
+} from "../models/registry.ts";
 import { ActlabError } from "../core/errors.ts";
 import { resolvePluginOptions } from "../plugin/options.ts";
 import type {
@@ -39,27 +47,39 @@ export interface Listing {
   /** Regulariser plugin names, sorted. */
   readonly regularisers: string[];
   /**
-   * Models with their parameter count at 3×32×32 input, 100 classes (ReLU);
-   * null for models of other tasks (graph models: the count depends on the graph).
+   * Models with their parameter count at 3×32×32 input (text models: their
+   * example input), 100 classes (ReLU), and their activation sites there
+   * (where the activation goes, what DPA pools); null for graph models, whose
+   * counts and sites depend on the graph.
    */
-  readonly models: { name: string; params: number | null }[];
+  readonly models: { name: string; params: number | null; sites: SiteGroup[] | null }[];
   /** Backends, fastest first, with availability. */
   readonly backends: { name: string; available: boolean; reason: string }[];
   /** Every plugin's declared options (with defaults) and compare controls (as `--plugins --json`). */
   readonly options: PluginsListing;
 }
 
+/**
+ * A model's parameter count and activation sites: image models at 3×32×32,
+ * text models at their example shape; graph models' depend on the graph
+ * (feature width, or one embedding row per node), so none are listed.
+ */
+function modelListing(name: string): { params: number | null; sites: SiteGroup[] | null } {
+  const def = getModel(name);
+  const shape = def.exampleInputShape ??
+    ((def.inputRank ?? 3) === 3 ? LIST_INPUT_SHAPE : null);
+  if (!shape) return { params: null, sites: null };
+  return {
+    params: paramCount(name, shape, LIST_NUM_CLASSES),
+    sites: activationSites(createModel(name, { inputShape: shape, numClasses: LIST_NUM_CLASSES })),
+  };
+}
+
 /** Collect the listing (probes every backend). */
 export async function collectListing(): Promise<Listing> {
   const models = listModels().map((name) => ({
     name,
-    // Image models at 3×32×32, text models at their example shape; graph models' counts
-    // depend on the graph (feature width, or one embedding row per node), so none is listed.
-    params: getModel(name).exampleInputShape
-      ? paramCount(name, getModel(name).exampleInputShape!, LIST_NUM_CLASSES)
-      : (getModel(name).inputRank ?? 3) === 3
-      ? paramCount(name, LIST_INPUT_SHAPE, LIST_NUM_CLASSES)
-      : null,
+    ...modelListing(name),
   }));
   const backends = (await probeAll()).map(({ name, availability }) => ({
     name,
@@ -140,7 +160,8 @@ a ${
 (with availability).
 
 options:
-  --json     print {"activations", "regularisers", "models", "backends", "options"} as JSON
+  --json     print {"activations", "regularisers", "models", "backends", "options"} as JSON;
+             each model with its activation sites (count, layout, pooling, channels)
   --plugins  list each plugin's options (with defaults) and compare controls instead;
              with --json: {"activations": [...], "regularisers": [...]}
   -h, --help show this help`;

@@ -57,3 +57,30 @@ export function checkAdaptiveInput(
     );
   }
 }
+
+/**
+ * The patch size of a ViT-family model for an `[C, H, W]` input: `patchOption`
+ * when > 0, else the `vit_tiny` rule — 4 up to 32 px (the authors'
+ * `vit_tiny_patch4_32` CIFAR geometry), 16 above (ImageNet, 224 px). A side
+ * the patch does not divide is an error naming the model, the size and the
+ * sizes it accepts.
+ */
+export function patchSizeFor(
+  model: string,
+  inputShape: readonly number[],
+  patchOption: number,
+): number {
+  const [, h, w] = inputShape;
+  const patch = patchOption > 0 ? patchOption : Math.max(h, w) <= 32 ? 4 : 16;
+  if (h % patch !== 0 || w % patch !== 0) {
+    const accepts = patchOption > 0
+      ? `sides that are multiples of ${patch} px (patchSize ${patch})`
+      : "sides that are multiples of 4 px up to 32 px (CIFAR geometry, patch 4: 32 is the " +
+        "reference) or multiples of 16 px above (ImageNet geometry, patch 16: 224 is the reference)";
+    throw new ActlabError(
+      `model "${model}": patch size ${patch} does not divide the ${h}x${w} input`,
+      `it takes ${accepts}; resize the input or pass patchSize dividing both sides`,
+    );
+  }
+  return patch;
+}

@@ -1,7 +1,9 @@
 /** Registers the built-in models. @module */
 import { alexnetModel } from "./alexnet.ts";
 import { bertModel } from "./bert.ts";
+import { caitXxs24Model } from "./cait.ts";
 import { convnetModel } from "./convnet.ts";
+import { deitTinyModel } from "./deit.ts";
 import { gcnModel } from "./gcn.ts";
 import { graphsageModel } from "./graphsage.ts";
 import { mlpModel } from "./mlp.ts";
@@ -20,6 +22,8 @@ registerModel(vgg11Model);
 registerModel(vgg11BnModel);
 registerModel(vitTinyModel);
 registerModel(vitMicroModel);
+registerModel(deitTinyModel);
+registerModel(caitXxs24Model);
 registerModel(bertModel);
 registerModel(gcnModel);
 registerModel(graphsageModel);

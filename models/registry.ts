@@ -314,6 +314,43 @@ export function countParams(model: Model): number {
   return ctx.record.params.reduce((n, p) => n + sizeOf(p.tensor.shape), 0);
 }
 
+/** A run of consecutive activation sites with the same layout, pooling and width. */
+export interface SiteGroup {
+  /** How many consecutive sites. */
+  readonly count: number;
+  /** Their layout (`tokens`, `nchw`, `features`). */
+  readonly layout: Site["layout"];
+  /** What a pooling plugin (DPA) takes per sample: the class token or the mean over positions. */
+  readonly pooling: Site["pooling"];
+  /** Channels at each site. */
+  readonly channels: number;
+}
+
+/**
+ * The activation sites of `model` in the order its trace meets them, equal
+ * consecutive ones grouped (traced into a throwaway eval graph, as `countParams`).
+ */
+export function activationSites(model: Model): SiteGroup[] {
+  const graph = new Graph();
+  const ctx = new BuildContext({
+    graph,
+    phase: "eval",
+    batchSize: 1,
+    numClasses: model.config.numClasses,
+  });
+  model.build(ctx, graph.input("x", [1, ...model.config.inputShape]));
+  const groups: SiteGroup[] = [];
+  for (const { site } of ctx.record.activationOutputs) {
+    const last = groups[groups.length - 1];
+    const same = last && last.layout === site.layout && last.pooling === site.pooling &&
+      last.channels === site.channels;
+    const { layout, pooling, channels } = site;
+    if (same) groups[groups.length - 1] = { ...last, count: last.count + 1 };
+    else groups.push({ count: 1, layout, pooling, channels });
+  }
+  return groups;
+}
+
 /** Constraints for `numberOption`. */
 export interface NumberConstraint {
   /** Require an integer. */

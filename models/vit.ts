@@ -15,17 +15,15 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
-import { add } from "../core/ops.ts";
 import type { Site } from "../plugin/types.ts";
-import { selfAttention } from "../nn/attention.ts";
-import { dropout, dropPath } from "../nn/dropout.ts";
+import { dropout } from "../nn/dropout.ts";
 import { addPositionEmbedding, prependClassToken } from "../nn/embeddings.ts";
 import { layerNorm } from "../nn/layer_norm.ts";
 import { linear } from "../nn/linear.ts";
-import { mlpBlock } from "../nn/mlp_block.ts";
 import { patchEmbed } from "../nn/patch_embed.ts";
 import { poolTokens } from "../nn/pooling.ts";
 import { observeResponse } from "../nn/sites.ts";
+import { vitBlock } from "../nn/vit_block.ts";
 import { type ModelDefinition, type ModelOptions, numberOption } from "./registry.ts";
 
 const LN_EPS = 1e-6;
@@ -89,25 +87,16 @@ function vitDefinition(name: string, description: string, defaults: ModelOptions
           const blk = ctx.scope(`blocks.${i}`);
           // torch.linspace(0, dropPath, depth)[i]
           const dp = depth > 1 ? (dropPathRate * i) / (depth - 1) : 0;
-          const a = selfAttention(
-            blk.scope("attn"),
-            layerNorm(blk.scope("norm1"), h, { eps: LN_EPS }),
-            {
-              numHeads: heads,
-              qkvBias,
-              attnDrop,
-              projDrop: dropRate,
-            },
-          );
-          h = add(h, dropPath(blk.scope("drop_path1"), a, dp));
-          const m = mlpBlock(blk.scope("mlp"), layerNorm(blk.scope("norm2"), h, { eps: LN_EPS }), {
+          h = vitBlock(blk, h, {
+            numHeads: heads,
             hidden,
+            qkvBias,
+            dropPath: dp,
+            dropout: dropRate,
+            attnDrop,
             activation: sites.activation,
             site: { layout: "tokens", pooling: "token" },
-            drop: dropRate,
-            init: "vit",
           });
-          h = add(h, dropPath(blk.scope("drop_path2"), m, dp));
           observeResponse(blk.scope("response"), sites.regulariser, tokenSite(embed), h);
         }
         h = layerNorm(ctx.scope("norm"), h, { eps: LN_EPS });

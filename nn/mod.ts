@@ -19,3 +19,7 @@ export * from "./pooling.ts";
 export * from "./patch_embed.ts";
 export * from "./embeddings.ts";
 export * from "./basic_block.ts";
+export * from "./vit_block.ts";
+export * from "./talking_heads.ts";
+export * from "./class_attention.ts";
+export * from "./layer_scale.ts";

@@ -48,7 +48,16 @@ Deno.test("cli list --json: exactly the documented keys, parameter counts, backe
   }
   assert.deepEqual(l.regularisers, ["arr"]);
   const vit = l.models.find((m: { name: string }) => m.name === "vit_tiny");
-  assert.deepEqual(vit, { name: "vit_tiny", params: 5_380_132 });
+  assert.deepEqual(vit, {
+    name: "vit_tiny",
+    params: 5_380_132,
+    sites: [{ count: 12, layout: "tokens", pooling: "token", channels: 768 }],
+  });
+  const cait = l.models.find((m: { name: string }) => m.name === "cait_xxs24");
+  assert.deepEqual(cait.sites, [
+    { count: 24, layout: "tokens", pooling: "avg", channels: 768 },
+    { count: 2, layout: "tokens", pooling: "token", channels: 768 },
+  ]);
   const ref = l.backends.find((b: { name: string }) => b.name === "reference");
   assert.equal(ref.available, true);
   for (const b of l.backends) assert.deepEqual(Object.keys(b), ["name", "available", "reason"]);

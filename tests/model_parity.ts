@@ -124,6 +124,26 @@ const SMALL: Record<
     batch: 6,
     options: { embedDim: 12, depth: 1, numHeads: 3, patchSize: 4, qkvBias: false },
   },
+  deit_tiny: {
+    shape: [3, 8, 8],
+    batch: 6,
+    options: { embedDim: 8, depth: 2, numHeads: 2, patchSize: 4, qkvBias: false },
+  },
+  // LayerScale at 0.1 rather than CaiT's 1e-5, so the attention and MLP branches (talking
+  // heads, class attention) move the logits by more than float32 rounding does.
+  cait_xxs24: {
+    shape: [3, 8, 8],
+    batch: 6,
+    options: {
+      embedDim: 12,
+      depth: 2,
+      numHeads: 3,
+      classDepth: 1,
+      patchSize: 4,
+      qkvBias: false,
+      initValues: 0.1,
+    },
+  },
   // Short sequences with padding (lengths 2–7 of 7) and both segments; BERT's dropout 0.1 on
   // (its masks are host feeds, the same on every backend) and its qkv bias. Parameters are
   // held to 3e-4: at init the gradients reaching layer 0's FFN output weight are small (max

@@ -66,7 +66,9 @@ Deno.test("every model builds [B, numClasses] logits for 1x28x28 (1x32x32) and 3
   assert.deepEqual(listModels(), [
     "alexnet",
     "bert",
+    "cait_xxs24",
     "convnet",
+    "deit_tiny",
     "gcn",
     "graphsage",
     "mlp",

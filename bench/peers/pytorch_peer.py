@@ -8,7 +8,8 @@ depth 6, otherwise the same), convnet (conv3x3-BatchNorm-activation-maxpool2
 blocks of 32, 64, 128 channels, linear head) and mlp (784-512-256-classes).
 One step = forward, cross-entropy (+ DPA's channel loss), backward,
 global-norm clip 1.0 and AdamW (lr 1e-3, weight decay 0.05), the defaults of
-actlab's train config. Activations: relu, gelu, and dpa.
+actlab's train config. Activations: relu, gelu, and dpa. deit_tiny and
+cait_xxs24 come from vit_family.py beside this file.
 
 DPA here is written for this project from the semantics in actlab's
 DESIGN.md section 2, in the style of the authors' PyTorch code (it is NOT
@@ -32,6 +33,8 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+import vit_family
 
 
 class Tau(torch.autograd.Function):
@@ -83,6 +86,8 @@ class Dpa(nn.Module):
         """The pooled value per channel: class token, spatial mean, or the features."""
         if self.layout == "tokens":
             return x[:, 0, :]
+        if self.layout == "tokens_avg":
+            return x.mean(1)
         if self.layout == "nchw":
             return x.mean((2, 3))
         return x
@@ -194,7 +199,10 @@ def build(name, make_act, image, classes):
         return ConvNet(make_act, c, h, classes)
     if name == "mlp":
         return Mlp(make_act, c * h * h, classes)
-    raise SystemExit(f"unknown model {name!r}: use vit_tiny, vit_micro, convnet or mlp")
+    if name in vit_family.MODELS:
+        return vit_family.MODELS[name](make_act, h, c, classes)
+    raise SystemExit(f"unknown model {name!r}: use vit_tiny, vit_micro, convnet, mlp or "
+                     f"{', '.join(vit_family.MODELS)}")
 
 
 def measure(model_name, activation, batch, steps, image, classes):
