@@ -302,6 +302,12 @@ export function createModel(name: string, opts: CreateModelOptions): Model {
 
 /** Number of trainable parameters of `model`, counted by tracing it into a throwaway eval graph. */
 export function countParams(model: Model): number {
+  const ctx = traceOne(model);
+  return ctx.record.params.reduce((n, p) => n + sizeOf(p.tensor.shape), 0);
+}
+
+/** Trace `model`'s eval graph for one sample of its input dtype (counts and site listings). */
+function traceOne(model: Model): BuildContext {
   const graph = new Graph();
   const ctx = new BuildContext({
     graph,
@@ -311,7 +317,7 @@ export function countParams(model: Model): number {
   });
   const dtype = getModel(model.name).inputDtype ?? "f32";
   model.build(ctx, graph.input("x", [1, ...model.config.inputShape], dtype));
-  return ctx.record.params.reduce((n, p) => n + sizeOf(p.tensor.shape), 0);
+  return ctx;
 }
 
 /** A run of consecutive activation sites with the same layout, pooling and width. */
@@ -331,14 +337,7 @@ export interface SiteGroup {
  * consecutive ones grouped (traced into a throwaway eval graph, as `countParams`).
  */
 export function activationSites(model: Model): SiteGroup[] {
-  const graph = new Graph();
-  const ctx = new BuildContext({
-    graph,
-    phase: "eval",
-    batchSize: 1,
-    numClasses: model.config.numClasses,
-  });
-  model.build(ctx, graph.input("x", [1, ...model.config.inputShape]));
+  const ctx = traceOne(model);
   const groups: SiteGroup[] = [];
   for (const { site } of ctx.record.activationOutputs) {
     const last = groups[groups.length - 1];

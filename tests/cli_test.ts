@@ -161,7 +161,11 @@ Deno.test("cli bad input: clear message, non-zero exit, nothing written", async 
   const dir = await Deno.makeTempDir({ prefix: "actlab_cli_" });
   try {
     const cases: [string[], number, RegExp][] = [
-      [["--model", "nope"], 1, /unknown model "nope"[\s\S]*convnet, gcn, graphsage, mlp, resnet18/],
+      [
+        ["--model", "nope"],
+        1,
+        /unknown model "nope"[\s\S]*convnet, deit_tiny, gcn, graphsage, mlp, resnet18/,
+      ],
       [["--activation", "nope"], 1, /unknown activation "nope"[\s\S]*relu/],
       [["--backend", "nope"], 1, /unknown backend "nope"[\s\S]*reference/],
       [["--bogus"], 2, /--bogus[\s\S]*--help/],
