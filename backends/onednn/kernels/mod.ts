@@ -1,0 +1,3 @@
+/** Registers every oneDNN kernel of the onednn-cpu backend. @module */
+import "./matmul.ts";
+import "./conv.ts";
