@@ -2,18 +2,22 @@
  * DPA against the golden vectors of the authors' implementation
  * (../shared/golden/dpa.json, see its README): both scenarios, three training
  * steps each on the reference backend, every recorded field at 1e-5 (masks
- * exactly), then the eval-mode forward.
+ * exactly), then the eval-mode forward; the same on onednn-cpu (its host
+ * executor with oneDNN kernels) when libdnnl is installed (required under CI=true).
  */
 import assert from "node:assert/strict";
 import "../activations/mod.ts";
 import { type DpaActivation, dpaFeedKey, parseDpaOptions } from "../activations/dpa.ts";
 import { getActivation } from "../activations/registry.ts";
 import type { Site } from "../plugin/types.ts";
+import type { Backend } from "../backends/backend.ts";
+import { onednnCpuBackend } from "../backends/onednn/mod.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import { Graph } from "../core/graph.ts";
 import { type HostTensor, hostTensor } from "../core/host_tensor.ts";
 import { mul, sum } from "../core/ops.ts";
 import { BuildContext } from "../plugin/context.ts";
+import { ortAvailability } from "./ort_support.ts";
 import { finishTrainStep, hostFeedValues, initialState } from "./step_util.ts";
 
 type Nested = number | boolean | Nested[];
@@ -112,7 +116,7 @@ function f32(shape: number[], v: Nested): HostTensor {
   return hostTensor("f32", shape, Float32Array.from(flat(v)));
 }
 
-async function runScenario(name: "interval1" | "interval2"): Promise<void> {
+async function runScenario(backend: Backend, name: "interval1" | "interval2"): Promise<void> {
   const sc = golden[name];
   const u = sc.update_interval;
   const { graph, record } = buildTrain(u);
@@ -120,7 +124,7 @@ async function runScenario(name: "interval1" | "interval2"): Promise<void> {
     [...record.hostFeeds.keys()],
     [dpaFeedKey(parseDpaOptions(dpaOptions(u)), K)],
   );
-  const exe = await referenceBackend.compile(graph);
+  const exe = await backend.compile(graph);
   await exe.writeState(initialState(record));
   for (const [i, st] of sc.steps.entries()) {
     // interval2 reuses interval1's inputs (see the golden README).
@@ -167,7 +171,7 @@ async function runScenario(name: "interval1" | "interval2"): Promise<void> {
   assert.equal(dpa.trace, null, "eval builds no memory graph");
   assert.equal(ectx.record.taps.length + ectx.record.pooledLosses.size, 0);
   assert.equal(ectx.record.hostFeeds.size, 0);
-  const eexe = await referenceBackend.compile(eg);
+  const eexe = await backend.compile(eg);
   const x0 = golden.interval1.steps[0];
   const eout = await eexe.run({ x: f32([B, N, C], x0.input!) });
   close(`${name} eval output`, eout.y.data, ev.output);
@@ -187,6 +191,18 @@ async function runScenario(name: "interval1" | "interval2"): Promise<void> {
   close(`${name} eval neg_samples`, neg, ev.neg_samples);
 }
 
-Deno.test("dpa golden: interval1 (memories update every step)", () => runScenario("interval1"));
-Deno.test("dpa golden: interval2 (memories update on the second step)", () =>
-  runScenario("interval2"));
+const onednn = await ortAvailability(onednnCpuBackend);
+for (const backend of [referenceBackend, onednnCpuBackend]) {
+  const on = backend === referenceBackend ? "" : ` on ${backend.name}`;
+  const ignore = backend !== referenceBackend && !onednn;
+  Deno.test({
+    name: `dpa golden: interval1 (memories update every step)${on}`,
+    ignore,
+    fn: () => runScenario(backend, "interval1"),
+  });
+  Deno.test({
+    name: `dpa golden: interval2 (memories update on the second step)${on}`,
+    ignore,
+    fn: () => runScenario(backend, "interval2"),
+  });
+}

@@ -1,0 +1,187 @@
+/**
+ * The onednn-cpu backend against reference: each oneDNN kernel called
+ * directly on outputs pre-filled with NaN (pooled buffers hold stale values,
+ * so a kernel must write every element) over odd shapes, transposes, batch
+ * broadcast, groups, strides, dilation and asymmetric padding; every
+ * gradient-check case (forward and input gradients — the oneDNN ops' VJPs are
+ * the conv gradient ops and matmuls again); and full training steps of mlp,
+ * convnet and vit_micro × {relu, gelu, dpa}. Without libdnnl the tests are
+ * skipped with the reason, or fail under CI=true (.ci/run installs libdnnl2).
+ */
+import assert from "node:assert/strict";
+import { onednnCpuBackend } from "../backends/onednn/mod.ts";
+import { dnnlContext } from "../backends/onednn/engine.ts";
+import { onednnLookup, onednnOps } from "../backends/onednn/kernel.ts";
+import "../backends/onednn/kernels/mod.ts";
+import { loadDnnl } from "../backends/onednn/library.ts";
+import type { DnnlPrimitive } from "../backends/onednn/primitive.ts";
+import { getKernel } from "../backends/reference/kernel.ts";
+import { getBackend } from "../backends/registry.ts";
+import "../backends/mod.ts";
+import { ActlabError } from "../core/errors.ts";
+import { Graph, type Tensor } from "../core/graph.ts";
+import { sizeOf } from "../core/host_tensor.ts";
+import * as o from "../core/ops.ts";
+import { ALL_CASES } from "./cases/mod.ts";
+import { lcg } from "./gradcheck.ts";
+import { compareTrainingSteps, PARITY_ACTIVATIONS } from "./model_parity.ts";
+import { ortAvailability } from "./ort_support.ts";
+import { assertClose, parityCheck } from "./parity.ts";
+
+const ok = await ortAvailability(onednnCpuBackend);
+
+Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN ops", async () => {
+  assert.equal(getBackend("onednn-cpu"), onednnCpuBackend);
+  assert.ok(onednnCpuBackend.speedRank > getBackend("ort-cpu").speedRank);
+  assert.deepEqual(onednnOps(), ["conv2d", "conv2d_filter_grad", "conv2d_input_grad", "matmul"]);
+  const a = await onednnCpuBackend.probe();
+  if (a.available) assert.match(a.reason, /oneDNN 2\.\d+\.\d+.*conv2d, .*matmul/);
+  else assert.match(a.fix, /apt-get install -y libdnnl2/);
+});
+
+Deno.test("onednn-cpu rejects float64", async () => {
+  await assert.rejects(
+    () => onednnCpuBackend.compile(new Graph(), { precision: "f64" }),
+    (e) => e instanceof ActlabError && /float32 only/.test(e.message),
+  );
+});
+
+/** One op on random inputs: the oneDNN kernel (NaN-filled output) against the reference kernel. */
+function kernelParity(
+  name: string,
+  shapes: readonly number[][],
+  build: (...xs: Tensor[]) => Tensor,
+  seed: number,
+): void {
+  const g = new Graph();
+  const xs = shapes.map((s, i) => g.input(`x${i}`, s));
+  const y = build(...xs);
+  const node = g.nodes[y.id];
+  const inputs = node.inputs.map((i) => g.nodes[i]);
+  assert.ok(onednnOps().includes(node.op), `${node.op} has a oneDNN kernel`);
+  const rand = lcg(seed);
+  const data = shapes.map((s) => Float32Array.from({ length: sizeOf(s) }, () => rand() * 2 - 1));
+  const want = new Float32Array(sizeOf(node.shape));
+  getKernel(node.op)(node, inputs, false)(want, data);
+  const owned: DnnlPrimitive[] = [];
+  const lib = loadDnnl();
+  assert.ok(lib.ok);
+  const run = onednnLookup({ ctx: dnnlContext(lib.lib), own: (p) => owned.push(p) })(node.op)(
+    node,
+    inputs,
+    false,
+  );
+  assert.equal(owned.length, 1, `${name}: ran on a oneDNN primitive`);
+  try {
+    for (let rep = 0; rep < 2; rep++) {
+      const got = new Float32Array(want.length).fill(NaN);
+      run(got, data);
+      const t = (d: Float32Array) => ({ dtype: "f32" as const, shape: node.shape, data: d });
+      assertClose(`${name} (run ${rep + 1})`, t(got), t(want), 1e-4);
+    }
+  } finally {
+    for (const p of owned) p.destroy();
+  }
+}
+
+const MATMULS: [string, number[], number[], boolean, boolean][] = [
+  ["[1,7]·[7,1]", [1, 7], [7, 1], false, false],
+  ["[17,33]·[33,9]", [17, 33], [33, 9], false, false],
+  ["[3,17,33]ᵀ·[33,9]", [3, 33, 17], [33, 9], true, false],
+  ["[17,33]·[3,9,33]ᵀ", [17, 33], [3, 9, 33], false, true],
+  ["[2,3,33,17]ᵀ·[2,3,9,33]ᵀ", [2, 3, 33, 17], [2, 3, 9, 33], true, true],
+  ["broadcast [2,1,5,6]·[3,6,4]", [2, 1, 5, 6], [3, 6, 4], false, false],
+  ["broadcast [4,1,5,6]ᵀ·[1,3,4,5]ᵀ", [4, 1, 6, 5], [1, 3, 4, 6], true, true],
+  ["attention-like [2,4,65,16]·[2,4,65,16]ᵀ", [2, 4, 65, 16], [2, 4, 65, 16], false, true],
+];
+
+for (const [name, a, b, ta, tb] of MATMULS) {
+  Deno.test({
+    name: `onednn-cpu matmul kernel: ${name}`,
+    ignore: !ok,
+    fn: () => kernelParity(`matmul ${name}`, [a, b], (x, y) => o.matmul(x, y, ta, tb), 7),
+  });
+}
+
+const CONVS: [string, number[], number[], o.Conv2dOptions][] = [
+  ["16→32 3x3 pad 1 on 9x11, batch 3", [3, 16, 9, 11], [32, 16, 3, 3], { padding: 1 }],
+  ["1x1, batch 2", [2, 8, 5, 7], [12, 8, 1, 1], {}],
+  ["stride 2 pad [1,0,2,1] 3x2 kernel", [2, 6, 10, 9], [5, 6, 3, 2], {
+    stride: 2,
+    padding: [1, 0, 2, 1],
+  }],
+  ["groups 4, stride [2,3], dilation [2,1]", [2, 8, 11, 13], [12, 2, 3, 3], {
+    groups: 4,
+    stride: [2, 3],
+    dilation: [2, 1],
+    padding: 1,
+  }],
+  ["depthwise 8 channels, stride 2, uncovered tail", [1, 8, 8, 8], [8, 1, 3, 3], {
+    groups: 8,
+    stride: 2,
+  }],
+  ["patch embed 4x4 stride 4", [2, 3, 16, 16], [24, 3, 4, 4], { stride: 4 }],
+];
+
+function convOut(x: number[], w: number[], opts: o.Conv2dOptions): number[] {
+  const g = new Graph();
+  return o.conv2d(g.input("x", x), g.input("w", w), opts).shape as number[];
+}
+
+for (const [name, x, w, opts] of CONVS) {
+  const dy = convOut(x, w, opts);
+  Deno.test({
+    name: `onednn-cpu conv kernels: ${name}`,
+    ignore: !ok,
+    fn: () => {
+      kernelParity(`conv2d ${name}`, [x, w], (a, b) => o.conv2d(a, b, opts), 11);
+      kernelParity(
+        `conv2d_input_grad ${name}`,
+        [dy, w],
+        (a, b) => o.conv2dInputGrad(a, b, x, opts),
+        12,
+      );
+      kernelParity(
+        `conv2d_filter_grad ${name}`,
+        [x, dy],
+        (a, b) => o.conv2dFilterGrad(a, b, w, opts),
+        13,
+      );
+    },
+  });
+}
+
+Deno.test({
+  name: "onednn-cpu: an empty matmul runs the reference kernel (oneDNN takes no zero dims)",
+  ignore: !ok,
+  fn: async () => {
+    const g = new Graph();
+    const y = o.matmul(g.input("a", [3, 0]), g.input("b", [0, 2]));
+    g.output("y", y);
+    const exe = await onednnCpuBackend.compile(g);
+    const out = await exe.run({
+      a: { dtype: "f32", shape: [3, 0], data: new Float32Array(0) },
+      b: { dtype: "f32", shape: [0, 2], data: new Float32Array(0) },
+    });
+    assert.deepEqual([...out.y.data], [0, 0, 0, 0, 0, 0]);
+    exe.dispose();
+  },
+});
+
+for (const c of ALL_CASES) {
+  Deno.test({
+    name: `onednn-cpu parity ${c.op}: ${c.name}`,
+    ignore: !ok,
+    fn: () => parityCheck(onednnCpuBackend, c),
+  });
+}
+
+for (const model of ["mlp", "convnet", "vit_micro"]) {
+  for (const activation of PARITY_ACTIVATIONS) {
+    Deno.test({
+      name: `onednn-cpu ${model} × ${activation}: training steps match reference`,
+      ignore: !ok,
+      fn: () => compareTrainingSteps(onednnCpuBackend, model, activation),
+    });
+  }
+}
