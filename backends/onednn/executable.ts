@@ -6,7 +6,7 @@
  */
 import type { Graph } from "../../core/graph.ts";
 import type { CompileOptions } from "../backend.ts";
-import { ReferenceExecutable } from "../reference/executable.ts";
+import { type KernelLookup, ReferenceExecutable } from "../reference/executable.ts";
 import type { DnnlContext } from "./engine.ts";
 import { onednnLookup } from "./kernel.ts";
 import "./kernels/mod.ts";
@@ -21,16 +21,25 @@ export class OnednnExecutable extends ReferenceExecutable {
     options: CompileOptions,
     ctx: DnnlContext,
     owned: DnnlPrimitive[],
+    wrap: (k: KernelLookup) => KernelLookup,
   ) {
-    super(graph, options, onednnLookup({ ctx, own: (p) => owned.push(p) }));
+    super(graph, options, wrap(onednnLookup({ ctx, own: (p) => owned.push(p) })));
     this.owned = owned;
   }
 
-  /** Compile `graph` on `ctx`; primitives created before a failure are destroyed. */
-  static create(graph: Graph, options: CompileOptions, ctx: DnnlContext): OnednnExecutable {
+  /**
+   * Compile `graph` on `ctx`; primitives created before a failure are
+   * destroyed. `wrap` may wrap the kernel lookup (a profiler timing each op).
+   */
+  static create(
+    graph: Graph,
+    options: CompileOptions,
+    ctx: DnnlContext,
+    wrap: (k: KernelLookup) => KernelLookup = (k) => k,
+  ): OnednnExecutable {
     const owned: DnnlPrimitive[] = [];
     try {
-      return new OnednnExecutable(graph, options, ctx, owned);
+      return new OnednnExecutable(graph, options, ctx, owned, wrap);
     } catch (e) {
       for (const p of owned) p.destroy();
       throw e;
