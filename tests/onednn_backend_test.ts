@@ -33,7 +33,16 @@ const ok = await ortAvailability(onednnCpuBackend);
 Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN ops", async () => {
   assert.equal(getBackend("onednn-cpu"), onednnCpuBackend);
   assert.ok(onednnCpuBackend.speedRank > getBackend("ort-cpu").speedRank);
-  assert.deepEqual(onednnOps(), ["conv2d", "conv2d_filter_grad", "conv2d_input_grad", "matmul"]);
+  assert.deepEqual(onednnOps(), [
+    "add",
+    "conv2d",
+    "conv2d_filter_grad",
+    "conv2d_input_grad",
+    "div",
+    "matmul",
+    "mul",
+    "sub",
+  ]);
   const a = await onednnCpuBackend.probe();
   if (a.available) assert.match(a.reason, /oneDNN 2\.\d+\.\d+.*conv2d, .*matmul/);
   else assert.match(a.fix, /apt-get install -y libdnnl2/);
@@ -52,6 +61,7 @@ function kernelParity(
   shapes: readonly number[][],
   build: (...xs: Tensor[]) => Tensor,
   seed: number,
+  exact = false,
 ): void {
   const g = new Graph();
   const xs = shapes.map((s, i) => g.input(`x${i}`, s));
@@ -77,7 +87,8 @@ function kernelParity(
       const got = new Float32Array(want.length).fill(NaN);
       run(got, data);
       const t = (d: Float32Array) => ({ dtype: "f32" as const, shape: node.shape, data: d });
-      assertClose(`${name} (run ${rep + 1})`, t(got), t(want), 1e-4);
+      if (exact) assert.deepEqual(got, want, `${name} (run ${rep + 1}): bit-exact`);
+      else assertClose(`${name} (run ${rep + 1})`, t(got), t(want), 1e-4);
     }
   } finally {
     for (const p of owned) p.destroy();
@@ -150,6 +161,52 @@ for (const [name, x, w, opts] of CONVS) {
     },
   });
 }
+
+const BINARIES: [string, "add" | "sub" | "mul" | "div", number[], number[]][] = [
+  ["same shape", "add", [3, 5, 7], [3, 5, 7]],
+  ["per-channel second operand", "mul", [4, 6, 5, 5], [1, 6, 1, 1]],
+  ["lower-rank second operand", "sub", [2, 3, 8], [8]],
+  ["scalars", "div", [], []],
+  ["scalar second operand", "div", [5, 3], []],
+  ["broadcast first operand (swapped)", "mul", [1, 6, 1, 1], [4, 6, 5, 5]],
+  ["broadcast first operand (swapped)", "add", [7], [2, 3, 7]],
+];
+
+for (const [name, op, a, b] of BINARIES) {
+  Deno.test({
+    name: `onednn-cpu ${op} kernel (bit-exact): ${name} [${a}] ${op} [${b}]`,
+    ignore: !ok,
+    fn: () => kernelParity(`${op} ${name}`, [a, b], (x, y) => o[op](x, y), 21, true),
+  });
+}
+
+Deno.test({
+  name: "onednn-cpu: sub/div broadcasting the first operand, and i32 add, run the reference kernel",
+  ignore: !ok,
+  fn: () => {
+    const lib = loadDnnl();
+    assert.ok(lib.ok);
+    for (
+      const [dtype, op, a, b] of [
+        ["f32", "sub", [1, 4], [3, 4]],
+        ["f32", "div", [4], [2, 4]],
+        ["f32", "add", [1, 4], [3, 1]],
+        ["i32", "add", [3, 4], [3, 4]],
+      ] as const
+    ) {
+      const g = new Graph();
+      const y = o[op](g.input("a", [...a], dtype), g.input("b", [...b], dtype));
+      const node = g.nodes[y.id];
+      const owned: DnnlPrimitive[] = [];
+      onednnLookup({ ctx: dnnlContext(lib.lib), own: (p) => owned.push(p) })(op)(
+        node,
+        node.inputs.map((i) => g.nodes[i]),
+        false,
+      );
+      assert.equal(owned.length, 0, `${dtype} [${a}] ${op} [${b}] stays on the reference kernel`);
+    }
+  },
+});
 
 Deno.test({
   name: "onednn-cpu: an empty matmul runs the reference kernel (oneDNN takes no zero dims)",

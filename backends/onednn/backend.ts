@@ -1,8 +1,9 @@
 /**
  * The `onednn-cpu` backend: oneDNN 2.x (libdnnl.so.2) through Deno FFI for
- * the ops listed by `onednnOps()` — today matmul, conv2d, conv2d_input_grad
- * and conv2d_filter_grad — and the reference backend's TypeScript kernels for
- * every other op, all on the reference executor's planned, pooled f32
+ * the ops listed by `onednnOps()` — today matmul, conv2d, conv2d_input_grad,
+ * conv2d_filter_grad, and add / sub / mul / div where oneDNN's binary
+ * primitive takes the broadcast (kernels/binary.ts) — and the reference
+ * backend's TypeScript kernels for every other op, all on the reference executor's planned, pooled f32
  * buffers. The library is loaded on the first probe or compile, never at
  * import. Its speed rank keeps it behind ort-cpu for `--backend auto`
  * (`auto` picks the available backend of lowest rank): it has not been
@@ -33,8 +34,8 @@ function available(): Availability {
 /** oneDNN on the CPU for matmul and convolutions, TypeScript kernels for the rest. */
 export const onednnCpuBackend: Backend = {
   name: "onednn-cpu",
-  description: "oneDNN 2.x (libdnnl.so.2 via Deno FFI) for matmul and conv2d with its two " +
-    "gradients; every other op on the reference TypeScript kernels (f32)",
+  description: "oneDNN 2.x (libdnnl.so.2 via Deno FFI) for matmul, conv2d with its two " +
+    "gradients and f32 add/sub/mul/div; every other op on the reference TypeScript kernels (f32)",
   speedRank: 50,
   probe(): Promise<Availability> {
     return Promise.resolve(available());

@@ -1,9 +1,11 @@
 /**
  * The onednn-cpu kernel table and the lookup the shared executor uses. An op
  * with a oneDNN kernel is prepared as oneDNN primitives (created once per
- * node, owned by the executable); every other op — and a oneDNN op on a
- * zero-sized tensor, which oneDNN's descriptors do not take — runs the
- * reference backend's TypeScript kernel on the same pooled buffers.
+ * node, owned by the executable); every other op runs the reference
+ * backend's TypeScript kernel on the same pooled buffers, and so does a node
+ * a oneDNN kernel declines: a zero-sized tensor (oneDNN's descriptors take
+ * none), or a form the primitive lacks (see each kernel's header, e.g. a
+ * binary op broadcasting its first operand).
  * @module
  */
 import { ActlabError } from "../../core/errors.ts";
@@ -23,8 +25,15 @@ export interface OnednnEnv {
   own(p: DnnlPrimitive): void;
 }
 
-/** Prepare `node` (all of whose tensors are non-empty f32) as oneDNN primitives. */
-export type OnednnKernel = (env: OnednnEnv, node: Node, inputs: readonly Node[]) => KernelRun;
+/**
+ * Prepare `node` (none of whose tensors is empty) as oneDNN primitives, or
+ * return null to have it run on the reference kernel.
+ */
+export type OnednnKernel = (
+  env: OnednnEnv,
+  node: Node,
+  inputs: readonly Node[],
+) => KernelRun | null;
 
 const kernels = new Map<string, OnednnKernel>();
 
@@ -48,7 +57,7 @@ export function onednnLookup(env: OnednnEnv): KernelLookup {
     if (!k) return getKernel(op);
     return (node, inputs, f64) => {
       const empty = [node, ...inputs].some((n) => sizeOf(n.shape) === 0);
-      return empty ? getKernel(op)(node, inputs, f64) : k(env, node, inputs);
+      return (empty ? null : k(env, node, inputs)) ?? getKernel(op)(node, inputs, f64);
     };
   };
 }

@@ -51,6 +51,8 @@ export function memoryDesc(
   shape: readonly number[],
   strides: readonly number[] = rowMajorStrides(shape),
 ): Uint8Array {
+  // A rank-0 descriptor is oneDNN's "zero" descriptor (no data): a scalar is [1].
+  if (shape.length === 0) return memoryDesc(ctx, [1], [1]);
   const md = new Uint8Array(MEMORY_DESC_BYTES);
   check(
     ctx.lib.symbols.dnnl_memory_desc_init_by_strides(

@@ -20,6 +20,7 @@ export function opDescBuffer(): Uint8Array {
 /** `DNNL_ARG_*` values of dnnl_types.h (2.6). */
 export const ARG = {
   SRC: 1,
+  SRC_1: 2,
   DST: 17,
   WEIGHTS: 33,
   DIFF_SRC: 129,

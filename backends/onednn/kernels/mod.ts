@@ -1,3 +1,4 @@
 /** Registers every oneDNN kernel of the onednn-cpu backend. @module */
 import "./matmul.ts";
 import "./conv.ts";
+import "./binary.ts";
