@@ -9,6 +9,7 @@
  * skipped with the reason, or fail under CI=true (.ci/run installs libdnnl2).
  */
 import assert from "node:assert/strict";
+import type { Availability } from "../backends/backend.ts";
 import { onednnCpuBackend } from "../backends/onednn/mod.ts";
 import { dnnlContext } from "../backends/onednn/engine.ts";
 import { onednnLookup, onednnOps } from "../backends/onednn/kernel.ts";
@@ -46,6 +47,48 @@ Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN o
   const a = await onednnCpuBackend.probe();
   if (a.available) assert.match(a.reason, /oneDNN 2\.\d+\.\d+.*conv2d, .*matmul/);
   else assert.match(a.fix, /apt-get install -y libdnnl2/);
+});
+
+/** onednn-cpu's probe in a fresh process with only `env` (and PATH, ACTLAB_ONEDNN_LIB). */
+async function probeWith(env: Record<string, string>): Promise<Availability> {
+  const url = new URL("../backends/onednn/mod.ts", import.meta.url).href;
+  const code = `const { onednnCpuBackend: b } = await import(${JSON.stringify(url)});` +
+    "console.log(JSON.stringify(await b.probe()));";
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    env: {
+      PATH: Deno.env.get("PATH") ?? "",
+      ...lib ? { ACTLAB_ONEDNN_LIB: lib } : {},
+      ...env,
+    },
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return JSON.parse(new TextDecoder().decode(out.stdout));
+}
+
+const lib = Deno.env.get("ACTLAB_ONEDNN_LIB");
+
+Deno.test("onednn-cpu without its library: unavailable, and the fix names the package", async () => {
+  const a = await probeWith({ ACTLAB_ONEDNN_LIB: "/nonexistent/libdnnl.so.2" });
+  assert.equal(a.available, false);
+  assert.match(a.reason, /cannot load \/nonexistent\/libdnnl\.so\.2/);
+  assert.match(a.fix, /apt-get install -y libdnnl2/);
+});
+
+Deno.test({
+  name: "onednn-cpu threads: ACTLAB_THREADS sets OpenMP's pool unless OMP_NUM_THREADS is set",
+  ignore: !ok,
+  fn: async () => {
+    assert.match((await probeWith({ ACTLAB_THREADS: "1" })).reason, /ACTLAB_THREADS=1/);
+    assert.match(
+      (await probeWith({ ACTLAB_THREADS: "1", OMP_NUM_THREADS: "2" })).reason,
+      /OMP_NUM_THREADS=2/,
+    );
+    assert.match((await probeWith({})).reason, /all \d+ cores/);
+  },
 });
 
 Deno.test("onednn-cpu rejects float64", async () => {
