@@ -35,14 +35,21 @@ Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN o
   assert.equal(getBackend("onednn-cpu"), onednnCpuBackend);
   assert.ok(onednnCpuBackend.speedRank > getBackend("ort-cpu").speedRank);
   assert.deepEqual(onednnOps(), [
+    "abs",
     "add",
     "conv2d",
     "conv2d_filter_grad",
     "conv2d_input_grad",
     "div",
+    "exp",
+    "log",
     "matmul",
     "mul",
+    "neg",
+    "sqrt",
+    "square",
     "sub",
+    "tanh",
   ]);
   const a = await onednnCpuBackend.probe();
   if (a.available) assert.match(a.reason, /oneDNN 2\.\d+\.\d+.*conv2d, .*matmul/);
@@ -105,6 +112,7 @@ function kernelParity(
   build: (...xs: Tensor[]) => Tensor,
   seed: number,
   exact = false,
+  domain: (v: number) => number = (v) => v,
 ): void {
   const g = new Graph();
   const xs = shapes.map((s, i) => g.input(`x${i}`, s));
@@ -113,7 +121,9 @@ function kernelParity(
   const inputs = node.inputs.map((i) => g.nodes[i]);
   assert.ok(onednnOps().includes(node.op), `${node.op} has a oneDNN kernel`);
   const rand = lcg(seed);
-  const data = shapes.map((s) => Float32Array.from({ length: sizeOf(s) }, () => rand() * 2 - 1));
+  const data = shapes.map((s) =>
+    Float32Array.from({ length: sizeOf(s) }, () => domain(rand() * 2 - 1))
+  );
   const want = new Float32Array(sizeOf(node.shape));
   getKernel(node.op)(node, inputs, false)(want, data);
   const owned: DnnlPrimitive[] = [];
@@ -205,6 +215,20 @@ for (const [name, x, w, opts] of CONVS) {
   });
 }
 
+Deno.test({
+  name: "onednn-cpu neg kernel (bit-exact) on ±0: −(+0) = −0 and −(−0) = +0",
+  ignore: !ok,
+  fn: () =>
+    kernelParity(
+      "neg ±0",
+      [[4, 33]],
+      (x) => o.neg(x),
+      32,
+      true,
+      (v) => v < -0.5 ? 0 : v > 0.5 ? -0 : v,
+    ),
+});
+
 const BINARIES: [string, "add" | "sub" | "mul" | "div", number[], number[]][] = [
   ["same shape", "add", [3, 5, 7], [3, 5, 7]],
   ["per-channel second operand", "mul", [4, 6, 5, 5], [1, 6, 1, 1]],
@@ -220,6 +244,34 @@ for (const [name, op, a, b] of BINARIES) {
     name: `onednn-cpu ${op} kernel (bit-exact): ${name} [${a}] ${op} [${b}]`,
     ignore: !ok,
     fn: () => kernelParity(`${op} ${name}`, [a, b], (x, y) => o[op](x, y), 21, true),
+  });
+}
+
+const ELTWISES: ["neg" | "abs" | "square" | "sqrt" | "exp" | "log" | "tanh", boolean][] = [
+  ["neg", true],
+  ["abs", true],
+  ["square", true],
+  ["sqrt", true],
+  ["exp", false],
+  ["log", false],
+  ["tanh", false],
+];
+
+for (const [op, exact] of ELTWISES) {
+  // sqrt and log take |x| + 0.01 (their domain); the others x in [-1, 1) and odd sizes.
+  const positive = op === "sqrt" || op === "log";
+  Deno.test({
+    name: `onednn-cpu ${op} kernel${exact ? " (bit-exact)" : ""}: [3,5,77]`,
+    ignore: !ok,
+    fn: () =>
+      kernelParity(
+        op,
+        [[3, 5, 77]],
+        (x) => o[op](x),
+        31,
+        exact,
+        positive ? (v) => Math.abs(v) + 0.01 : undefined,
+      ),
   });
 }
 

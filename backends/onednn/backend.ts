@@ -1,8 +1,9 @@
 /**
  * The `onednn-cpu` backend: oneDNN 2.x (libdnnl.so.2) through Deno FFI for
  * the ops listed by `onednnOps()` — today matmul, conv2d, conv2d_input_grad,
- * conv2d_filter_grad, and add / sub / mul / div where oneDNN's binary
- * primitive takes the broadcast (kernels/binary.ts) — and the reference
+ * conv2d_filter_grad, add / sub / mul / div where oneDNN's binary
+ * primitive takes the broadcast (kernels/binary.ts), and neg / abs / square /
+ * sqrt / exp / log / tanh (kernels/eltwise.ts) — and the reference
  * backend's TypeScript kernels for every other op, all on the reference executor's planned, pooled f32
  * buffers. The library is loaded on the first probe or compile, never at
  * import. Its speed rank keeps it behind ort-cpu for `--backend auto`
@@ -35,7 +36,8 @@ function available(): Availability {
 export const onednnCpuBackend: Backend = {
   name: "onednn-cpu",
   description: "oneDNN 2.x (libdnnl.so.2 via Deno FFI) for matmul, conv2d with its two " +
-    "gradients and f32 add/sub/mul/div; every other op on the reference TypeScript kernels (f32)",
+    "gradients, f32 add/sub/mul/div and neg/abs/square/sqrt/exp/log/tanh; every other op on " +
+    "the reference TypeScript kernels (f32)",
   speedRank: 50,
   probe(): Promise<Availability> {
     return Promise.resolve(available());

@@ -2,3 +2,4 @@
 import "./matmul.ts";
 import "./conv.ts";
 import "./binary.ts";
+import "./eltwise.ts";
