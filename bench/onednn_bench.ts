@@ -11,7 +11,8 @@
  * ACTLAB_THREADS=1 (`@1`) — on a machine shared with other busy processes,
  * oneDNN's spinning barriers make the 2-thread run far slower than 1 thread.
  * Run: `deno run -A bench/onednn_bench.ts` (set ACTLAB_ONEDNN_ACTIVATION to
- * time another activation). OMP_NUM_THREADS, when set, overrides ACTLAB_THREADS.
+ * time another activation, ACTLAB_ONEDNN_MODES=onednn-cpu@1,ort-cpu to run some
+ * step modes only). OMP_NUM_THREADS, when set, overrides ACTLAB_THREADS.
  * @module
  */
 import "../backends/mod.ts";
@@ -153,24 +154,27 @@ if (import.meta.main) {
     console.log(
       `${cpu}; ${navigator.hardwareConcurrency} cores; ${(await onednnCpuBackend.probe()).reason}`,
     );
-    const mm = await spawn("matmul");
-    console.log(
-      `1024³ matmul GFLOP/s: onednn-cpu sum(matmul) graph ${
-        (mm.onednn_graph as number).toFixed(1)
-      }, ` +
-        `ort-cpu sum(matmul) graph ${(mm.ort_graph as number).toFixed(1)}`,
-    );
+    for (const mode of ["matmul", "matmul@1"]) {
+      const mm = await spawn(mode);
+      const t = mode.endsWith("@1") ? "ACTLAB_THREADS=1" : "all cores";
+      console.log(
+        `1024³ matmul GFLOP/s (oneDNN: ${t}; ORT: its default pool): onednn-cpu sum(matmul) ` +
+          `graph ${(mm.onednn_graph as number).toFixed(1)}, ort-cpu sum(matmul) graph ${
+            (mm.ort_graph as number).toFixed(1)
+          }`,
+      );
+    }
     console.log(`convnet ${SPEC.activation} training step, batch ${SPEC.batch}, 3×32×32:`);
-    for (
-      const mode of [
+    const modes = Deno.env.get("ACTLAB_ONEDNN_MODES")?.split(",") ??
+      [
         "onednn-cpu",
         "onednn-cpu@1",
         "ort-cpu",
         "reference",
         "onednn-profiled",
         "onednn-profiled@1",
-      ]
-    ) {
+      ];
+    for (const mode of modes) {
       const r = await spawn(mode) as {
         ms: number;
         ops: { op: string; ms: number; calls: number }[];

@@ -41,6 +41,7 @@ Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN o
     "conv2d_filter_grad",
     "conv2d_input_grad",
     "div",
+    "eq",
     "exp",
     "log",
     "matmul",
@@ -124,7 +125,12 @@ function kernelParity(
   const data = shapes.map((s) =>
     Float32Array.from({ length: sizeOf(s) }, () => domain(rand() * 2 - 1))
   );
-  const want = new Float32Array(sizeOf(node.shape));
+  const bool = node.dtype === "bool";
+  const alloc = (fill: number) =>
+    bool
+      ? new Uint8Array(sizeOf(node.shape)).fill(fill)
+      : new Float32Array(sizeOf(node.shape)).fill(fill);
+  const want = alloc(0);
   getKernel(node.op)(node, inputs, false)(want, data);
   const owned: DnnlPrimitive[] = [];
   const lib = loadDnnl();
@@ -137,10 +143,14 @@ function kernelParity(
   assert.equal(owned.length, 1, `${name}: ran on a oneDNN primitive`);
   try {
     for (let rep = 0; rep < 2; rep++) {
-      const got = new Float32Array(want.length).fill(NaN);
+      const got = alloc(bool ? 7 : NaN); // stale values a kernel must overwrite
       run(got, data);
-      const t = (d: Float32Array) => ({ dtype: "f32" as const, shape: node.shape, data: d });
-      if (exact) assert.deepEqual(got, want, `${name} (run ${rep + 1}): bit-exact`);
+      const t = (d: Float32Array | Uint8Array) => ({
+        dtype: "f32" as const,
+        shape: node.shape,
+        data: d,
+      });
+      if (exact || bool) assert.deepEqual(got, want, `${name} (run ${rep + 1}): bit-exact`);
       else assertClose(`${name} (run ${rep + 1})`, t(got), t(want), 1e-4);
     }
   } finally {
@@ -271,6 +281,30 @@ for (const [op, exact] of ELTWISES) {
         31,
         exact,
         positive ? (v) => Math.abs(v) + 0.01 : undefined,
+      ),
+  });
+}
+
+const COMPARES: [string, "eq", number[], number[]][] = [
+  ["same shape", "eq", [3, 5, 7], [3, 5, 7]],
+  ["broadcast second", "eq", [4, 6, 5], [1, 6, 1]],
+  ["scalar second", "eq", [2, 9], []],
+  ["broadcast first (swapped)", "eq", [2, 1, 9], [2, 3, 9]],
+];
+
+for (const [name, op, a, b] of COMPARES) {
+  Deno.test({
+    name: `onednn-cpu ${op} kernel (bit-exact, ties and NaN): ${name} [${a}] ${op} [${b}]`,
+    ignore: !ok,
+    // Values on a 0.25 grid (many ties), about 5 % NaN.
+    fn: () =>
+      kernelParity(
+        `${op} ${name}`,
+        [a, b],
+        (x, y) => o[op](x, y),
+        41,
+        true,
+        (v) => Math.round(v * 4) / 4,
       ),
   });
 }

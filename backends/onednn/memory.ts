@@ -3,7 +3,7 @@
  * `dnnl_memory_desc_t` is a by-value struct the caller allocates: 696 bytes
  * on x86-64 for 2.6 (DNNL_MAX_NDIMS = 12; checked with `sizeof` against
  * /usr/include/oneapi/dnnl/dnnl_types.h of libdnnl-dev 2.6.3). Every
- * descriptor here is f32 with explicit strides — plain row-major layouts, or
+ * descriptor here is f32 (u8 for a comparison's bool result) with explicit strides — plain row-major layouts, or
  * the transposed strides matmul reads — so each primitive works directly on
  * actlab's pooled row-major buffers, with no reorders. A memory object is
  * created without storage; each run points it at the current buffer
@@ -19,7 +19,8 @@ import { check } from "./status.ts";
 export const MEMORY_DESC_BYTES = 696;
 /** `DNNL_MAX_NDIMS`. */
 export const MAX_NDIMS = 12;
-const DNNL_F32 = 3; // dnnl_data_type_t dnnl_f32
+/** `dnnl_data_type_t` of the dtypes used here: f32, and u8 for bool results. */
+export const DATA_TYPE = { f32: 3, u8: 6 } as const;
 
 /** A `dnnl_dims_t` (int64[12]) holding `values`. */
 export function dims(values: readonly number[]): BigInt64Array {
@@ -45,21 +46,22 @@ export function rowMajorStrides(shape: readonly number[]): number[] {
   return s;
 }
 
-/** An f32 memory descriptor of `shape` with `strides` (row-major when omitted). */
+/** A memory descriptor of `shape` with `strides` (row-major when omitted); f32 unless `type`. */
 export function memoryDesc(
   ctx: DnnlContext,
   shape: readonly number[],
   strides: readonly number[] = rowMajorStrides(shape),
+  type: keyof typeof DATA_TYPE = "f32",
 ): Uint8Array {
   // A rank-0 descriptor is oneDNN's "zero" descriptor (no data): a scalar is [1].
-  if (shape.length === 0) return memoryDesc(ctx, [1], [1]);
+  if (shape.length === 0) return memoryDesc(ctx, [1], [1], type);
   const md = new Uint8Array(MEMORY_DESC_BYTES);
   check(
     ctx.lib.symbols.dnnl_memory_desc_init_by_strides(
       md,
       shape.length,
       dims(shape),
-      DNNL_F32,
+      DATA_TYPE[type],
       dims(strides),
     ),
     "dnnl_memory_desc_init_by_strides",
