@@ -186,7 +186,11 @@ if (import.meta.main) {
       );
       if (mode.startsWith("onednn-profiled")) {
         const total = r.ops.reduce((a, o) => a + o.ms, 0);
-        console.log(`  per op (kernel time ${total.toFixed(1)} ms of ${r.ms.toFixed(1)} ms/step):`);
+        console.log(
+          `  per op, mean over ${STEPS} steps (kernels ${total.toFixed(1)} ms; median step ${
+            r.ms.toFixed(1)
+          } ms):`,
+        );
         for (const o of r.ops.slice(0, 15)) {
           console.log(
             `    ${o.op.padEnd(22)} ${o.ms.toFixed(2).padStart(8)} ms  ${
