@@ -45,11 +45,13 @@ Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN o
     "exp",
     "log",
     "matmul",
+    "mean",
     "mul",
     "neg",
     "sqrt",
     "square",
     "sub",
+    "sum",
     "tanh",
   ]);
   const a = await onednnCpuBackend.probe();
@@ -238,6 +240,22 @@ Deno.test({
       (v) => v < -0.5 ? 0 : v > 0.5 ? -0 : v,
     ),
 });
+
+const REDUCTIONS: [string, "sum" | "mean", number[], number[], boolean][] = [
+  ["all axes", "sum", [3, 5, 7], [0, 1, 2], false],
+  ["batch-norm statistics (N, H, W), keepdims", "mean", [8, 6, 9, 11], [0, 2, 3], true],
+  ["last axis", "mean", [4, 65, 33], [2], false],
+  ["middle axis", "sum", [4, 17, 9], [1], true],
+  ["long row", "sum", [2, 70000], [1], false],
+];
+
+for (const [name, op, shape, axes, keepdims] of REDUCTIONS) {
+  Deno.test({
+    name: `onednn-cpu ${op} kernel: ${name} [${shape}] axes [${axes}]`,
+    ignore: !ok,
+    fn: () => kernelParity(`${op} ${name}`, [shape], (x) => o[op](x, axes, keepdims), 51),
+  });
+}
 
 const BINARIES: [string, "add" | "sub" | "mul" | "div", number[], number[]][] = [
   ["same shape", "add", [3, 5, 7], [3, 5, 7]],

@@ -3,7 +3,8 @@
  * the ops listed by `onednnOps()` — today matmul, conv2d, conv2d_input_grad,
  * conv2d_filter_grad, add / sub / mul / div / eq where oneDNN's binary
  * primitive takes the broadcast (kernels/binary.ts), and neg / abs / square /
- * sqrt / exp / log / tanh (kernels/eltwise.ts) — and the reference
+ * sqrt / exp / log / tanh (kernels/eltwise.ts), sum / mean (kernels/reduce.ts)
+ * — and the reference
  * backend's TypeScript kernels for every other op, all on the reference executor's planned, pooled f32
  * buffers. The library is loaded on the first probe or compile, never at
  * import. Its speed rank keeps it behind ort-cpu for `--backend auto`
@@ -36,7 +37,7 @@ function available(): Availability {
 export const onednnCpuBackend: Backend = {
   name: "onednn-cpu",
   description: "oneDNN 2.x (libdnnl.so.2 via Deno FFI) for matmul, conv2d with its two " +
-    "gradients, f32 add/sub/mul/div/eq and neg/abs/square/sqrt/exp/log/tanh; every other op on " +
+    "gradients, f32 add/sub/mul/div/eq, neg/abs/square/sqrt/exp/log/tanh and sum/mean; every other op on " +
     "the reference TypeScript kernels (f32)",
   speedRank: 50,
   probe(): Promise<Availability> {

@@ -86,6 +86,10 @@ const SYMBOLS = {
     parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"],
     result: "i32",
   },
+  dnnl_reduction_desc_init: {
+    parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"],
+    result: "i32",
+  },
   dnnl_primitive_desc_create: {
     parameters: ["buffer", "buffer", "pointer", "pointer", "pointer"],
     result: "i32",

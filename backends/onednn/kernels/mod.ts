@@ -3,3 +3,4 @@ import "./matmul.ts";
 import "./conv.ts";
 import "./binary.ts";
 import "./eltwise.ts";
+import "./reduce.ts";
