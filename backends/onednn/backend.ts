@@ -4,9 +4,8 @@
  * conv2d_filter_grad, add / sub / mul / div / eq where oneDNN's binary
  * primitive takes the broadcast (kernels/binary.ts), and neg / abs / square /
  * sqrt / exp / log / tanh (kernels/eltwise.ts), sum / mean (kernels/reduce.ts)
- * — and the reference
- * backend's TypeScript kernels for every other op, all on the reference executor's planned, pooled f32
- * buffers. The library is loaded on the first probe or compile, never at
+ * — and the reference backend's TypeScript kernels for every other op, all on
+ * the reference executor's planned, pooled f32 buffers. The library is loaded on the first probe or compile, never at
  * import. Its speed rank keeps it behind ort-cpu for `--backend auto`
  * (`auto` picks the available backend of lowest rank): it has not been
  * measured faster end to end, since most ops still run in TypeScript.
