@@ -116,6 +116,7 @@ function kernelParity(
   seed: number,
   exact = false,
   domain: (v: number) => number = (v) => v,
+  onOnednn = true,
 ): void {
   const g = new Graph();
   const xs = shapes.map((s, i) => g.input(`x${i}`, s));
@@ -142,7 +143,8 @@ function kernelParity(
     inputs,
     false,
   );
-  assert.equal(owned.length, 1, `${name}: ran on a oneDNN primitive`);
+  // Reductions decline oneDNN's ref:any implementation (which one exists depends on the CPU).
+  if (onOnednn) assert.equal(owned.length, 1, `${name}: ran on a oneDNN primitive`);
   try {
     for (let rep = 0; rep < 2; rep++) {
       const got = alloc(bool ? 7 : NaN); // stale values a kernel must overwrite
@@ -253,7 +255,16 @@ for (const [name, op, shape, axes, keepdims] of REDUCTIONS) {
   Deno.test({
     name: `onednn-cpu ${op} kernel: ${name} [${shape}] axes [${axes}]`,
     ignore: !ok,
-    fn: () => kernelParity(`${op} ${name}`, [shape], (x) => o[op](x, axes, keepdims), 51),
+    fn: () =>
+      kernelParity(
+        `${op} ${name}`,
+        [shape],
+        (x) => o[op](x, axes, keepdims),
+        51,
+        false,
+        undefined,
+        false,
+      ),
   });
 }
 

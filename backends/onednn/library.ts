@@ -94,6 +94,10 @@ const SYMBOLS = {
     parameters: ["buffer", "buffer", "pointer", "pointer", "pointer"],
     result: "i32",
   },
+  dnnl_primitive_desc_query: {
+    parameters: ["pointer", "i32", "i32", "buffer"],
+    result: "i32",
+  },
   dnnl_primitive_desc_destroy: { parameters: ["pointer"], result: "i32" },
   dnnl_primitive_create: { parameters: ["buffer", "pointer"], result: "i32" },
   dnnl_primitive_execute: { parameters: ["pointer", "pointer", "i32", "buffer"], result: "i32" },

@@ -17,6 +17,8 @@ export function opDescBuffer(): Uint8Array {
   return new Uint8Array(8192);
 }
 
+const QUERY_IMPL_INFO_STR = 8; // dnnl_query_t dnnl_query_impl_info_str
+
 /** `DNNL_ARG_*` values of dnnl_types.h (2.6). */
 export const ARG = {
   SRC: 1,
@@ -41,6 +43,8 @@ export class DnnlPrimitive {
   private readonly ctx: DnnlContext;
   private readonly what: string;
   private readonly pds: Deno.PointerObject[];
+  /** oneDNN's name of the implementation it chose (`dnnl_query_impl_info_str`), e.g. `ref:any`. */
+  readonly impl: string;
   private readonly primitive: Deno.PointerObject | null = null;
   private readonly memories: Deno.PointerObject[];
   private readonly args: Uint8Array;
@@ -68,6 +72,9 @@ export class DnnlPrimitive {
     const pd = outHandle(cell, "dnnl_primitive_desc_create");
     this.pds = hint ? [pd, hint] : [pd];
     this.memories = [];
+    const info = s.dnnl_primitive_desc_query(pd, QUERY_IMPL_INFO_STR, 0, cell);
+    const str = info === 0 ? Deno.UnsafePointer.create(cell[0]) : null;
+    this.impl = str ? Deno.UnsafePointerView.getCString(str) : "unknown";
     try {
       check(s.dnnl_primitive_create(cell, pd), "dnnl_primitive_create", what);
       this.primitive = outHandle(cell, "dnnl_primitive_create");

@@ -4,7 +4,11 @@
  * `keepdims: false`. oneDNN accumulates in float32 in its own order where
  * the reference accumulates in float64, so results agree to f32 rounding,
  * not bit for bit. A reduction that only drops size-1 axes (a copy, which
- * oneDNN rejects) runs the reference kernel.
+ * oneDNN rejects) runs the reference kernel, and so does one for which
+ * oneDNN 2.6 has only its `ref:any` implementation — on plain layouts that is
+ * every partial reduction (batch-norm statistics over N, H, W; a middle
+ * axis), measured 3–10× slower than the TypeScript kernel; its jit kernels
+ * cover whole-tensor reductions (DNNL_VERBOSE=1 shows which one runs).
  * `max` stays on the reference kernel (its NaN propagation and tie rule).
  * @module
  */
@@ -38,6 +42,10 @@ function reduction(op: keyof typeof ALG) {
       { arg: ARG.SRC, md: src },
       { arg: ARG.DST, md: dst },
     ], what);
+    if (p.impl.startsWith("ref")) {
+      p.destroy();
+      return null;
+    }
     env.own(p);
     return (out, [x]) => p.run([x, out]);
   };
