@@ -251,6 +251,7 @@ export {
   type Verdict,
 } from "./compare/stats.ts";
 export { COMPARE_PRESETS, type ComparePreset } from "./compare/presets.ts";
+export { onednnCpuBackend, onednnOps } from "./backends/onednn/mod.ts";
 export {
   tfjsCpuBackend,
   tfjsGpuBackend,

@@ -8,9 +8,11 @@ registerBackend(referenceBackend);
 registerBackend(webgpuBackend);
 registerBackend(ortCpuBackend);
 registerBackend(ortCudaBackend);
+import { onednnCpuBackend } from "./onednn/mod.ts";
 import { tfjsCpuBackend, tfjsGpuBackend, tfjsNodeBackend, tfjsWasmBackend } from "./tfjs/mod.ts";
 
 registerBackend(tfjsGpuBackend);
 registerBackend(tfjsNodeBackend);
 registerBackend(tfjsWasmBackend);
 registerBackend(tfjsCpuBackend);
+registerBackend(onednnCpuBackend);

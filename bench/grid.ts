@@ -98,7 +98,8 @@ export function gridOptions(
 }
 
 // Software renderers and pure-JS kernels: these get small batches so the whole run fits.
-const SLOW_NAMES = new Set(["reference", "tfjs-cpu", "tfjs-wasm"]);
+// onednn-cpu runs most ops on the reference TypeScript kernels so far (bench/onednn_bench.ts).
+const SLOW_NAMES = new Set(["reference", "tfjs-cpu", "tfjs-wasm", "onednn-cpu"]);
 const SOFTWARE_DEVICE = /llvmpipe|lavapipe|swiftshader|software/i;
 
 /** Whether `backend` (with its probe result) is measured at the small batches. */

@@ -2,18 +2,22 @@
  * DPA against the golden vectors of the authors' implementation
  * (../shared/golden/dpa.json, see its README): both scenarios, three training
  * steps each on the reference backend, every recorded field at 1e-5 (masks
- * exactly), then the eval-mode forward.
+ * exactly), then the eval-mode forward; the same on onednn-cpu (its host
+ * executor with oneDNN kernels) when libdnnl is installed (required under CI=true).
  */
 import assert from "node:assert/strict";
 import "../activations/mod.ts";
 import { type DpaActivation, dpaFeedKey, parseDpaOptions } from "../activations/dpa.ts";
 import { getActivation } from "../activations/registry.ts";
 import type { Site } from "../plugin/types.ts";
+import type { Backend } from "../backends/backend.ts";
+import { onednnCpuBackend } from "../backends/onednn/mod.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import { Graph } from "../core/graph.ts";
 import { type HostTensor, hostTensor } from "../core/host_tensor.ts";
 import { mul, sum } from "../core/ops.ts";
 import { BuildContext } from "../plugin/context.ts";
+import { ortAvailability } from "./ort_support.ts";
 import { finishTrainStep, hostFeedValues, initialState } from "./step_util.ts";
 
 type Nested = number | boolean | Nested[];
@@ -120,6 +124,7 @@ function f32(shape: number[], v: Nested): HostTensor {
 }
 
 async function runScenario(
+  backend: Backend,
   name: "interval1" | "interval2",
   partialLabels = false,
 ): Promise<void> {
@@ -133,7 +138,7 @@ async function runScenario(
       ? ["index", "weight", "decay"].map((f) => `dpa.lin.m${golden.meta.momentum}.u${u}.k${K}.${f}`)
       : [key],
   );
-  const exe = await referenceBackend.compile(graph);
+  const exe = await backend.compile(graph);
   await exe.writeState(initialState(record));
   for (const [i, st] of sc.steps.entries()) {
     // interval2 reuses interval1's inputs (see the golden README).
@@ -180,7 +185,7 @@ async function runScenario(
   assert.equal(dpa.trace, null, "eval builds no memory graph");
   assert.equal(ectx.record.taps.length + ectx.record.pooledLosses.size, 0);
   assert.equal(ectx.record.hostFeeds.size, 0);
-  const eexe = await referenceBackend.compile(eg);
+  const eexe = await backend.compile(eg);
   const x0 = golden.interval1.steps[0];
   const eout = await eexe.run({ x: f32([B, N, C], x0.input!) });
   close(`${name} eval output`, eout.y.data, ev.output);
@@ -200,10 +205,26 @@ async function runScenario(
   close(`${name} eval neg_samples`, neg, ev.neg_samples);
 }
 
-Deno.test("dpa golden: interval1 (memories update every step)", () => runScenario("interval1"));
-Deno.test("dpa golden: interval2 (memories update on the second step)", () =>
-  runScenario("interval2"));
-Deno.test("dpa golden, linear-cost EMA (partial-label tasks): interval1 and interval2", async () => {
-  await runScenario("interval1", true);
-  await runScenario("interval2", true);
-});
+const onednn = await ortAvailability(onednnCpuBackend);
+for (const backend of [referenceBackend, onednnCpuBackend]) {
+  const on = backend === referenceBackend ? "" : ` on ${backend.name}`;
+  const ignore = backend !== referenceBackend && !onednn;
+  Deno.test({
+    name: `dpa golden: interval1 (memories update every step)${on}`,
+    ignore,
+    fn: () => runScenario(backend, "interval1"),
+  });
+  Deno.test({
+    name: `dpa golden: interval2 (memories update on the second step)${on}`,
+    ignore,
+    fn: () => runScenario(backend, "interval2"),
+  });
+  Deno.test({
+    name: `dpa golden, linear-cost EMA (partial-label tasks): interval1 and interval2${on}`,
+    ignore,
+    fn: async () => {
+      await runScenario(backend, "interval1", true);
+      await runScenario(backend, "interval2", true);
+    },
+  });
+}

@@ -14,7 +14,15 @@ import {
 import { attrsOf } from "../../core/ops/attrs.ts";
 import type { CompileOptions } from "../backend.ts";
 import { ExecutableBase, type Feed, type StateEntry } from "../executable_base.ts";
-import { getKernel, type KernelRun } from "./kernel.ts";
+import { getKernel, type Kernel, type KernelRun } from "./kernel.ts";
+
+/**
+ * Which kernel prepares a node: the reference table by default; another
+ * host backend (onednn-cpu) passes its own lookup to reuse this executor —
+ * the plan, the pooled buffers and the per-node prepared runs — with some
+ * ops on its own kernels.
+ */
+export type KernelLookup = (op: string) => Kernel;
 
 function elemBytes(dtype: DType, f64: boolean): number {
   return dtype === "bool" ? 1 : dtype === "f32" && f64 ? 8 : 4;
@@ -40,8 +48,11 @@ export class ReferenceExecutable extends ExecutableBase {
   private readonly runs: (KernelRun | null)[] = [];
   private readonly state = new Map<string, TensorData>();
 
-  /** Plan the graph, allocate pooled buffers and prepare every kernel. */
-  constructor(graph: Graph, options: CompileOptions = {}) {
+  /**
+   * Plan the graph, allocate pooled buffers and prepare every node's kernel,
+   * taken from `kernelFor` (the reference kernels unless given).
+   */
+  constructor(graph: Graph, options: CompileOptions = {}, kernelFor: KernelLookup = getKernel) {
     super(graph, options);
     this.f64 = options.precision === "f64";
     const slotBytes = new Array<number>(this.plan.bufferBytes.length).fill(0);
@@ -59,7 +70,7 @@ export class ReferenceExecutable extends ExecutableBase {
       if (buf !== undefined) {
         this.values[id] = view(slots[buf], node.dtype, sizeOf(node.shape), this.f64);
         const inputs = node.inputs.map((i) => graph.nodes[i]);
-        this.runs[id] = getKernel(node.op)(node, inputs, this.f64);
+        this.runs[id] = kernelFor(node.op)(node, inputs, this.f64);
       } else if (node.op === "constant") {
         this.values[id] = convert(attrsOf(node, "constant").value.data, node.dtype, this.f64);
       } else if (node.op === "state") {

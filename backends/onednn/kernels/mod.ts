@@ -1,0 +1,6 @@
+/** Registers every oneDNN kernel of the onednn-cpu backend. @module */
+import "./matmul.ts";
+import "./conv.ts";
+import "./binary.ts";
+import "./eltwise.ts";
+import "./reduce.ts";

@@ -1,0 +1,204 @@
+/**
+ * onednn-cpu against ort-cpu and reference on one machine, one run:
+ * (1) a lone 1024³ matmul in GFLOP/s — oneDNN's primitive called directly,
+ * and the same `sum(matmul(a, b))` graph ORT's figure uses
+ * (`peer_bench.ts ortMatmulGflops`), all in one process; (2) a `convnet`
+ * training step (batch 64, 3×32×32, 10 classes, relu) in img/s on each
+ * backend, each backend in its own process (ORT's idle pool threads spin and
+ * would slow the others, see step_child.ts); (3) where an onednn-cpu step's
+ * time goes, per op (kernel runs timed one by one).
+ * onednn-cpu runs twice: OpenMP on every core (the default) and with
+ * ACTLAB_THREADS=1 (`@1`) — on a machine shared with other busy processes,
+ * oneDNN's spinning barriers make the 2-thread run far slower than 1 thread.
+ * Run: `deno run -A bench/onednn_bench.ts` (set ACTLAB_ONEDNN_ACTIVATION to
+ * time another activation, ACTLAB_ONEDNN_MODES=onednn-cpu@1,ort-cpu to run some
+ * step modes only). OMP_NUM_THREADS, when set, overrides ACTLAB_THREADS.
+ * @module
+ */
+import "../backends/mod.ts";
+import type { Backend, CompileOptions, Executable } from "../backends/backend.ts";
+import { onednnCpuBackend } from "../backends/onednn/mod.ts";
+import { dnnlContext } from "../backends/onednn/engine.ts";
+import { OnednnExecutable } from "../backends/onednn/executable.ts";
+import { loadDnnl } from "../backends/onednn/library.ts";
+import type { KernelLookup } from "../backends/reference/executable.ts";
+import { getBackend } from "../backends/registry.ts";
+import { Graph } from "../core/graph.ts";
+import { hostTensor } from "../core/host_tensor.ts";
+import { matmul, sum } from "../core/ops.ts";
+import { ortMatmulGflops } from "./peer_bench.ts";
+import { trainStepRunner } from "./train_step.ts";
+
+const N = 1024;
+const SPEC = {
+  model: "convnet",
+  activation: Deno.env.get("ACTLAB_ONEDNN_ACTIVATION") ?? "relu",
+  batch: 64,
+  image: [3, 32, 32] as [number, number, number],
+  classes: 10,
+};
+const WARMUP = 2;
+const STEPS = 8;
+
+/** Best-of-5 GFLOP/s of `sum(matmul(a, b))` (1024³) compiled on `backend`. */
+async function graphGflops(backend: Backend): Promise<number> {
+  const g = new Graph();
+  g.output("s", sum(matmul(g.state("a", [N, N]), g.state("b", [N, N]))));
+  const exe = await backend.compile(g);
+  const data = () => new Float32Array(N * N).map((_, i) => ((i * 0.618) % 1) - 0.5);
+  await exe.writeState({
+    a: hostTensor("f32", [N, N], data()),
+    b: hostTensor("f32", [N, N], data()),
+  });
+  await exe.run({});
+  let best = Infinity;
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    await exe.run({});
+    best = Math.min(best, performance.now() - t0);
+  }
+  exe.dispose();
+  return 2 * N ** 3 / best / 1e6;
+}
+
+/** Per-op milliseconds, filled by the profiling lookup. */
+const opMs = new Map<string, { ms: number; calls: number }>();
+
+function profiled(k: KernelLookup): KernelLookup {
+  return (op) => (node, inputs, f64) => {
+    const run = k(op)(node, inputs, f64);
+    return (out, ins) => {
+      const t0 = performance.now();
+      run(out, ins);
+      const e = opMs.get(op) ?? { ms: 0, calls: 0 };
+      e.ms += performance.now() - t0;
+      e.calls++;
+      opMs.set(op, e);
+    };
+  };
+}
+
+const profiledBackend: Backend = {
+  ...onednnCpuBackend,
+  // deno-lint-ignore require-await -- async like every compile
+  async compile(graph: Graph, options: CompileOptions = {}): Promise<Executable> {
+    const r = loadDnnl();
+    if (!r.ok) throw new Error(r.reason);
+    return OnednnExecutable.create(graph, options, dnnlContext(r.lib), profiled);
+  },
+};
+
+/** Median ms per convnet step on `backend` after warm-up. */
+async function stepMs(backend: Backend): Promise<number[]> {
+  const { run, step } = await trainStepRunner(backend, SPEC);
+  for (let i = 0; i < WARMUP; i++) await step();
+  opMs.clear();
+  const times: number[] = [];
+  for (let i = 0; i < STEPS; i++) {
+    const t0 = performance.now();
+    await step();
+    times.push(performance.now() - t0);
+  }
+  run.dispose();
+  return times;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function child(mode: string): Promise<void> {
+  if (mode === "matmul") {
+    const r = loadDnnl();
+    if (!r.ok) throw new Error(r.reason);
+    console.log(JSON.stringify({
+      onednn_graph: await graphGflops(onednnCpuBackend),
+      ort_graph: await ortMatmulGflops(),
+    }));
+    return;
+  }
+  const backend = mode === "onednn-profiled" ? profiledBackend : getBackend(mode);
+  const times = await stepMs(backend);
+  const ops = [...opMs.entries()].map(([op, e]) => ({
+    op,
+    ms: e.ms / STEPS,
+    calls: e.calls / STEPS,
+  }))
+    .sort((a, b) => b.ms - a.ms);
+  console.log(JSON.stringify({ ms: median(times), ops }));
+}
+
+/** Run `mode` in a child; `mode@T` runs it with ACTLAB_THREADS=T (oneDNN's OpenMP pool). */
+async function spawn(mode: string): Promise<Record<string, unknown>> {
+  const [name, threads] = mode.split("@");
+  const env: Record<string, string> = threads ? { ACTLAB_THREADS: threads } : {};
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", new URL(import.meta.url).pathname, name],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout).trim();
+  if (!out.success) throw new Error(`${mode}: ${new TextDecoder().decode(out.stderr).slice(-800)}`);
+  return JSON.parse(text.split("\n").pop()!);
+}
+
+if (import.meta.main) {
+  if (Deno.args[0]) {
+    await child(Deno.args[0]);
+  } else {
+    const cpu = new TextDecoder().decode(
+      (await new Deno.Command("sh", { args: ["-c", "lscpu | grep 'Model name'"] }).output()).stdout,
+    ).replace(/\s+/g, " ").trim();
+    console.log(
+      `${cpu}; ${navigator.hardwareConcurrency} cores; ${(await onednnCpuBackend.probe()).reason}`,
+    );
+    for (const mode of ["matmul", "matmul@1"]) {
+      const mm = await spawn(mode);
+      const t = mode.endsWith("@1") ? "ACTLAB_THREADS=1" : "all cores";
+      console.log(
+        `1024³ matmul GFLOP/s (oneDNN: ${t}; ORT: its default pool): onednn-cpu sum(matmul) ` +
+          `graph ${(mm.onednn_graph as number).toFixed(1)}, ort-cpu sum(matmul) graph ${
+            (mm.ort_graph as number).toFixed(1)
+          }`,
+      );
+    }
+    console.log(`convnet ${SPEC.activation} training step, batch ${SPEC.batch}, 3×32×32:`);
+    const modes = Deno.env.get("ACTLAB_ONEDNN_MODES")?.split(",") ??
+      [
+        "onednn-cpu",
+        "onednn-cpu@1",
+        "ort-cpu",
+        "reference",
+        "onednn-profiled",
+        "onednn-profiled@1",
+      ];
+    for (const mode of modes) {
+      const r = await spawn(mode) as {
+        ms: number;
+        ops: { op: string; ms: number; calls: number }[];
+      };
+      console.log(
+        `  ${mode.padEnd(16)} ${r.ms.toFixed(1).padStart(8)} ms/step  ${
+          (SPEC.batch / r.ms * 1000).toFixed(1).padStart(7)
+        } img/s`,
+      );
+      if (mode.startsWith("onednn-profiled")) {
+        const total = r.ops.reduce((a, o) => a + o.ms, 0);
+        console.log(
+          `  per op, mean over ${STEPS} steps (kernels ${total.toFixed(1)} ms; median step ${
+            r.ms.toFixed(1)
+          } ms):`,
+        );
+        for (const o of r.ops.slice(0, 15)) {
+          console.log(
+            `    ${o.op.padEnd(22)} ${o.ms.toFixed(2).padStart(8)} ms  ${
+              (100 * o.ms / total).toFixed(1).padStart(5)
+            } %  ${o.calls} calls`,
+          );
+        }
+      }
+    }
+  }
+}
