@@ -2,9 +2,11 @@
 import { alexnetModel } from "./alexnet.ts";
 import { convnetModel } from "./convnet.ts";
 import { mlpModel } from "./mlp.ts";
+import { pvtTinyModel } from "./pvt.ts";
 import { registerModel } from "./registry.ts";
 import { resnet18Model } from "./resnet18.ts";
 import { resnet32Model } from "./resnet32.ts";
+import { tntSmallModel } from "./tnt.ts";
 import { vgg11BnModel, vgg11Model } from "./vgg11.ts";
 import { vitMicroModel, vitTinyModel } from "./vit.ts";
 
@@ -17,5 +19,7 @@ registerModel(vgg11Model);
 registerModel(vgg11BnModel);
 registerModel(vitTinyModel);
 registerModel(vitMicroModel);
+registerModel(pvtTinyModel);
+registerModel(tntSmallModel);
 
 export * from "./registry.ts";

@@ -194,7 +194,12 @@ def build(name, make_act, image, classes):
         return ConvNet(make_act, c, h, classes)
     if name == "mlp":
         return Mlp(make_act, c * h * h, classes)
-    raise SystemExit(f"unknown model {name!r}: use vit_tiny, vit_micro, convnet or mlp")
+    from pvt_tnt import build_pvt_tnt  # sibling file: pvt_tiny, tnt_small
+
+    model = build_pvt_tnt(name, make_act, image, classes)
+    if model is not None:
+        return model
+    raise SystemExit(f"unknown model {name!r}: use vit_tiny, vit_micro, convnet, mlp, pvt_tiny or tnt_small")
 
 
 def measure(model_name, activation, batch, steps, image, classes):
