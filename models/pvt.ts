@@ -51,7 +51,8 @@ const BLOCK_EPS = 1e-6;
 /** `pvt_tiny`: PVT v1 Tiny; list options set every stage (tiny test sizes shrink them). */
 export const pvtTinyModel: ModelDefinition = {
   name: NAME,
-  description: "PVT-Tiny (PVT v1: 4 stages 64/128/320/512, spatial-reduction attention 8/4/2/1)",
+  description:
+    "PVT-Tiny (PVT v1: stages 64/128/320/512, SR attention 8/4/2/1); DPA pools token mean in stages 1-3, class token in 4",
   defaults: {
     embedDims: [64, 128, 320, 512],
     numHeads: [1, 2, 5, 8],

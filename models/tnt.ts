@@ -57,7 +57,8 @@ const NAME = "tnt_small";
 /** `tnt_small`: TNT-S; patch 16 above 32 px, the authors' patch 4 at ≤ 32 px. */
 export const tntSmallModel: ModelDefinition = {
   name: NAME,
-  description: "TNT-Small (outer 384 / inner 24, depth 12); patch 16, or 4 for <= 32 px",
+  description:
+    "TNT-Small (outer 384 / inner 24, depth 12; patch 16, or 4 for <= 32 px); DPA pools class token (outer), per-image mean (inner)",
   defaults: {
     embedDim: 384,
     innerDim: 24,

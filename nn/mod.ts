@@ -19,3 +19,5 @@ export * from "./pooling.ts";
 export * from "./patch_embed.ts";
 export * from "./embeddings.ts";
 export * from "./basic_block.ts";
+export * from "./sr_attention.ts";
+export * from "./pixel_embed.ts";

@@ -1,0 +1,48 @@
+/**
+ * ort-cpu training throughput of `pvt_tiny` and `tnt_small` in their CIFAR
+ * geometry (3×32×32, 10 classes, batch 64) for relu and dpa, against the
+ * PyTorch peer of the same architectures (`bench/peers/pvt_tnt.py`) in the
+ * same run. Prints the machine, ORT's lone-matmul GFLOP/s, img/s,
+ * actlab ÷ PyTorch and DPA's step ÷ ReLU's.
+ * Run: `deno run -A bench/pvt_tnt_bench.ts`; `ACTLAB_PEER_MODELS=tnt_small`
+ * restricts the models, `ACTLAB_PEER_ROUNDS` sets the rounds of 5 steps per
+ * activation (default 1: TNT-S's step is seconds on a small CPU).
+ */
+import { ortCpuBackend } from "../backends/ort/mod.ts";
+import {
+  header,
+  measureSteps,
+  ortMatmulGflops,
+  type PeerResult,
+  pytorchPeer,
+  TABLE_HEADER,
+  tableRows,
+} from "./peer_bench.ts";
+
+const MODELS = (Deno.env.get("ACTLAB_PEER_MODELS") ?? "pvt_tiny,tnt_small").split(",");
+const ROUNDS = Number(Deno.env.get("ACTLAB_PEER_ROUNDS") ?? "1");
+const ACTIVATIONS = ["relu", "dpa"];
+const BATCH = 64;
+const IMAGE: [number, number, number] = [3, 32, 32];
+const CLASSES = 10;
+
+const available = await ortCpuBackend.probe();
+if (!available.available) {
+  console.log(`ort-cpu unavailable: ${available.reason}\n  fix: ${available.fix}`);
+} else {
+  const rows: string[] = [];
+  let firstPeer: PeerResult[] | string = "not run";
+  for (const model of MODELS) {
+    const spec = { model, batch: BATCH, image: IMAGE, classes: CLASSES };
+    // The peer first, while no ORT thread pool competes with it for the cores.
+    const peer = await pytorchPeer(spec, ACTIVATIONS, 5);
+    if (firstPeer === "not run") firstPeer = peer;
+    const runners = await measureSteps(spec, ACTIVATIONS, 2, ROUNDS);
+    rows.push(...tableRows(model, BATCH, runners, peer));
+  }
+  const gflops = await ortMatmulGflops();
+  console.log(`\nPVT-Tiny and TNT-S, batch ${BATCH} of ${IMAGE.join("×")}, ${CLASSES} classes`);
+  console.log(header(gflops, firstPeer));
+  console.log(TABLE_HEADER);
+  for (const r of rows) console.log(r);
+}
