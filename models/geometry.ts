@@ -84,3 +84,26 @@ export function patchSizeFor(
   }
   return patch;
 }
+
+/**
+ * Check that both sides of an `[C, H, W]` input are multiples of `unit` px
+ * (what a model's patch and stride chain tiles exactly); otherwise throw an
+ * error naming the model, the size, why (`reason`) and the sizes it accepts.
+ */
+export function checkTiledInput(
+  model: string,
+  inputShape: readonly number[],
+  unit: number,
+  reason: string,
+): void {
+  const [, h, w] = inputShape;
+  if (h % unit === 0 && w % unit === 0 && h > 0 && w > 0) return;
+  const examples = [1, 2, 3].map((i) => i * unit);
+  const at224 = 224 % unit === 0 ? ", 224" : "";
+  throw new ActlabError(
+    `model "${model}": a ${h}x${w} input is not tiled by ${reason}`,
+    `use a height and width that are multiples of ${unit} px (${
+      examples.join(", ")
+    }, …${at224}), or change the model's patch options`,
+  );
+}

@@ -7,9 +7,11 @@ import { deitTinyModel } from "./deit.ts";
 import { gcnModel } from "./gcn.ts";
 import { graphsageModel } from "./graphsage.ts";
 import { mlpModel } from "./mlp.ts";
+import { pvtTinyModel } from "./pvt.ts";
 import { registerModel } from "./registry.ts";
 import { resnet18Model } from "./resnet18.ts";
 import { resnet32Model } from "./resnet32.ts";
+import { tntSmallModel } from "./tnt.ts";
 import { vgg11BnModel, vgg11Model } from "./vgg11.ts";
 import { vitMicroModel, vitTinyModel } from "./vit.ts";
 
@@ -27,6 +29,8 @@ registerModel(caitXxs24Model);
 registerModel(bertModel);
 registerModel(gcnModel);
 registerModel(graphsageModel);
+registerModel(pvtTinyModel);
+registerModel(tntSmallModel);
 
 export * from "./registry.ts";
 export { BERT_SIZES, type BertGeometry, bertGeometry, bertModel, type BertSize } from "./bert.ts";

@@ -23,3 +23,5 @@ export * from "./vit_block.ts";
 export * from "./talking_heads.ts";
 export * from "./class_attention.ts";
 export * from "./layer_scale.ts";
+export * from "./sr_attention.ts";
+export * from "./pixel_embed.ts";

@@ -40,3 +40,19 @@ export function patchEmbed(
   const n = y.shape[2] * y.shape[3];
   return transpose(reshape(y, [b, embedDim, n]), [0, 2, 1]);
 }
+
+/**
+ * Tokens back to a feature map, `[B, h·w, C] → [B, C, h, w]` (row-major
+ * tokens, as `patchEmbed` emits them): what PVT feeds its next stage's patch
+ * embedding and its spatial-reduction convolution.
+ */
+export function tokensToMap(x: Tensor, h: number, w: number): Tensor {
+  if (x.rank !== 3 || x.shape[1] !== h * w) {
+    throw new ActlabError(
+      `tokensToMap: ${fmtShape(x.shape)} is not a ${h}x${w} grid of tokens`,
+      "pass [B, h·w, C] tokens without prefix (class) tokens",
+    );
+  }
+  const [b, , c] = x.shape;
+  return reshape(transpose(x, [0, 2, 1]), [b, c, h, w]);
+}

@@ -144,6 +144,35 @@ const SMALL: Record<
       initValues: 0.1,
     },
   },
+  // Patch 1 and ratios 2/2/2/1 on 8 px: stage grids 8/4/2/1, keys reduced to 4x4/2x2/1x1.
+  pvt_tiny: {
+    shape: [3, 8, 8],
+    batch: 6,
+    options: {
+      embedDims: [4, 8, 8, 12],
+      numHeads: [1, 2, 2, 3],
+      mlpRatios: [2, 2, 1, 1],
+      depths: [1, 1, 1, 1],
+      srRatios: [2, 2, 2, 1],
+      patchSize: 1,
+      qkvBias: false,
+    },
+  },
+  // Patch 4, pixel stride 2 on 8 px: 4 patches of 2x2 pixel tokens.
+  tnt_small: {
+    shape: [3, 8, 8],
+    batch: 6,
+    options: {
+      embedDim: 12,
+      innerDim: 4,
+      depth: 1,
+      numHeads: 3,
+      innerHeads: 2,
+      patchSize: 4,
+      pixelStride: 2,
+      qkvBias: false,
+    },
+  },
   // Short sequences with padding (lengths 2–7 of 7) and both segments; BERT's dropout 0.1 on
   // (its masks are host feeds, the same on every backend) and its qkv bias. Parameters are
   // held to 3e-4: at init the gradients reaching layer 0's FFN output weight are small (max

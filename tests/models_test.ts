@@ -26,8 +26,8 @@ import { buildLayer, compile, feedsFor, randomValues, spotCheckParams } from "./
 const SHAPES = [[1, 28, 28], [3, 32, 32]];
 /** The image models (a text model such as `bert` takes token ids: tests/bert_test.ts). */
 const imageModels = () => listModels().filter((n) => (getModel(n).inputRank ?? 3) === 3);
-/** Models whose CIFAR geometry needs 32 px (AlexNet, VGG: their pools take 28 px below 1x1). */
-const NEEDS_32 = new Set(["alexnet", "vgg11", "vgg11_bn"]);
+/** Models whose CIFAR geometry needs 32 px (AlexNet, VGG: their pools take 28 px below 1x1; PVT: its patch + stride chain tiles multiples of 32). */
+const NEEDS_32 = new Set(["alexnet", "vgg11", "vgg11_bn", "pvt_tiny"]);
 /** `shape`, widened to 32 px for the models that need it. */
 const fit = (name: string, shape: number[]) =>
   NEEDS_32.has(name) && shape[1] < 32 ? [shape[0], 32, 32] : shape;
@@ -72,8 +72,10 @@ Deno.test("every model builds [B, numClasses] logits for 1x28x28 (1x32x32) and 3
     "gcn",
     "graphsage",
     "mlp",
+    "pvt_tiny",
     "resnet18",
     "resnet32",
+    "tnt_small",
     "vgg11",
     "vgg11_bn",
     "vit_micro",

@@ -201,8 +201,13 @@ def build(name, make_act, image, classes):
         return Mlp(make_act, c * h * h, classes)
     if name in vit_family.MODELS:
         return vit_family.MODELS[name](make_act, h, c, classes)
-    raise SystemExit(f"unknown model {name!r}: use vit_tiny, vit_micro, convnet, mlp or "
-                     f"{', '.join(vit_family.MODELS)}")
+    from pvt_tnt import build_pvt_tnt  # sibling file: pvt_tiny, tnt_small
+
+    model = build_pvt_tnt(name, make_act, image, classes)
+    if model is not None:
+        return model
+    raise SystemExit(f"unknown model {name!r}: use vit_tiny, vit_micro, convnet, mlp, pvt_tiny, "
+                     f"tnt_small or {', '.join(vit_family.MODELS)}")
 
 
 def measure(model_name, activation, batch, steps, image, classes):
