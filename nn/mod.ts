@@ -19,3 +19,4 @@ export * from "./pooling.ts";
 export * from "./patch_embed.ts";
 export * from "./embeddings.ts";
 export * from "./basic_block.ts";
+export * from "./channel_shuffle.ts";
