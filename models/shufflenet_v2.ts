@@ -30,7 +30,9 @@
  *
  * Options: `geometry` (auto | imagenet | cifar), `channels` (torchvision's
  * `stages_out_channels`: stem, three stages, conv5; ×0.5 is [24, 48, 96, 192,
- * 1024]; stage widths must be even), `repeats` (`stages_repeats`, [4, 8, 4]).
+ * 1024]; stage widths must be even), `repeats` (`stages_repeats`, [4, 8, 4]),
+ * `width` (actlab's multiplier of all five `channels`, stage widths rounded
+ * to even; not torchvision's ×0.5 family, which `channels` gives exactly).
  * Tiny test models use e.g. channels [4, 8, 8, 16, 16], repeats [2, 1, 1].
  *
  * Activation sites: where torchvision has ReLU — after the stem BN, after
@@ -54,8 +56,8 @@ import {
   featureMapSite,
   observeResponse,
 } from "../nn/sites.ts";
-import { checkStridedInput, geometryOption } from "./geometry.ts";
-import { listOption, type ModelDefinition } from "./registry.ts";
+import { checkStridedInput, geometryOption, scaled } from "./geometry.ts";
+import { listOption, type ModelDefinition, numberOption } from "./registry.ts";
 
 const NAME = "shufflenet_v2";
 
@@ -113,7 +115,12 @@ export const shufflenetV2Model: ModelDefinition = {
   name: NAME,
   description:
     "ShuffleNetV2 x1.0 (torchvision; split + shuffle units); CIFAR stem (kuangliu) <= 32 px",
-  defaults: { geometry: "auto", channels: [24, 116, 232, 464, 1024], repeats: [4, 8, 4] },
+  defaults: {
+    geometry: "auto",
+    channels: [24, 116, 232, 464, 1024],
+    repeats: [4, 8, 4],
+    width: 1,
+  },
   create(config, sites) {
     const geometry = geometryOption(NAME, config.options.geometry, config.inputShape);
     const channels = listOption(config, NAME, "channels", {
@@ -128,6 +135,15 @@ export const shufflenetV2Model: ModelDefinition = {
       minLength: 3,
       maxLength: 3,
     });
+    const width = numberOption(config, NAME, "width", { min: 1 / 64, max: 4 });
+    if (width !== 1) {
+      // Stage widths stay even (each unit splits them in half).
+      channels.forEach((c, i) => {
+        channels[i] = i >= 1 && i <= 3
+          ? Math.max(2, 2 * Math.round((c * width) / 2))
+          : scaled(c, width);
+      });
+    }
     const odd = channels.slice(1, 4).find((c) => c % 2 !== 0);
     if (odd !== undefined) {
       throw new ActlabError(
