@@ -71,7 +71,7 @@ const OPTION_ALIASES: readonly [flag: string, kind: "act" | "reg", key: string][
 export function trainFlagsHelp(): string {
   return `model and plugins:
   --model NAME              mlp | convnet | alexnet | vgg11 | vgg11_bn | resnet18 | resnet32 |
-                            vit_tiny | vit_micro (deno task list)
+                            mobilenet_v2 | shufflenet_v2 | vit_tiny | vit_micro (deno task list)
   --model-opt KEY=VALUE     model option, repeatable (e.g. widths=256,128  dropout=0.1)
   --activation NAME         ${listActivations().join(" | ")}
   --act-opt KEY=VALUE       activation option, repeatable (e.g. tau=0.1  update-interval=5)

@@ -288,7 +288,10 @@ Deno.test("channel shuffle interleaves the groups, and its gradient passes a fin
     build: (t) => channelShuffle(t, 3),
   });
   assert.equal(r.checked, 48);
-  assert.throws(() => channelShuffle(b.x, 4), /channelShuffle: input \[1,6,1,2\] with 4 groups[\s\S]*divides by/);
+  assert.throws(
+    () => channelShuffle(b.x, 4),
+    /channelShuffle: input \[1,6,1,2\] with 4 groups[\s\S]*divides by/,
+  );
 });
 
 /** Tiny sizes: each model's training step runs in about a second on reference. */
