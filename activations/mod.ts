@@ -11,6 +11,7 @@ import { mishActivation } from "./mish.ts";
 import { raaActivation } from "./raa.ts";
 import { registerActivation } from "./registry.ts";
 import { reluActivation } from "./relu.ts";
+import { relu6Activation } from "./relu6.ts";
 import { seluActivation } from "./selu.ts";
 import { siluActivation } from "./silu.ts";
 import { softplusActivation } from "./softplus.ts";
@@ -25,5 +26,6 @@ registerActivation(gdnActivation);
 registerActivation(raaActivation);
 registerActivation(dpaActivation);
 registerActivation(mishActivation);
+registerActivation(relu6Activation);
 
 export * from "./registry.ts";

@@ -84,7 +84,9 @@ export function trainFlagsHelp(): string {
                             node (node classification: --model gcn | graphsage, a graph dataset;
                             full batch, so the batch sizes are the node count)
   --model NAME              mlp | convnet | alexnet | vgg11 | vgg11_bn | resnet18 | resnet32 |
-                            vit_tiny | vit_micro | bert | gcn | graphsage (deno task list)
+                            mobilenet_v2 | shufflenet_v2 | vit_tiny | vit_micro | deit_tiny |
+                            cait_xxs24 | pvt_tiny | tnt_small | bert | gcn | graphsage
+                            (deno task list)
   --model-opt KEY=VALUE     model option, repeatable (e.g. widths=256,128  dropout=0.1)
   --activation NAME         ${listActivations().join(" | ")}
   --act-opt KEY=VALUE       activation option, repeatable (e.g. tau=0.1  update-interval=5)

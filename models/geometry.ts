@@ -107,3 +107,58 @@ export function checkTiledInput(
     }, …${at224}), or change the model's patch options`,
   );
 }
+
+/** The two input geometries of the torchvision CNNs with CIFAR adaptations; `auto` picks by size. */
+export type Geometry = "imagenet" | "cifar";
+
+/**
+ * Resolve a `geometry` model option: `imagenet`, `cifar`, or `auto` (CIFAR
+ * for inputs of at most 32 px, ImageNet above), with a clear error otherwise.
+ */
+export function geometryOption(
+  model: string,
+  value: unknown,
+  inputShape: readonly number[],
+): Geometry {
+  if (value === "imagenet" || value === "cifar") return value;
+  if (value !== "auto") {
+    throw new ActlabError(
+      `model "${model}" option "geometry" = ${JSON.stringify(value)} is not a geometry`,
+      "use imagenet (torchvision's strides), cifar (the CIFAR adaptation) or auto (cifar <= 32 px)",
+    );
+  }
+  return Math.max(inputShape[1], inputShape[2]) <= 32 ? "cifar" : "imagenet";
+}
+
+/** The size after `k` stride-2 windows that keep `⌈n/2⌉` (kernel 3, padding 1). */
+export function halved(n: number, k: number): number {
+  for (let i = 0; i < k; i++) n = Math.ceil(n / 2);
+  return n;
+}
+
+/**
+ * Check that every one of a network's `downsamplings` stride-2 layers (each
+ * taking n to ⌈n/2⌉) receives a map of at least 2 px: a stride-2 layer on a
+ * 1-px map downsamples nothing, so the input is too small for the
+ * geometry. Throws an error naming the model, the size, the geometry and the
+ * smallest size it accepts.
+ */
+export function checkStridedInput(
+  model: string,
+  inputShape: readonly number[],
+  geometry: Geometry,
+  downsamplings: number,
+): void {
+  const min = 2 ** (downsamplings - 1) + 1;
+  const [, h, w] = inputShape;
+  if (Math.min(h, w) < min) {
+    throw new ActlabError(
+      `model "${model}": a ${h}x${w} input is too small for the ${geometry} geometry, whose ` +
+        `${downsamplings} stride-2 layers need at least ${min}x${min} px (the last one would ` +
+        `see a 1-px map)`,
+      geometry === "imagenet"
+        ? `use inputs of at least ${min} px (224 is the reference), or geometry: "cifar" for small images`
+        : `use inputs of at least ${min} px (32 is the reference)`,
+    );
+  }
+}

@@ -25,3 +25,4 @@ export * from "./class_attention.ts";
 export * from "./layer_scale.ts";
 export * from "./sr_attention.ts";
 export * from "./pixel_embed.ts";
+export * from "./channel_shuffle.ts";

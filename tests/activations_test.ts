@@ -170,7 +170,19 @@ function activationFd(
 
 // ---- registry and options -------------------------------------------------------------------
 
-const ALL = ["dpa", "elu", "gdn", "gelu", "mish", "raa", "relu", "selu", "silu", "softplus"];
+const ALL = [
+  "dpa",
+  "elu",
+  "gdn",
+  "gelu",
+  "mish",
+  "raa",
+  "relu",
+  "relu6",
+  "selu",
+  "silu",
+  "softplus",
+];
 
 Deno.test("registry lists every activation; unknown names list the valid ones", () => {
   assert.deepEqual(listActivations(), ALL);
@@ -241,6 +253,7 @@ Deno.test("stateless activations match closed forms", async () => {
   const sp = (v: number) => Math.log1p(Math.exp(v));
   const forms: Record<string, (v: number) => number> = {
     relu: (v) => Math.max(v, 0),
+    relu6: (v) => Math.min(Math.max(v, 0), 6),
     gelu: (v) => v * phiKnown(v),
     silu: (v) => v / (1 + Math.exp(-v)),
     softplus: sp,
@@ -391,6 +404,22 @@ Deno.test("raa base relu: max(0, x + w·x + b) (DNRT raa2.py), tokens and nchw",
   );
 });
 
+Deno.test("relu6: saturates at 6; gradient 1 strictly inside (0, 6), 0 at both ends (PyTorch)", async () => {
+  const x = [-1, 0, 3, 5.9, 6, 6.5, 100];
+  const g = new Graph();
+  const xi = g.input("x", [1, x.length]);
+  const ctx = new BuildContext({ graph: g, phase: "eval", batchSize: 1, numClasses: 3 });
+  const site: Site = { channels: x.length, layout: "features", pooling: "avg" };
+  const y = getActivation("relu6").create(site, {}).apply(ctx.scope("act"), xi);
+  g.output("y", y);
+  g.output("g", grad(g, sum(y), [xi]).grads[0]);
+  const out = await (await referenceBackend.compile(g, { precision: "f64" })).run({
+    x: f64([1, x.length], x),
+  });
+  assertClose("relu6", out.y.data, [0, 0, 3, 5.9, 6, 6, 6], 0);
+  assertClose("relu6'", out.g.data, [0, 0, 1, 1, 0, 0, 0], 0);
+});
+
 Deno.test("raa base relu: closed-form gradients in x, w and b", async () => {
   // y_c = max(0, x_c + s), s = Σ_d w_d x_d + b: dy_c/dx_d = 1[x_c + s > 0]·(δ_cd + w_d),
   // dy_c/dw_d = 1[x_c + s > 0]·x_d, dy_c/db = 1[x_c + s > 0].
@@ -434,6 +463,10 @@ Deno.test("finite differences: stateless activations", async () => {
   const site = siteFor(shape, "tokens");
   for (const name of ["relu", "gelu", "silu", "softplus", "elu", "selu", "mish"]) {
     await fdCheck(activationFd(name, site, shape, values(24, 11, -3, 3)));
+  }
+  // relu6 on [-2, 9]: both kinks (0 and 6) inside the range, every point off them.
+  {
+    await fdCheck(activationFd("relu6", site, shape, values(24, 12, -2, 9, [0, 6])));
   }
 });
 

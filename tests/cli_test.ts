@@ -164,7 +164,7 @@ Deno.test("cli bad input: clear message, non-zero exit, nothing written", async 
       [
         ["--model", "nope"],
         1,
-        /unknown model "nope"[\s\S]*convnet, deit_tiny, gcn, graphsage, mlp, pvt_tiny, resnet18/,
+        /unknown model "nope"[\s\S]*convnet, deit_tiny, gcn, graphsage, mlp, mobilenet_v2, pvt_tiny, resnet18/,
       ],
       [["--activation", "nope"], 1, /unknown activation "nope"[\s\S]*relu/],
       [["--backend", "nope"], 1, /unknown backend "nope"[\s\S]*reference/],

@@ -34,6 +34,16 @@ const TINY: Record<string, { shape: [number, number, number]; options: ModelOpti
   vgg11: { shape: [1, 32, 32], options: { width: 1 / 32, dropout: 0 } },
   vgg11_bn: { shape: [1, 32, 32], options: { width: 1 / 32, dropout: 0 } },
   resnet32: { shape: [1, 8, 8], options: { blocks: 1, width: 1 / 4 } },
+  // 8 px: at 16 px a ReLU-family pre-activation lies within ε's reach of its kink for one spot
+  // check (1.5 % off under relu/relu6/dpa, exact under gelu/silu/elu).
+  mobilenet_v2: {
+    shape: [1, 8, 8],
+    options: { width: 1 / 8, divisor: 4, lastChannel: 16, repeats: [1, 2, 1, 1, 1, 1, 1] },
+  },
+  shufflenet_v2: {
+    shape: [1, 16, 16],
+    options: { channels: [4, 8, 8, 16, 16], repeats: [2, 1, 1] },
+  },
 };
 
 /** Text models: token sequences of `length` (padded) over a vocabulary of `vocab`; dropout on. */

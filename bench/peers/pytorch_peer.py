@@ -5,7 +5,9 @@ Models as actlab builds them (models/*.ts): vit_tiny (timm VisionTransformer:
 embed 192, depth 12, 3 heads, MLP ratio 4, qkv bias, pre-norm, LayerNorm eps
 1e-6, class token, learned position embedding; patch 4), vit_micro (embed 96,
 depth 6, otherwise the same), convnet (conv3x3-BatchNorm-activation-maxpool2
-blocks of 32, 64, 128 channels, linear head) and mlp (784-512-256-classes).
+blocks of 32, 64, 128 channels, linear head) and mlp (784-512-256-classes);
+the CNN family (alexnet, vgg11, vgg11_bn, resnet32, mobilenet_v2,
+shufflenet_v2) in its CIFAR geometry comes from cnn_family.py.
 One step = forward, cross-entropy (+ DPA's channel loss), backward,
 global-norm clip 1.0 and AdamW (lr 1e-3, weight decay 0.05), the defaults of
 actlab's train config. Activations: relu, gelu, and dpa. deit_tiny and
@@ -35,6 +37,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import vit_family
+from cnn_family import build_cnn
 
 
 class Tau(torch.autograd.Function):
@@ -189,6 +192,9 @@ class Mlp(nn.Module):
 
 
 def build(name, make_act, image, classes):
+    cnn = build_cnn(name, make_act, image, classes)
+    if cnn is not None:
+        return cnn
     c, h, _ = image
     tokens_act = lambda w: make_act(w, "tokens")  # noqa: E731
     if name == "vit_tiny":
@@ -207,7 +213,8 @@ def build(name, make_act, image, classes):
     if model is not None:
         return model
     raise SystemExit(f"unknown model {name!r}: use vit_tiny, vit_micro, convnet, mlp, pvt_tiny, "
-                     f"tnt_small or {', '.join(vit_family.MODELS)}")
+                     f"tnt_small, alexnet, vgg11, vgg11_bn, resnet32, mobilenet_v2, "
+                     f"shufflenet_v2 or {', '.join(vit_family.MODELS)}")
 
 
 def measure(model_name, activation, batch, steps, image, classes):

@@ -63,6 +63,13 @@ export const cases: GradCase[] = [
     build: (x) => o.threshold(x, 0.4, true),
   },
   {
+    // The relu6 activation's graph (activations/relu6.ts): min(6, threshold(x, 0)).
+    op: "minimum",
+    name: "relu6 form min(6, relu(x)), away from 0 and 6",
+    inputs: [{ shape: [2, 4], values: [-1, 0.5, 2, 5.7, 6.4, 9, -0.05, 3] }],
+    build: (x) => o.minimum(6, o.threshold(x, 0)),
+  },
+  {
     op: "cast",
     name: "f32 -> f32 passes, f32 -> i32 -> f32 blocks",
     inputs: [{ shape: S, range: [0.2, 0.8] }],
