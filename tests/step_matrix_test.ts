@@ -44,6 +44,43 @@ const TINY: Record<string, { shape: [number, number, number]; options: ModelOpti
     shape: [1, 16, 16],
     options: { channels: [4, 8, 8, 16, 16], repeats: [2, 1, 1] },
   },
+  // The transformer family at the parity suite's tiny sizes (tests/model_parity.ts): at full
+  // width a float64 reference step of CaiT's 26 blocks or TNT-S takes minutes.
+  deit_tiny: { shape: [1, 8, 8], options: { embedDim: 8, depth: 2, numHeads: 2, patchSize: 4 } },
+  cait_xxs24: {
+    shape: [1, 8, 8],
+    options: {
+      embedDim: 12,
+      depth: 2,
+      numHeads: 3,
+      classDepth: 1,
+      patchSize: 4,
+      initValues: 0.1,
+    },
+  },
+  pvt_tiny: {
+    shape: [1, 8, 8],
+    options: {
+      embedDims: [4, 8, 8, 12],
+      numHeads: [1, 2, 2, 3],
+      mlpRatios: [2, 2, 1, 1],
+      depths: [1, 1, 1, 1],
+      srRatios: [2, 2, 2, 1],
+      patchSize: 1,
+    },
+  },
+  tnt_small: {
+    shape: [1, 8, 8],
+    options: {
+      embedDim: 12,
+      innerDim: 4,
+      depth: 1,
+      numHeads: 3,
+      innerHeads: 2,
+      patchSize: 4,
+      pixelStride: 2,
+    },
+  },
 };
 
 /** Text models: token sequences of `length` (padded) over a vocabulary of `vocab`; dropout on. */
