@@ -23,7 +23,7 @@ import { randomResizedCrop, rrcBox } from "../data/augment/random_resized_crop.t
 import type { Dataset } from "../data/dataset.ts";
 import { evalBatches, trainBatches } from "../data/loader.ts";
 import { resolveConfig } from "../train/config.ts";
-import { augmentSetting, imageTaskPlugin } from "../tasks/image.ts";
+import { augmentSetting } from "../tasks/image.ts";
 import { ActlabError } from "../core/errors.ts";
 
 const FX = JSON.parse(
@@ -291,13 +291,5 @@ Deno.test("config: --augment paper|weak|default|on|off validated and mapped for 
   assert.deepEqual(
     [at("paper"), at("weak"), at("default"), at("on"), at("off")],
     ["paper", "weak", undefined, true, false],
-  );
-});
-
-Deno.test("config: --augment paper on an image-folder dataset is a clear error, not a silent crop + flip", async () => {
-  const config = resolveConfig({ dataset: "imagefolder", augment: "paper", out: "r" });
-  await assert.rejects(
-    () => imageTaskPlugin.create(config, { train: true }),
-    (e: unknown) => e instanceof ActlabError && /--augment paper is not available/.test(e.message),
   );
 });

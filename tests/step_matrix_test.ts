@@ -22,6 +22,10 @@ import { initialState } from "../nn/init.ts";
 import { hostFeedValues } from "../plugin/context.ts";
 import { imageTaskForShape } from "../tasks/image.ts";
 import { textTaskForShape } from "../tasks/text.ts";
+import { nodeTask } from "../tasks/node.ts";
+import { sbmGraph } from "../data/graph/synthetic.ts";
+import { taskInputShape } from "../train/run.ts";
+import type { Task } from "../train/task.ts";
 import { buildStepGraph } from "../train/step_graph.ts";
 import { lcg } from "./gradcheck.ts";
 
@@ -45,7 +49,9 @@ const TINY: Record<string, { shape: [number, number, number]; options: ModelOpti
     options: { channels: [4, 8, 8, 16, 16], repeats: [2, 1, 1] },
   },
   // The transformer family at the parity suite's tiny sizes (tests/model_parity.ts): at full
-  // width a float64 reference step of CaiT's 26 blocks or TNT-S takes minutes.
+  // width a float64 reference step of CaiT's 26 blocks or TNT-S takes up to a minute.
+  vit_tiny: { shape: [1, 8, 8], options: { embedDim: 12, depth: 1, numHeads: 3, patchSize: 4 } },
+  vit_micro: { shape: [1, 8, 8], options: { embedDim: 8, depth: 2, numHeads: 2, patchSize: 4 } },
   deit_tiny: { shape: [1, 8, 8], options: { embedDim: 8, depth: 2, numHeads: 2, patchSize: 4 } },
   cait_xxs24: {
     shape: [1, 8, 8],
@@ -92,6 +98,15 @@ const TEXT: Record<string, { length: number; vocab: number; options: ModelOption
   },
 };
 
+/**
+ * Graph models: one step of the node task on a 12-node SBM graph (K
+ * classes, 4 features); the step's batch is the node count and only the
+ * training nodes carry labels.
+ */
+const GRAPH: Record<string, ModelOptions> = { gcn: { hidden: 6 }, graphsage: { hidden: 6 } };
+const graphTask = () =>
+  nodeTask(sbmGraph({ numNodes: 12, numClasses: K, numFeatures: 4, pIn: 0.5, pOut: 0.1, seed: 2 }));
+
 /** Token feeds: row r has 2 + r tokens ([CLS] = 2 first, the rest random), segment 1 on the last. */
 function textFeeds(length: number, vocab: number, rand: () => number): Record<string, HostTensor> {
   const ids = new Int32Array(B * length), types = new Int32Array(B * length);
@@ -115,25 +130,52 @@ for (const modelName of listModels()) {
   for (const act of listActivations()) {
     Deno.test(`train step ${modelName} × ${act}: finite loss and FD spot check`, async () => {
       const text = TEXT[modelName];
-      const { shape, options } = text
-        ? { shape: [text.length], options: text.options }
-        : TINY[modelName] ?? { shape: SHAPE, options: {} };
+      const graph = GRAPH[modelName] ? graphTask() : null;
+      const rand = lcg(7);
+      let task: Task, batch = B, feeds: Record<string, HostTensor>, labels: Int32Array;
+      let options: ModelOptions, shape: number[];
+      if (graph) {
+        // The node task's own feeds: features, edges and their weights, split labels.
+        task = graph;
+        batch = graph.fullBatch!;
+        shape = taskInputShape(graph);
+        options = { ...graph.modelHints, ...GRAPH[modelName] };
+        const first =
+          [...graph.trainBatches({ batchSize: batch, seed: 0, epoch: 0, startBatch: 0 })][0];
+        feeds = { ...first.feeds };
+        labels = first.labels;
+      } else {
+        ({ shape, options } = text
+          ? { shape: [text.length], options: text.options }
+          : TINY[modelName] ?? { shape: SHAPE, options: {} });
+        // Identity normalisation: the FD check perturbs the model's input itself.
+        task = text
+          ? textTaskForShape({ maxLength: text.length, numClasses: K, vocabSize: text.vocab })
+          : imageTaskForShape({
+            inputShape: shape as [number, number, number],
+            numClasses: K,
+            mean: [0],
+            std: [1],
+          });
+        labels = Int32Array.from({ length: B }, (_, i) => i % K);
+        feeds = {
+          ...(text ? textFeeds(text.length, text.vocab, rand) : {
+            x: {
+              dtype: "f32",
+              shape: [B, ...shape],
+              data: Float64Array.from({ length: B * shape[1] * shape[2] }, () => rand()),
+            },
+          }),
+          labels: { dtype: "i32", shape: [B], data: labels },
+        };
+      }
       const model = createModel(modelName, {
         numClasses: K,
         inputShape: shape,
         activation: act,
         ...options,
       });
-      // Identity normalisation: the FD check perturbs the model's input itself.
-      const task = text
-        ? textTaskForShape({ maxLength: text.length, numClasses: K, vocabSize: text.vocab })
-        : imageTaskForShape({
-          inputShape: shape as [number, number, number],
-          numClasses: K,
-          mean: [0],
-          std: [1],
-        });
-      const step = buildStepGraph({ model, task, phase: "train", batchSize: B });
+      const step = buildStepGraph({ model, task, phase: "train", batchSize: batch });
       const params = step.record.params;
       // Spot-check one entry of each of three parameters spread over the depth.
       const picks = [0, Math.floor(params.length / 2), params.length - 1].map((i) => params[i]);
@@ -143,19 +185,7 @@ for (const modelName of listModels()) {
         precision: "f64",
         outputs: ["loss"],
       });
-      const rand = lcg(7);
       const init = initialState(step.record, 3);
-      const labels = Int32Array.from({ length: B }, (_, i) => i % K);
-      const feeds: Record<string, HostTensor> = {
-        ...(text ? textFeeds(text.length, text.vocab, rand) : {
-          x: {
-            dtype: "f32",
-            shape: [B, ...shape],
-            data: Float64Array.from({ length: B * shape[1] * shape[2] }, () => rand()),
-          },
-        }),
-        labels: { dtype: "i32", shape: [B], data: labels },
-      };
       // Step 4 of interval 5: an update step for DPA's memories (the richest graph).
       Object.assign(
         feeds,
