@@ -23,13 +23,10 @@ import { OnednnExecutable } from "../backends/onednn/executable.ts";
 import { loadDnnl } from "../backends/onednn/library.ts";
 import type { KernelLookup } from "../backends/reference/executable.ts";
 import { getBackend } from "../backends/registry.ts";
-import { Graph } from "../core/graph.ts";
-import { hostTensor } from "../core/host_tensor.ts";
-import { matmul, sum } from "../core/ops.ts";
-import { ortMatmulGflops } from "./peer_bench.ts";
+import type { Graph } from "../core/graph.ts";
+import { matmulGflops, ortMatmulGflops } from "./peer_bench.ts";
 import { trainStepRunner } from "./train_step.ts";
 
-const N = 1024;
 const SPEC = {
   model: "convnet",
   activation: Deno.env.get("ACTLAB_ONEDNN_ACTIVATION") ?? "relu",
@@ -39,27 +36,6 @@ const SPEC = {
 };
 const WARMUP = 2;
 const STEPS = 8;
-
-/** Best-of-5 GFLOP/s of `sum(matmul(a, b))` (1024³) compiled on `backend`. */
-async function graphGflops(backend: Backend): Promise<number> {
-  const g = new Graph();
-  g.output("s", sum(matmul(g.state("a", [N, N]), g.state("b", [N, N]))));
-  const exe = await backend.compile(g);
-  const data = () => new Float32Array(N * N).map((_, i) => ((i * 0.618) % 1) - 0.5);
-  await exe.writeState({
-    a: hostTensor("f32", [N, N], data()),
-    b: hostTensor("f32", [N, N], data()),
-  });
-  await exe.run({});
-  let best = Infinity;
-  for (let r = 0; r < 5; r++) {
-    const t0 = performance.now();
-    await exe.run({});
-    best = Math.min(best, performance.now() - t0);
-  }
-  exe.dispose();
-  return 2 * N ** 3 / best / 1e6;
-}
 
 /** Per-op milliseconds, filled by the profiling lookup. */
 const opMs = new Map<string, { ms: number; calls: number }>();
@@ -113,7 +89,7 @@ async function child(mode: string): Promise<void> {
     const r = loadDnnl();
     if (!r.ok) throw new Error(r.reason);
     console.log(JSON.stringify({
-      onednn_graph: await graphGflops(onednnCpuBackend),
+      onednn_graph: await matmulGflops(onednnCpuBackend),
       ort_graph: await ortMatmulGflops(),
     }));
     return;

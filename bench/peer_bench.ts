@@ -7,6 +7,7 @@
  * DPA's step ÷ ReLU's, and ORT's lone-matmul GFLOP/s as the roofline.
  * @module
  */
+import type { Backend } from "../backends/backend.ts";
 import { ortCpuBackend } from "../backends/ort/mod.ts";
 import { Graph } from "../core/graph.ts";
 import { hostTensor } from "../core/host_tensor.ts";
@@ -28,12 +29,12 @@ export function machine(): string {
   return `${model}, ${navigator.hardwareConcurrency} cores`;
 }
 
-/** ORT's GFLOP/s on a lone 1024³ MatMul with the backend's thread settings (best of 5). */
-export async function ortMatmulGflops(): Promise<number> {
+/** Best-of-5 GFLOP/s of `sum(matmul(a, b))` (1024³) compiled on `backend`. */
+export async function matmulGflops(backend: Backend): Promise<number> {
   const n = 1024;
   const g = new Graph();
   g.output("s", sum(matmul(g.state("a", [n, n]), g.state("b", [n, n]))));
-  const exe = await ortCpuBackend.compile(g);
+  const exe = await backend.compile(g);
   const data = () => new Float32Array(n * n).map((_, i) => ((i * 0.618) % 1) - 0.5);
   await exe.writeState({
     a: hostTensor("f32", [n, n], data()),
@@ -48,6 +49,11 @@ export async function ortMatmulGflops(): Promise<number> {
   }
   exe.dispose();
   return 2 * n ** 3 / best / 1e6;
+}
+
+/** ORT's GFLOP/s on a lone 1024³ MatMul with the backend's thread settings (best of 5). */
+export function ortMatmulGflops(): Promise<number> {
+  return matmulGflops(ortCpuBackend);
 }
 
 /** One activation's figures from the PyTorch peer. */

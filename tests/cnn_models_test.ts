@@ -13,35 +13,19 @@ import "../regularisers/mod.ts";
 import "../models/mod.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import { ActlabError } from "../core/errors.ts";
-import { sizeOf } from "../core/host_tensor.ts";
 import { createModel, getModel, type ModelOptions } from "../models/registry.ts";
 import type { Site } from "../plugin/types.ts";
-import { imageBatch, imageTaskForShape } from "../tasks/image.ts";
+import { imageBatch } from "../tasks/image.ts";
 import { resolveConfig } from "../train/config.ts";
 import { resolvedFields } from "../train/engine.ts";
-import { Run, stepGraphForRun } from "../train/run.ts";
+import { Run } from "../train/run.ts";
 import { assertClose, buildLayer, compile, feedsFor, randomValues } from "./build_harness.ts";
 import { gradCheck, lcg } from "./gradcheck.ts";
+import { shapeTask as task, trainParams } from "./model_counts.ts";
 import type { DpaActivation } from "../activations/dpa.ts";
 import { getActivation } from "../activations/registry.ts";
 import type { Tensor } from "../core/graph.ts";
 import { channelShuffle } from "../nn/channel_shuffle.ts";
-
-function task(size: number, numClasses: number, channels = 3) {
-  return imageTaskForShape({
-    inputShape: [channels, size, size],
-    numClasses,
-    mean: Array(channels).fill(0.5),
-    std: Array(channels).fill(0.25),
-  });
-}
-
-/** Parameters of `model`'s training graph (`stepGraphForRun`, as a run builds it). */
-function trainParams(model: string, size: number, numClasses: number, options: ModelOptions = {}) {
-  const config = resolveConfig({ out: "/tmp/unused", model, modelOptions: options, batchSize: 2 });
-  const { step } = stepGraphForRun(config, task(size, numClasses), "train", 2);
-  return step.record.params.reduce((n, p) => n + sizeOf(p.tensor.shape), 0);
-}
 
 Deno.test("ImageNet geometry (224 px, 1000 classes): parameter counts equal torchvision's", () => {
   assert.equal(trainParams("alexnet", 224, 1000), 61_100_840);

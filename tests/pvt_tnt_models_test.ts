@@ -12,31 +12,15 @@ import "../regularisers/mod.ts";
 import "../models/mod.ts";
 import { referenceBackend } from "../backends/reference/mod.ts";
 import { ActlabError } from "../core/errors.ts";
-import { sizeOf } from "../core/host_tensor.ts";
 import { createModel, type ModelOptions } from "../models/registry.ts";
 import { poolSite } from "../plugin/site_tensor.ts";
 import type { Site } from "../plugin/types.ts";
-import { imageBatch, imageTaskForShape } from "../tasks/image.ts";
+import { imageBatch } from "../tasks/image.ts";
 import { resolveConfig } from "../train/config.ts";
-import { Run, stepGraphForRun } from "../train/run.ts";
+import { Run } from "../train/run.ts";
 import { buildLayer, compile, feedsFor, randomValues } from "./build_harness.ts";
 import { lcg } from "./gradcheck.ts";
-
-function task(size: number, numClasses: number) {
-  return imageTaskForShape({
-    inputShape: [3, size, size],
-    numClasses,
-    mean: [0.5, 0.5, 0.5],
-    std: [0.25, 0.25, 0.25],
-  });
-}
-
-/** Parameters of `model`'s training graph (`stepGraphForRun`, as a run builds it). */
-function trainParams(model: string, size: number, numClasses: number, options: ModelOptions = {}) {
-  const config = resolveConfig({ out: "/tmp/unused", model, modelOptions: options, batchSize: 2 });
-  const { step } = stepGraphForRun(config, task(size, numClasses), "train", 2);
-  return step.record.params.reduce((n, p) => n + sizeOf(p.tensor.shape), 0);
-}
+import { shapeTask as task, trainParams } from "./model_counts.ts";
 
 Deno.test("ImageNet geometry (224 px, 1000 classes): counts as the headers state, within 0.5 % of the papers'", () => {
   const pvt = trainParams("pvt_tiny", 224, 1000);
