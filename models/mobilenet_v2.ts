@@ -45,18 +45,12 @@
 import { add } from "../core/ops.ts";
 import type { Tensor } from "../core/graph.ts";
 import type { BuildContext } from "../plugin/context.ts";
-import { batchNorm2d } from "../nn/batch_norm.ts";
-import { conv2d } from "../nn/conv2d.ts";
+import { convBnAct } from "../nn/conv_bn.ts";
 import { dropout } from "../nn/dropout.ts";
 import { kaimingNormalInit, normalInit, zerosInit } from "../nn/init.ts";
 import { linear } from "../nn/linear.ts";
 import { globalAvgPool2d } from "../nn/pooling.ts";
-import {
-  type ActivationFactory,
-  applyActivation,
-  featureMapSite,
-  observeResponse,
-} from "../nn/sites.ts";
+import { type ActivationFactory, featureMapSite, observeResponse } from "../nn/sites.ts";
 import { checkStridedInput, geometryOption } from "./geometry.ts";
 import { listOption, type ModelDefinition, numberOption } from "./registry.ts";
 
@@ -90,15 +84,11 @@ function convBn(
   groups: number,
   act: ActivationFactory | null,
 ): Tensor {
-  let h = conv2d(ctx.scope("conv"), x, out, {
-    kernel,
+  return convBnAct(ctx, x, out, kernel, act, {
     stride,
-    padding: (kernel - 1) / 2,
     groups,
     weightInit: kaimingNormalInit("fan_out"),
   });
-  h = batchNorm2d(ctx.scope("bn"), h);
-  return act ? applyActivation(ctx.scope("act"), act, featureMapSite(out), h) : h;
 }
 
 /** One inverted residual block (torchvision `InvertedResidual`). */

@@ -45,17 +45,11 @@ import { concat, maxPool2d, slice } from "../core/ops.ts";
 import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
 import type { BuildContext } from "../plugin/context.ts";
-import { batchNorm2d } from "../nn/batch_norm.ts";
 import { channelShuffle } from "../nn/channel_shuffle.ts";
-import { conv2d } from "../nn/conv2d.ts";
+import { convBnAct } from "../nn/conv_bn.ts";
 import { linear } from "../nn/linear.ts";
 import { globalAvgPool2d } from "../nn/pooling.ts";
-import {
-  type ActivationFactory,
-  applyActivation,
-  featureMapSite,
-  observeResponse,
-} from "../nn/sites.ts";
+import { type ActivationFactory, featureMapSite, observeResponse } from "../nn/sites.ts";
 import { checkStridedInput, geometryOption, scaled } from "./geometry.ts";
 import { listOption, type ModelDefinition, numberOption } from "./registry.ts";
 
@@ -71,15 +65,7 @@ function convBn(
   groups: number,
   act: ActivationFactory | null,
 ): Tensor {
-  let h = conv2d(ctx.scope("conv"), x, out, {
-    kernel,
-    stride,
-    padding: (kernel - 1) / 2,
-    groups,
-    init: "torch",
-  });
-  h = batchNorm2d(ctx.scope("bn"), h);
-  return act ? applyActivation(ctx.scope("act"), act, featureMapSite(out), h) : h;
+  return convBnAct(ctx, x, out, kernel, act, { stride, groups, init: "torch" });
 }
 
 /** torchvision `InvertedResidual` of ShuffleNetV2: `out` channels, stride 1 or 2. */

@@ -26,3 +26,4 @@ export * from "./layer_scale.ts";
 export * from "./sr_attention.ts";
 export * from "./pixel_embed.ts";
 export * from "./channel_shuffle.ts";
+export * from "./conv_bn.ts";
