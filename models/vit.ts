@@ -14,7 +14,6 @@
  * block output a `tokens`/`token` response site.
  * @module
  */
-import { ActlabError } from "../core/errors.ts";
 import type { Site } from "../plugin/types.ts";
 import { dropout } from "../nn/dropout.ts";
 import { addPositionEmbedding, prependClassToken } from "../nn/embeddings.ts";
@@ -24,7 +23,8 @@ import { patchEmbed } from "../nn/patch_embed.ts";
 import { poolTokens } from "../nn/pooling.ts";
 import { observeResponse } from "../nn/sites.ts";
 import { vitBlock } from "../nn/vit_block.ts";
-import { type ModelDefinition, type ModelOptions, numberOption } from "./registry.ts";
+import type { ModelDefinition, ModelOptions } from "./registry.ts";
+import { readVitFamilyOptions } from "./vit_options.ts";
 
 const LN_EPS = 1e-6;
 
@@ -34,45 +34,18 @@ function vitDefinition(name: string, description: string, defaults: ModelOptions
     description,
     defaults,
     create(config, sites) {
-      const int = { integer: true, min: 1 };
-      const rate = { min: 0, max: 1, maxExclusive: true };
-      const embed = numberOption(config, name, "embedDim", int);
-      const depth = numberOption(config, name, "depth", int);
-      const heads = numberOption(config, name, "numHeads", int);
-      const mlpRatio = numberOption(config, name, "mlpRatio", { min: 0 });
-      const qkvBias = config.options.qkvBias === true;
-      const dropPathRate = numberOption(config, name, "dropPath", rate);
-      const dropRate = numberOption(config, name, "dropout", rate);
-      const attnDrop = numberOption(config, name, "attnDrop", rate);
-      const clsStd = numberOption(config, name, "clsTokenStd", { min: 0 });
-      if (clsStd === 0) {
-        throw new ActlabError(
-          `model "${name}": clsTokenStd must be > 0, got 0`,
-          "pass a positive std, e.g. 0.02 (default) or 1e-6 (the DPA/DNRT authors')",
-        );
-      }
-      const [, hgt, wid] = config.inputShape;
-      let patch = numberOption(config, name, "patchSize", { integer: true, min: 0 });
-      if (patch === 0) patch = Math.max(hgt, wid) <= 32 ? 4 : 16;
-      if (hgt % patch !== 0 || wid % patch !== 0) {
-        throw new ActlabError(
-          `model "${name}": patch size ${patch} does not divide the ${hgt}x${wid} input`,
-          "pass patchSize dividing both sides (e.g. 4 for 28 or 32 px, 16 for 224 px)",
-        );
-      }
-      if (embed % heads !== 0) {
-        throw new ActlabError(
-          `model "${name}": embedDim ${embed} is not divisible by numHeads ${heads}`,
-          "pick a head count that divides the embedding dimension",
-        );
-      }
-      const hidden = Math.round(embed * mlpRatio);
-      if (hidden < 1) {
-        throw new ActlabError(
-          `model "${name}": mlpRatio ${mlpRatio} gives an empty MLP`,
-          "use mlpRatio such as 4",
-        );
-      }
+      const {
+        embed,
+        depth,
+        heads,
+        hidden,
+        qkvBias,
+        dropPath: dropPathRate,
+        dropout: dropRate,
+        attnDrop,
+        clsStd,
+        patch,
+      } = readVitFamilyOptions(config, name);
       const tokenSite = (channels: number): Site => ({
         channels,
         layout: "tokens",

@@ -1,6 +1,6 @@
 /**
- * Options shared by the ViT-family models that take them the way
- * `vit_tiny` does (`deit_tiny`, `cait_xxs24`): width, depth, heads, MLP
+ * Options shared by the ViT-family models (`vit_tiny`, `vit_micro`,
+ * `deit_tiny`, `cait_xxs24`): width, depth, heads, MLP
  * ratio, qkv bias, dropout rates, class-token std and patch size (0: the
  * `patchSizeFor` rule), range-checked with errors naming the model.
  * @module
@@ -55,7 +55,7 @@ export function readVitFamilyOptions(config: ModelConfig, name: string): VitFami
   if (clsStd === 0) {
     throw new ActlabError(
       `model "${name}": clsTokenStd must be > 0, got 0`,
-      "pass a positive std, e.g. 0.02 (default, DeiT's and CaiT's)",
+      "pass a positive std, e.g. 0.02 (default; DeiT's and CaiT's) or 1e-6 (the DPA/DNRT authors' ViT)",
     );
   }
   if (embed % heads !== 0) {
