@@ -15,7 +15,13 @@ import { type Conv2dGeometry, conv2dGeometry } from "../../../core/ops/conv.ts";
 import type { DnnlContext } from "../engine.ts";
 import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
 import { dims, memoryDesc } from "../memory.ts";
-import { ARG, DnnlPrimitive, opDescBuffer, primitiveDesc } from "../primitive.ts";
+import {
+  ARG,
+  DnnlPrimitive,
+  opDescBuffer,
+  type PrimitiveArg,
+  primitiveDesc,
+} from "../primitive.ts";
 import { check } from "../status.ts";
 
 const FORWARD_TRAINING = 64; // dnnl_prop_kind_t dnnl_forward_training
@@ -89,45 +95,56 @@ registerOnednnKernel("conv2d", (env: OnednnEnv, node: Node, [xn, wn]: readonly N
   return (out, [x, w]) => p.run([x, w, out]);
 });
 
+/**
+ * A backward primitive: oneDNN needs the forward primitive descriptor as a
+ * hint, released here if the backward descriptor cannot be initialised
+ * (`init` fills `desc` and returns the status and the C function's name).
+ */
+function backwardPrimitive(
+  env: OnednnEnv,
+  d: ConvDescs,
+  what: string,
+  init: (desc: Uint8Array) => [status: number, fn: string],
+  args: readonly PrimitiveArg[],
+): DnnlPrimitive {
+  const hint = primitiveDesc(env.ctx, forwardDesc(env.ctx, d, what), `${what} (forward hint)`);
+  const desc = opDescBuffer();
+  try {
+    const [status, fn] = init(desc);
+    check(status, fn, what);
+  } catch (e) {
+    env.ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
+    throw e;
+  }
+  const p = new DnnlPrimitive(env.ctx, desc, args, what, hint);
+  env.own(p);
+  return p;
+}
+
 registerOnednnKernel("conv2d_input_grad", (env: OnednnEnv, node: Node, [, wn]: readonly Node[]) => {
   const a = attrsOf(node, "conv2d_input_grad");
   const g = conv2dGeometry("conv2d_input_grad", a.inputShape, wn.shape, a);
   const what = label("conv2d_input_grad", node, g);
   const d = descs(env.ctx, g);
-  const hint = primitiveDesc(env.ctx, forwardDesc(env.ctx, d, what), `${what} (forward hint)`);
-  const desc = opDescBuffer();
-  try {
-    check(
-      env.ctx.lib.symbols.dnnl_dilated_convolution_backward_data_desc_init(
-        desc,
-        CONVOLUTION_DIRECT,
-        d.src,
-        d.wei,
-        d.dst,
-        d.strides,
-        d.dilates,
-        d.padL,
-        d.padR,
-      ),
-      "dnnl_dilated_convolution_backward_data_desc_init",
-      what,
-    );
-  } catch (e) {
-    env.ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
-    throw e;
-  }
-  const p = new DnnlPrimitive(
-    env.ctx,
-    desc,
-    [
-      { arg: ARG.DIFF_DST, md: d.dst },
-      { arg: ARG.WEIGHTS, md: d.wei },
-      { arg: ARG.DIFF_SRC, md: d.src },
-    ],
-    what,
-    hint,
-  );
-  env.own(p);
+  const sym = env.ctx.lib.symbols;
+  const p = backwardPrimitive(env, d, what, (desc) => [
+    sym.dnnl_dilated_convolution_backward_data_desc_init(
+      desc,
+      CONVOLUTION_DIRECT,
+      d.src,
+      d.wei,
+      d.dst,
+      d.strides,
+      d.dilates,
+      d.padL,
+      d.padR,
+    ),
+    "dnnl_dilated_convolution_backward_data_desc_init",
+  ], [
+    { arg: ARG.DIFF_DST, md: d.dst },
+    { arg: ARG.WEIGHTS, md: d.wei },
+    { arg: ARG.DIFF_SRC, md: d.src },
+  ]);
   return (out, [dy, w]) => p.run([dy, w, out]);
 });
 
@@ -136,40 +153,25 @@ registerOnednnKernel("conv2d_filter_grad", (env: OnednnEnv, node: Node, [xn]: re
   const g = conv2dGeometry("conv2d_filter_grad", xn.shape, a.filterShape, a);
   const what = label("conv2d_filter_grad", node, g);
   const d = descs(env.ctx, g);
-  const hint = primitiveDesc(env.ctx, forwardDesc(env.ctx, d, what), `${what} (forward hint)`);
-  const desc = opDescBuffer();
-  try {
-    check(
-      env.ctx.lib.symbols.dnnl_dilated_convolution_backward_weights_desc_init(
-        desc,
-        CONVOLUTION_DIRECT,
-        d.src,
-        d.wei,
-        null,
-        d.dst,
-        d.strides,
-        d.dilates,
-        d.padL,
-        d.padR,
-      ),
-      "dnnl_dilated_convolution_backward_weights_desc_init",
-      what,
-    );
-  } catch (e) {
-    env.ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
-    throw e;
-  }
-  const p = new DnnlPrimitive(
-    env.ctx,
-    desc,
-    [
-      { arg: ARG.SRC, md: d.src },
-      { arg: ARG.DIFF_DST, md: d.dst },
-      { arg: ARG.DIFF_WEIGHTS, md: d.wei },
-    ],
-    what,
-    hint,
-  );
-  env.own(p);
+  const sym = env.ctx.lib.symbols;
+  const p = backwardPrimitive(env, d, what, (desc) => [
+    sym.dnnl_dilated_convolution_backward_weights_desc_init(
+      desc,
+      CONVOLUTION_DIRECT,
+      d.src,
+      d.wei,
+      null,
+      d.dst,
+      d.strides,
+      d.dilates,
+      d.padL,
+      d.padR,
+    ),
+    "dnnl_dilated_convolution_backward_weights_desc_init",
+  ], [
+    { arg: ARG.SRC, md: d.src },
+    { arg: ARG.DIFF_DST, md: d.dst },
+    { arg: ARG.DIFF_WEIGHTS, md: d.wei },
+  ]);
   return (out, [x, dy]) => p.run([x, dy, out]);
 });
