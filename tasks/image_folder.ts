@@ -12,6 +12,7 @@ import type { Task, TaskBatch, TaskOpenOptions } from "../train/task.ts";
 import { ActlabError } from "../core/errors.ts";
 import { imageBatch, imageTaskForShape } from "./image.ts";
 import { classCounts } from "../data/long_tail.ts";
+import { trainBatchCount } from "../data/loader.ts";
 
 /** The task over an opened image folder (it closes the folder's pool on `dispose`). */
 export function imageFolderTask(data: ImageFolderData): Task {
@@ -50,7 +51,7 @@ export function imageFolderTask(data: ImageFolderData): Task {
       skipped_images_train: data.skipped.train,
       skipped_images_eval: data.skipped.eval,
     },
-    trainBatchCount: (batchSize) => Math.floor(needTrain().n / batchSize),
+    trainBatchCount: (batchSize) => trainBatchCount(needTrain().n, batchSize),
     async *trainBatches(o): AsyncGenerator<TaskBatch> {
       for await (const b of needTrain().trainBatches(o)) yield toTask(b);
     },
