@@ -158,6 +158,34 @@ function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0];
 }
 
+/** glibc's `dlopen` flags: resolve now, never unmap on `dlclose`. */
+const RTLD_NOW = 2;
+const RTLD_NODELETE = 0x1000;
+
+/**
+ * Keep `path` mapped for the life of the process. oneDNN's OpenMP threads
+ * outlive the Deno worker (or test file) that loaded it: when that worker
+ * ends, Deno closes its handle, and unmapping the library under those
+ * threads crashed the process (a segfault in a runtime thread, seen in CI
+ * with `deno test --parallel`). A second `dlopen` with RTLD_NODELETE pins the
+ * same object. Without glibc's `libc.so.6` the pin is skipped.
+ */
+function pinResident(path: string): void {
+  let libc: Deno.DynamicLibrary<{ dlopen: { parameters: ["buffer", "i32"]; result: "pointer" } }>;
+  try {
+    libc = Deno.dlopen("libc.so.6", {
+      dlopen: { parameters: ["buffer", "i32"], result: "pointer" },
+    });
+  } catch {
+    return;
+  }
+  try {
+    libc.symbols.dlopen(new TextEncoder().encode(`${path}\0`), RTLD_NOW | RTLD_NODELETE);
+  } finally {
+    libc.close();
+  }
+}
+
 function load(): DnnlLoad {
   const custom = envOf("ACTLAB_ONEDNN_LIB");
   const path = custom !== undefined && custom !== "" ? custom : "libdnnl.so.2";
@@ -185,6 +213,7 @@ function load(): DnnlLoad {
       fix: INSTALL,
     };
   }
+  pinResident(path);
   return { ok: true, lib: { symbols: dl.symbols, path, version, threads } };
 }
 
