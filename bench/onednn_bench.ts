@@ -28,10 +28,14 @@ import { matmulGflops, ortMatmulGflops } from "./peer_bench.ts";
 import { trainStepRunner } from "./train_step.ts";
 
 const SPEC = {
-  model: "convnet",
+  model: Deno.env.get("ACTLAB_ONEDNN_MODEL") ?? "convnet",
   activation: Deno.env.get("ACTLAB_ONEDNN_ACTIVATION") ?? "relu",
-  batch: 64,
-  image: [3, 32, 32] as [number, number, number],
+  batch: Number(Deno.env.get("ACTLAB_ONEDNN_BATCH") ?? 64),
+  image: (Deno.env.get("ACTLAB_ONEDNN_IMAGE") ?? "3,32,32").split(",").map(Number) as [
+    number,
+    number,
+    number,
+  ],
   classes: 10,
 };
 const WARMUP = 2;
@@ -140,7 +144,9 @@ if (import.meta.main) {
           }`,
       );
     }
-    console.log(`convnet ${SPEC.activation} training step, batch ${SPEC.batch}, 3×32×32:`);
+    console.log(
+      `${SPEC.model} ${SPEC.activation} training step, batch ${SPEC.batch}, ${SPEC.image.join("×")}:`,
+    );
     const modes = Deno.env.get("ACTLAB_ONEDNN_MODES")?.split(",") ??
       [
         "onednn-cpu",

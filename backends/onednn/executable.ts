@@ -10,6 +10,7 @@ import { type KernelLookup, ReferenceExecutable } from "../reference/executable.
 import type { DnnlContext } from "./engine.ts";
 import { onednnLookup } from "./kernel.ts";
 import "./kernels/mod.ts";
+import "./host/mod.ts";
 import type { DnnlPrimitive } from "./primitive.ts";
 
 /** Executable produced by the onednn-cpu backend (f32 only). */

@@ -1,11 +1,16 @@
 /**
- * The onednn-cpu kernel table and the lookup the shared executor uses. An op
- * with a oneDNN kernel is prepared as oneDNN primitives (created once per
- * node, owned by the executable); every other op runs the reference
- * backend's TypeScript kernel on the same pooled buffers, and so does a node
- * a oneDNN kernel declines: a zero-sized tensor (oneDNN's descriptors take
- * none), or a form the primitive lacks (see each kernel's header, e.g. a
- * binary op broadcasting its first operand).
+ * The onednn-cpu kernel tables and the lookup the shared executor uses. A
+ * node is prepared by the first of three that takes it:
+ * 1. its oneDNN kernel — oneDNN primitives created once per node, owned by
+ *    the executable — unless that declines the node: a zero-sized tensor
+ *    (oneDNN's descriptors take none), or a form the primitive lacks (see each
+ *    kernel's header, e.g. a binary op broadcasting its first operand);
+ * 2. its host kernel (`host/`): a float32 TypeScript loop specialised per op
+ *    and per layout, bit-identical with the reference kernel, for the ops
+ *    oneDNN lacks or cannot run with actlab's semantics (NaN in comparisons,
+ *    first-maximum pooling) — unless it declines the node too;
+ * 3. the reference backend's TypeScript kernel.
+ * All three work on the reference executor's planned, pooled f32 buffers.
  * @module
  */
 import { ActlabError } from "../../core/errors.ts";
@@ -35,7 +40,11 @@ export type OnednnKernel = (
   inputs: readonly Node[],
 ) => KernelRun | null;
 
+/** Prepare `node` as a host (TypeScript) kernel, or return null to leave it to the reference kernel. */
+export type HostKernel = (node: Node, inputs: readonly Node[]) => KernelRun | null;
+
 const kernels = new Map<string, OnednnKernel>();
+const hostKernels = new Map<string, HostKernel>();
 
 /** Register the oneDNN kernel of `op`. */
 export function registerOnednnKernel(op: string, kernel: OnednnKernel): void {
@@ -45,19 +54,35 @@ export function registerOnednnKernel(op: string, kernel: OnednnKernel): void {
   kernels.set(op, kernel);
 }
 
-/** Ops that run on oneDNN primitives (the rest run the reference TypeScript kernels). */
+/** Register the host (specialised TypeScript) kernel of `op`. */
+export function registerHostKernel(op: string, kernel: HostKernel): void {
+  if (hostKernels.has(op)) {
+    throw new ActlabError(`onednn host kernel "${op}" registered twice`, "register once");
+  }
+  hostKernels.set(op, kernel);
+}
+
+/** Ops that run on oneDNN primitives (the rest run TypeScript kernels). */
 export function onednnOps(): string[] {
   return [...kernels.keys()].sort();
 }
 
-/** The executor's kernel lookup: oneDNN where registered, the reference kernel otherwise. */
+/** Ops with a host (specialised TypeScript) kernel. */
+export function hostOps(): string[] {
+  return [...hostKernels.keys()].sort();
+}
+
+/** The executor's kernel lookup: oneDNN, then the host kernel, then the reference kernel. */
 export function onednnLookup(env: OnednnEnv): KernelLookup {
   return (op) => {
     const k = kernels.get(op);
-    if (!k) return getKernel(op);
+    const h = hostKernels.get(op);
+    if (!k && !h) return getKernel(op);
     return (node, inputs, f64) => {
       const empty = [node, ...inputs].some((n) => sizeOf(n.shape) === 0);
-      return (empty ? null : k(env, node, inputs)) ?? getKernel(op)(node, inputs, f64);
+      return (!empty && k ? k(env, node, inputs) : null) ??
+        (h ? h(node, inputs) : null) ??
+        getKernel(op)(node, inputs, f64);
     };
   };
 }

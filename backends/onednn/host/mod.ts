@@ -1,0 +1,1 @@
+/** Registers every host (specialised TypeScript) kernel of the onednn-cpu backend. @module */
