@@ -11,7 +11,7 @@ import { ActlabError } from "../core/errors.ts";
 import type { Graph, Node } from "../core/graph.ts";
 import { type HostTensor, sizeOf, type TensorData } from "../core/host_tensor.ts";
 import { attrsOf } from "../core/ops/attrs.ts";
-import { type Plan, plan as makePlan } from "../core/plan.ts";
+import { type Plan, plan as makePlan, type PlanOptions } from "../core/plan.ts";
 import { fmtShape, sameShape } from "../core/shape.ts";
 import type { CompileOptions, ExecStats, Executable } from "./backend.ts";
 
@@ -91,11 +91,18 @@ export abstract class ExecutableBase implements Executable {
   private disposed = false;
   private running = false;
 
-  /** Plan `graph` for the requested outputs and build the feed and state tables. */
-  protected constructor(graph: Graph, options: CompileOptions = {}) {
+  /**
+   * Plan `graph` for the requested outputs (with `planOptions`, e.g. the ops
+   * this executor aliases) and build the feed and state tables.
+   */
+  protected constructor(
+    graph: Graph,
+    options: CompileOptions = {},
+    planOptions: Omit<PlanOptions, "outputs"> = {},
+  ) {
     this.graph = graph;
     this.outputNames = [...(options.outputs ?? graph.outputs.keys())];
-    this.plan = makePlan(graph, { outputs: this.outputNames });
+    this.plan = makePlan(graph, { ...planOptions, outputs: this.outputNames });
     this.feedNodes = this.plan.order.map((id) => graph.nodes[id]).filter((n) => n.op === "input");
     const states = new Map<string, StateEntry>();
     for (const [name, slot] of graph.states) {

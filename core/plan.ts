@@ -16,8 +16,17 @@ export interface Plan {
   readonly order: readonly number[];
   /** Node id → position in `order` after which its value is no longer read. */
   readonly lastUse: ReadonlyMap<number, number>;
-  /** Node id → pooled buffer index, for every computed (non-source) node. */
+  /**
+   * Node id → pooled buffer index, for every computed (non-source) node; a
+   * node in `aliasOf` whose storage is pooled has its storage's buffer.
+   */
   readonly bufferOf: ReadonlyMap<number, number>;
+  /**
+   * Node id → the node whose storage it shares, for nodes of `aliasOps` (empty
+   * without that option). The storage is a computed node (then the alias has
+   * the same pooled buffer, kept until the last of them is read) or a source.
+   */
+  readonly aliasOf: ReadonlyMap<number, number>;
   /** Size in bytes of each pooled buffer (4 bytes per f32/i32 element, 1 per bool). */
   readonly bufferBytes: readonly number[];
   /** Node ids that must survive the run (outputs and state updates). */
@@ -36,6 +45,12 @@ export interface PlanOptions {
   readonly outputs?: readonly string[];
   /** Disable buffer reuse (every node gets its own buffer); for debugging and tests. */
   readonly noReuse?: boolean;
+  /**
+   * Ops whose output is their first input's bytes unchanged (`reshape`): the
+   * node shares its input's storage instead of getting a buffer and a copy.
+   * Only for executors that read such a node's value from `aliasOf`.
+   */
+  readonly aliasOps?: ReadonlySet<string>;
 }
 
 function nodeBytes(graph: Graph, id: number): number {
@@ -74,6 +89,13 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
   });
   const rootSet = new Set(roots);
   for (const r of rootSet) lastUse.set(r, Infinity);
+  const aliasOf = aliasStorage(graph, order, options.aliasOps);
+  // A storage lives until the last read of any node sharing it.
+  const storageEnd = new Map<number, number>();
+  for (const [id, root] of aliasOf) {
+    const end = Math.max(storageEnd.get(root) ?? lastUse.get(root) ?? -1, lastUse.get(id) ?? -1);
+    storageEnd.set(root, end);
+  }
 
   const bufferOf = new Map<number, number>();
   const bufferBytes: number[] = [];
@@ -85,8 +107,12 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
   order.forEach((id, pos) => {
     const node = graph.nodes[id];
     const bytes = nodeBytes(graph, id);
+    const root = aliasOf.get(id);
     if (SOURCE_OPS.has(node.op)) {
       sourceBytes += bytes;
+    } else if (root !== undefined) {
+      const buf = bufferOf.get(root);
+      if (buf !== undefined) bufferOf.set(id, buf);
     } else {
       // Best fit among free buffers; the output is allocated before this node's
       // inputs are released, so an op never writes over a buffer it reads.
@@ -109,7 +135,7 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
       bufferOf.set(id, buf);
       liveBytes += bytes;
       peakPooled = Math.max(peakPooled, liveBytes);
-      const end = lastUse.get(id) ?? pos; // unused values die right away
+      const end = storageEnd.get(id) ?? lastUse.get(id) ?? pos; // unused values die right away
       if (end !== Infinity) {
         const list = releaseAt.get(end) ?? [];
         list.push(id);
@@ -125,12 +151,30 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
     order,
     lastUse,
     bufferOf,
+    aliasOf,
     bufferBytes,
     roots: [...rootSet],
     sourceBytes,
     peakPooledBytes: peakPooled,
     peakBytes: sourceBytes + peakPooled,
   };
+}
+
+/** Each `aliasOps` node in `order` → the node that owns the storage it shares. */
+function aliasStorage(
+  graph: Graph,
+  order: readonly number[],
+  aliasOps: ReadonlySet<string> | undefined,
+): Map<number, number> {
+  const aliasOf = new Map<number, number>();
+  if (!aliasOps || aliasOps.size === 0) return aliasOf;
+  for (const id of order) {
+    const node = graph.nodes[id];
+    if (!aliasOps.has(node.op) || node.inputs.length === 0) continue;
+    const input = node.inputs[0];
+    aliasOf.set(id, aliasOf.get(input) ?? input);
+  }
+  return aliasOf;
 }
 
 /** Peak bytes needed to run `graph` (sources plus the largest live set of intermediates). */

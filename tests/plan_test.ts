@@ -406,3 +406,115 @@ Deno.test("plan property: 200 random graphs — liveness, buffer sizes, peak, re
   // The property is only meaningful if reuse actually happened a lot.
   assert.ok(reused > nodes / 5, `only ${reused} buffers saved over ${nodes} scheduled nodes`);
 });
+
+// ---- aliasing (`aliasOps`): a reshape shares its input's storage -------------------------
+
+const ALIAS_RESHAPE: ReadonlySet<string> = new Set(["reshape"]);
+
+/** Storage intervals with aliasing: a storage lives from its owner's definition to its last read through any alias. */
+function storageIntervals(g: GraphT, p: Plan): Map<number, [number, number]> {
+  const iv = intervals(g, p);
+  const out = new Map<number, [number, number]>();
+  for (const [id, [s, e]] of iv) {
+    const root = p.aliasOf.get(id) ?? id;
+    if (SOURCE_OPS.has(g.nodes[root].op)) continue;
+    const cur = out.get(root);
+    out.set(root, cur ? [Math.min(cur[0], s), Math.max(cur[1], e)] : [s, e]);
+  }
+  return out;
+}
+
+/** `interpret` with aliases reading their storage's values (no copy, no kernel). */
+function interpretAliased(
+  g: GraphT,
+  p: Plan,
+  feeds: Record<string, HostTensor>,
+): Map<number, TensorData> {
+  const slots = p.bufferBytes.map((b) => new Uint8Array(b).fill(0xff).buffer);
+  const values: TensorData[] = [];
+  for (const id of p.order) {
+    const n = g.nodes[id];
+    const len = sizeOf(n.shape);
+    const root = p.aliasOf.get(id);
+    if (root !== undefined) values[id] = values[root];
+    else if (n.op === "input") values[id] = feeds[n.attrs.name as string].data;
+    else if (n.op === "state") values[id] = new Float32Array(len);
+    else if (n.op === "constant") values[id] = (n.attrs.value as HostTensor).data;
+    else {
+      const buf = slots[p.bufferOf.get(id)!];
+      values[id] = n.dtype === "f32"
+        ? new Float32Array(buf, 0, len)
+        : n.dtype === "i32"
+        ? new Int32Array(buf, 0, len)
+        : new Uint8Array(buf, 0, len);
+      const ins = n.inputs.map((i) => g.nodes[i]);
+      getKernel(n.op)(n, ins, false)(values[id], n.inputs.map((i) => values[i]));
+    }
+  }
+  const out = new Map<number, TensorData>();
+  for (const r of p.roots) out.set(r, values[r].slice());
+  return out;
+}
+
+Deno.test("plan property: aliased reshapes share storage that outlives every alias, bit-exact", () => {
+  let aliases = 0;
+  for (let seed = 1; seed <= 200; seed++) {
+    const { g, feeds } = randomGraph(seed);
+    const label = `graph seed ${seed} (aliasOps)`;
+    const p = plan(g, { aliasOps: ALIAS_RESHAPE });
+    const plain = plan(g);
+    assert.deepEqual(p.order, plain.order, `${label}: order`);
+    assert.equal(plain.aliasOf.size, 0, `${label}: aliases without aliasOps`);
+    for (const id of p.order) {
+      const n = g.nodes[id];
+      const root = p.aliasOf.get(id);
+      assert.equal(root !== undefined, n.op === "reshape", `${label}: node ${id} (${n.op}) alias`);
+      if (root === undefined) continue;
+      aliases++;
+      assert.notEqual(g.nodes[root].op, "reshape", `${label}: node ${id}'s storage is an alias`);
+      assert.equal(p.bufferOf.get(id), p.bufferOf.get(root), `${label}: node ${id}'s buffer`);
+    }
+    const iv = storageIntervals(g, p);
+    const owners = [...iv.keys()];
+    for (let i = 0; i < owners.length; i++) {
+      for (let j = i + 1; j < owners.length; j++) {
+        const [a, b] = [owners[i], owners[j]];
+        if (p.bufferOf.get(a) !== p.bufferOf.get(b)) continue;
+        const [s1, e1] = iv.get(a)!;
+        const [s2, e2] = iv.get(b)!;
+        assert.ok(e1 < s2 || e2 < s1, `${label}: storages ${a} and ${b} overlap in one buffer`);
+      }
+    }
+    let peak = 0;
+    for (let pos = 0; pos < p.order.length; pos++) {
+      let live = 0;
+      for (const [id, [s, e]] of iv) if (s <= pos && pos <= e) live += nodeBytes(g.nodes[id]);
+      peak = Math.max(peak, live);
+    }
+    assert.equal(p.peakPooledBytes, peak, `${label}: peakPooledBytes`);
+    assert.ok(p.peakPooledBytes <= plain.peakPooledBytes, `${label}: aliasing raised the peak`);
+    const aliased = interpretAliased(g, p, feeds);
+    const without = interpret(g, plan(g, { noReuse: true }), feeds);
+    for (const [id, v] of without) assertSame(aliased.get(id)!, v, `${label}: node ${id}`);
+  }
+  assert.ok(
+    aliases > 50,
+    `only ${aliases} reshapes over 200 graphs: the property is not exercised`,
+  );
+});
+
+Deno.test("plan: an aliased reshape keeps its input's buffer from being reused while it is read", () => {
+  const g = new Graph();
+  const x = g.input("x", [4, 4]);
+  const a = exp(x); // owner of the storage
+  const r = reshape(a, [16]); // alias of a
+  const b = neg(x); // would take a's buffer if a died at r
+  const c = add(reshape(b, [16]), r); // r read after b is defined
+  g.output("c", c);
+  const p = plan(g, { aliasOps: ALIAS_RESHAPE });
+  assert.equal(p.aliasOf.get(r.id), a.id);
+  assert.equal(p.bufferOf.get(r.id), p.bufferOf.get(a.id));
+  assert.notEqual(p.bufferOf.get(b.id), p.bufferOf.get(a.id));
+  // By hand: a (= r), b and b's reshape live together, then a, b's reshape and c: 3 × 64 bytes.
+  assert.equal(p.peakPooledBytes, 3 * 64);
+});

@@ -41,19 +41,27 @@ function convert(src: TensorData, dtype: DType, f64: boolean): TensorData {
   return out;
 }
 
+/**
+ * Ops whose output shares its input's buffer (the planner's `aliasOps`): a
+ * reshape is the same row-major bytes, so it costs no copy and no buffer.
+ */
+const ALIAS_OPS: ReadonlySet<string> = new Set(["reshape"]);
+
 /** Executable produced by the reference backend. */
 export class ReferenceExecutable extends ExecutableBase {
   private readonly f64: boolean;
   private readonly values: TensorData[] = [];
   private readonly runs: (KernelRun | null)[] = [];
   private readonly state = new Map<string, TensorData>();
+  /** Aliases of a source (feed, state, constant): [node, source], re-pointed every run. */
+  private readonly sourceAliases: [number, number][] = [];
 
   /**
    * Plan the graph, allocate pooled buffers and prepare every node's kernel,
    * taken from `kernelFor` (the reference kernels unless given).
    */
   constructor(graph: Graph, options: CompileOptions = {}, kernelFor: KernelLookup = getKernel) {
-    super(graph, options);
+    super(graph, options, { aliasOps: ALIAS_OPS });
     this.f64 = options.precision === "f64";
     const slotBytes = new Array<number>(this.plan.bufferBytes.length).fill(0);
     for (const [id, b] of this.plan.bufferOf) {
@@ -67,7 +75,13 @@ export class ReferenceExecutable extends ExecutableBase {
     for (const id of this.plan.order) {
       const node = graph.nodes[id];
       const buf = this.plan.bufferOf.get(id);
-      if (buf !== undefined) {
+      const root = this.plan.aliasOf.get(id);
+      if (root !== undefined) {
+        // Same bytes as its storage: a view of the same buffer, or the source's array each run.
+        if (buf !== undefined) {
+          this.values[id] = view(slots[buf], node.dtype, sizeOf(node.shape), this.f64);
+        } else this.sourceAliases.push([id, root]);
+      } else if (buf !== undefined) {
         this.values[id] = view(slots[buf], node.dtype, sizeOf(node.shape), this.f64);
         const inputs = node.inputs.map((i) => graph.nodes[i]);
         this.runs[id] = kernelFor(node.op)(node, inputs, this.f64);
@@ -89,6 +103,7 @@ export class ReferenceExecutable extends ExecutableBase {
         ? convert(value.data, "f32", true)
         : value.data;
     }
+    for (const [id, root] of this.sourceAliases) this.values[id] = this.values[root];
     for (const id of this.plan.order) {
       const run = this.runs[id];
       if (run) run(this.values[id], g.nodes[id].inputs.map((i) => this.values[i]));
