@@ -1,14 +1,17 @@
 /**
- * Same-run comparisons of actlab's ort-cpu training step with the PyTorch
- * peer (`bench/peers/pytorch_peer.py`): the pieces shared by `ort_bench.ts`
- * (vit_tiny) and `small_bench.ts` (vit_micro, convnet, mlp). Absolute img/s
+ * Same-run comparisons of actlab's training step (ort-cpu, onednn-cpu, or
+ * any host backend) with the PyTorch peer (`bench/peers/pytorch_peer.py`):
+ * the pieces shared by `ort_bench.ts` (vit_tiny) and `small_bench.ts`
+ * (vit_micro, convnet, mlp). Absolute img/s
  * differ by up to 2× between machines of the same size, so every table names
  * the machine and carries ratios measured in the same run: actlab ÷ PyTorch,
  * DPA's step ÷ ReLU's, and ORT's lone-matmul GFLOP/s as the roofline.
  * @module
  */
 import type { Backend } from "../backends/backend.ts";
+import "../backends/mod.ts";
 import { ortCpuBackend } from "../backends/ort/mod.ts";
+import { getBackend } from "../backends/registry.ts";
 import { Graph } from "../core/graph.ts";
 import { hostTensor } from "../core/host_tensor.ts";
 import { matmul, sum } from "../core/ops.ts";
@@ -107,6 +110,8 @@ export async function pytorchPeer(
 
 /** An activation's step timings and what the table needs beside them. */
 export interface StepTimes {
+  /** The backend it ran on. */
+  readonly backend: string;
   readonly activation: string;
   /** Matmul/conv work of one step (FLOP). */
   readonly flops: number;
@@ -121,14 +126,16 @@ export interface StepRunner extends StepTimes {
   readonly step: () => Promise<unknown>;
 }
 
-/** Compile `spec` with `activation` on ort-cpu and warm it up. */
+/** Compile `spec` with `activation` on `backend` (a registered name) and warm it up. */
 export async function stepRunner(
   spec: Omit<TrainStepSpec, "activation">,
   activation: string,
+  backend = "ort-cpu",
 ): Promise<StepRunner> {
-  const { run, step } = await trainStepRunner(ortCpuBackend, { ...spec, activation });
+  const { run, step } = await trainStepRunner(getBackend(backend), { ...spec, activation });
   for (let i = 0; i < 2; i++) await step(); // warm-up: allocation, first touch
   return {
+    backend,
     activation,
     flops: contractionFlops(run.trainStep.graph),
     peakBytes: run.trainExe.stats().peakBytes,
@@ -138,21 +145,23 @@ export async function stepRunner(
 }
 
 /**
- * Time each activation of `spec` in its own process (`step_child.ts`), the
- * processes alternating `blocks` times (A, B, C, A, B, C, …) so drift hits
- * every activation alike without one session's idle threads slowing another.
+ * Time each activation of `spec` on `backend` in its own process
+ * (`step_child.ts`), the processes alternating `blocks` times (A, B, C, A,
+ * B, C, …) so drift hits every activation alike without one session's idle
+ * threads slowing another.
  */
 export async function measureSteps(
   spec: Omit<TrainStepSpec, "activation">,
   activations: readonly string[],
   blocks: number,
   roundsPerBlock: number,
+  backend = "ort-cpu",
 ): Promise<StepTimes[]> {
   const script = new URL("./step_child.ts", import.meta.url).pathname;
   const runners = new Map<string, StepTimes>();
   for (let k = 0; k < blocks; k++) {
     for (const activation of activations) {
-      const arg = JSON.stringify({ ...spec, activation, rounds: roundsPerBlock });
+      const arg = JSON.stringify({ ...spec, activation, backend, rounds: roundsPerBlock });
       const out = await new Deno.Command(Deno.execPath(), {
         args: ["run", "--allow-all", script, arg],
         stdout: "piped",
@@ -161,11 +170,13 @@ export async function measureSteps(
       const text = new TextDecoder().decode(out.stdout).trim();
       if (!out.success) {
         const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ");
-        throw new Error(`the step child for ${spec.model} × ${activation} failed: ${err}`);
+        throw new Error(
+          `the step child for ${spec.model} × ${activation} on ${backend} failed: ${err}`,
+        );
       }
       const r = JSON.parse(text.split("\n").pop()!) as ChildResult;
       const run = runners.get(activation) ??
-        { activation, flops: r.flops, peakBytes: r.peakBytes, times: [] };
+        { backend, activation, flops: r.flops, peakBytes: r.peakBytes, times: [] };
       run.times.push(...r.times);
       runners.set(activation, run);
     }
@@ -179,16 +190,19 @@ export function median(values: readonly number[]): number {
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
 }
 
-/** Markdown rows: img/s, GFLOP/s, step ÷ ReLU step, plan peak, PyTorch, actlab ÷ PyTorch. */
+/**
+ * Markdown rows: backend, img/s, GFLOP/s, step ÷ ReLU step (on the same
+ * backend), plan peak, PyTorch, actlab ÷ PyTorch.
+ */
 export function tableRows(
   model: string,
   batch: number,
   runners: readonly StepTimes[],
   peer: PeerResult[] | string,
 ): string[] {
-  const relu = runners.find((r) => r.activation === "relu");
-  const reluMs = relu ? median(relu.times) : NaN;
   return runners.map((run) => {
+    const relu = runners.find((r) => r.activation === "relu" && r.backend === run.backend);
+    const reluMs = relu ? median(relu.times) : NaN;
     const ms = median(run.times);
     const imgs = batch / ms * 1000;
     const p = typeof peer === "string"
@@ -196,6 +210,7 @@ export function tableRows(
       : peer.find((q) => q.activation === run.activation);
     const cells = [
       model,
+      run.backend,
       run.activation,
       imgs.toFixed(1),
       (run.flops / ms / 1e6).toFixed(0),
@@ -210,8 +225,8 @@ export function tableRows(
 
 /** The header of the table `tableRows` fills. */
 export const TABLE_HEADER: string =
-  "| model | activation | actlab ort-cpu img/s | GFLOP/s | step ÷ relu step | plan peak MiB | " +
-  "PyTorch img/s | actlab ÷ PyTorch |\n| --- | --- | --- | --- | --- | --- | --- | --- |";
+  "| model | backend | activation | actlab img/s | GFLOP/s | step ÷ relu step | plan peak MiB | " +
+  "PyTorch img/s | actlab ÷ PyTorch |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
 /** One line naming the machine, ORT's matmul roofline and the peer. */
 export function header(gflops: number, peer: PeerResult[] | string): string {

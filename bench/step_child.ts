@@ -6,7 +6,7 @@
  * session's pool threads keep spinning after its run, so sessions timed
  * side by side in one process slow each other down (a small step most:
  * `mlp` ran 2× slower interleaved with two other sessions than alone).
- * Usage: `deno run -A bench/step_child.ts '<json: {model, activation, batch, image, classes, rounds}>'`
+ * Usage: `deno run -A bench/step_child.ts '<json: {model, activation, backend?, batch, image, classes, rounds}>'`
  * @module
  */
 import { median, stepRunner } from "./peer_bench.ts";
@@ -15,6 +15,8 @@ import { median, stepRunner } from "./peer_bench.ts";
 export interface ChildSpec {
   readonly model: string;
   readonly activation: string;
+  /** A registered backend name (ort-cpu when omitted). */
+  readonly backend?: string;
   readonly batch: number;
   readonly image: [number, number, number];
   readonly classes: number;
@@ -32,7 +34,7 @@ export interface ChildResult {
 
 if (import.meta.main) {
   const spec = JSON.parse(Deno.args[0]) as ChildSpec;
-  const run = await stepRunner(spec, spec.activation);
+  const run = await stepRunner(spec, spec.activation, spec.backend);
   for (let r = 0; r < spec.rounds; r++) {
     const t0 = performance.now();
     for (let i = 0; i < 5; i++) await run.step();

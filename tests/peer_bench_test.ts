@@ -9,18 +9,35 @@ Deno.test("peer bench: median of odd and even counts", () => {
 
 Deno.test("peer bench: rows give img/s, ratios to ReLU and to the peer", () => {
   const runs: StepTimes[] = [
-    { activation: "relu", flops: 2e9, peakBytes: 2 ** 20, times: [100, 90, 110] },
-    { activation: "dpa", flops: 2e9, peakBytes: 2 * 2 ** 20, times: [103, 102, 104] },
+    {
+      backend: "ort-cpu",
+      activation: "relu",
+      flops: 2e9,
+      peakBytes: 2 ** 20,
+      times: [100, 90, 110],
+    },
+    {
+      backend: "ort-cpu",
+      activation: "dpa",
+      flops: 2e9,
+      peakBytes: 2 ** 21,
+      times: [103, 102, 104],
+    },
+    { backend: "onednn-cpu", activation: "relu", flops: 2e9, peakBytes: 2 ** 20, times: [50] },
+    { backend: "onednn-cpu", activation: "dpa", flops: 2e9, peakBytes: 2 ** 20, times: [51] },
   ];
   const peer = [
     { activation: "relu", img_per_s: 640, threads: 2, torch: "x" },
     { activation: "dpa", img_per_s: 1000, threads: 2, torch: "x" },
   ];
-  const [relu, dpa] = tableRows("m", 128, runs, peer);
+  const [relu, dpa, onednnRelu, onednnDpa] = tableRows("m", 128, runs, peer);
   // 128 images in 100 ms = 1280 img/s; 2 GFLOP in 100 ms = 20 GFLOP/s; 1280 / 640 = 2.00×.
-  assert.equal(relu, "| m | relu | 1280.0 | 20 | 1.000 | 1 | 640.0 | 2.00× |");
+  assert.equal(relu, "| m | ort-cpu | relu | 1280.0 | 20 | 1.000 | 1 | 640.0 | 2.00× |");
   // 128 / 0.103 s = 1242.7 img/s; 103 / 100 = 1.030; 1242.7 / 1000 = 1.24×.
-  assert.equal(dpa, "| m | dpa | 1242.7 | 19 | 1.030 | 2 | 1000.0 | 1.24× |");
+  assert.equal(dpa, "| m | ort-cpu | dpa | 1242.7 | 19 | 1.030 | 2 | 1000.0 | 1.24× |");
+  // Each backend's DPA step is divided by its own ReLU step: 51 / 50 = 1.020.
+  assert.equal(onednnRelu, "| m | onednn-cpu | relu | 2560.0 | 40 | 1.000 | 1 | 640.0 | 4.00× |");
+  assert.equal(onednnDpa, "| m | onednn-cpu | dpa | 2509.8 | 39 | 1.020 | 1 | 1000.0 | 2.51× |");
   const noPeer = tableRows("m", 128, runs, "no torch");
   assert.match(noPeer[0], /\| — \| — \|$/);
 });
