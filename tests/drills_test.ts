@@ -1,20 +1,26 @@
 /**
  * The reliability drills (tests/drills/) on the reduced budget: a few kill -9
- * trials, one mid-epoch resume per backend, every fixed corrupt-input case
- * plus a few random flips and cuts, the divergence and disk cases. The full
- * budget runs with `deno task drills`.
+ * trials (reference and onednn-cpu), one mid-epoch resume per backend
+ * (reference, ort-cpu, onednn-cpu), every fixed corrupt-input case plus a few
+ * random flips and cuts, the divergence and disk cases. The full budget runs
+ * with `deno task drills`. onednn-cpu is left out only where libdnnl is
+ * missing outside CI (CI installs it, and there its absence fails the drills).
  */
 import assert from "node:assert/strict";
+import { onednnCpuBackend } from "../backends/onednn/mod.ts";
 import type { Tally } from "./drills/common.ts";
 import { BUDGETS, runDrills } from "./drills/run.ts";
 
 const SEED = 20261203; // fixed, so a CI failure can be replayed with --seed
+const ONEDNN = (await onednnCpuBackend.probe()).available || Deno.env.get("CI") === "true"
+  ? ["onednn-cpu"]
+  : [];
 
 async function drill(name: string, minTrials: number, killBackends?: string[]): Promise<Tally[]> {
   const tallies = await runDrills({
     budget: BUDGETS.quick,
     only: [name],
-    backends: ["reference", "ort-cpu"],
+    backends: ["reference", "ort-cpu", ...ONEDNN],
     killBackends,
     seed: SEED,
     say: () => {},
@@ -33,11 +39,11 @@ async function drill(name: string, minTrials: number, killBackends?: string[]): 
 }
 
 Deno.test("drill kill9: SIGKILL mid-run and mid-save, resume ends bit-identical", async () => {
-  await drill("kill9", BUDGETS.quick.killTrials, ["reference"]);
+  await drill("kill9", BUDGETS.quick.killTrials, ["reference", ...ONEDNN]);
 });
 
-Deno.test("drill resume: mid-epoch stop resumes the exact loss curve on both backends", async () => {
-  await drill("resume", 2 * BUDGETS.quick.resumeStops);
+Deno.test("drill resume: mid-epoch stop resumes the exact loss curve on every backend", async () => {
+  await drill("resume", (2 + ONEDNN.length) * BUDGETS.quick.resumeStops);
 });
 
 Deno.test("drill fuzz: corrupt data and checkpoints rejected cleanly, valid mutations train", async () => {

@@ -91,7 +91,7 @@ if (import.meta.main) {
   const tallies = await runDrills({
     budget: values.quick ? BUDGETS.quick : BUDGETS.full,
     only,
-    backends: (values.backends ?? "reference,ort-cpu").split(","),
+    backends: (values.backends ?? "reference,ort-cpu,onednn-cpu").split(","),
     seed,
     say: (l) => console.log(`  ${l}`),
     onTally: (t) => {
