@@ -16,6 +16,7 @@ import { onednnLookup, onednnOps } from "../backends/onednn/kernel.ts";
 import "../backends/onednn/kernels/mod.ts";
 import { loadDnnl } from "../backends/onednn/library.ts";
 import type { DnnlPrimitive } from "../backends/onednn/primitive.ts";
+import { ScratchArena } from "../backends/onednn/scratch.ts";
 import { getKernel } from "../backends/reference/kernel.ts";
 import { getBackend } from "../backends/registry.ts";
 import "../backends/mod.ts";
@@ -138,13 +139,18 @@ function kernelParity(
   const owned: DnnlPrimitive[] = [];
   const lib = loadDnnl();
   assert.ok(lib.ok);
-  const run = onednnLookup({ ctx: dnnlContext(lib.lib), own: (p) => owned.push(p) })(node.op)(
+  const run = onednnLookup({
+    ctx: dnnlContext(lib.lib),
+    own: (p) => owned.push(p),
+    scratch: new ScratchArena(),
+  })(node.op)(
     node,
     inputs,
     false,
   );
   // Reductions decline oneDNN's ref:any implementation (which one exists depends on the CPU).
-  if (onOnednn) assert.equal(owned.length, 1, `${name}: ran on a oneDNN primitive`);
+  // A convolution adds reorder primitives to and from its chosen (blocked) layouts.
+  if (onOnednn) assert.ok(owned.length >= 1, `${name}: ran on a oneDNN primitive`);
   try {
     for (let rep = 0; rep < 2; rep++) {
       const got = alloc(bool ? 7 : NaN); // stale values a kernel must overwrite
@@ -356,7 +362,11 @@ Deno.test({
       const y = o[op](g.input("a", [...a], dtype), g.input("b", [...b], dtype));
       const node = g.nodes[y.id];
       const owned: DnnlPrimitive[] = [];
-      onednnLookup({ ctx: dnnlContext(lib.lib), own: (p) => owned.push(p) })(op)(
+      onednnLookup({
+        ctx: dnnlContext(lib.lib),
+        own: (p) => owned.push(p),
+        scratch: new ScratchArena(),
+      })(op)(
         node,
         node.inputs.map((i) => g.nodes[i]),
         false,

@@ -12,6 +12,7 @@ import { onednnLookup } from "./kernel.ts";
 import "./kernels/mod.ts";
 import "./host/mod.ts";
 import type { DnnlPrimitive } from "./primitive.ts";
+import { ScratchArena } from "./scratch.ts";
 
 /** Executable produced by the onednn-cpu backend (f32 only). */
 export class OnednnExecutable extends ReferenceExecutable {
@@ -24,7 +25,11 @@ export class OnednnExecutable extends ReferenceExecutable {
     owned: DnnlPrimitive[],
     wrap: (k: KernelLookup) => KernelLookup,
   ) {
-    super(graph, options, wrap(onednnLookup({ ctx, own: (p) => owned.push(p) })));
+    super(
+      graph,
+      options,
+      wrap(onednnLookup({ ctx, own: (p) => owned.push(p), scratch: new ScratchArena() })),
+    );
     this.owned = owned;
   }
 

@@ -21,6 +21,7 @@ import { getKernel, type KernelRun } from "../reference/kernel.ts";
 import "../reference/kernels/mod.ts";
 import type { DnnlContext } from "./engine.ts";
 import type { DnnlPrimitive } from "./primitive.ts";
+import type { ScratchArena } from "./scratch.ts";
 
 /** What a oneDNN kernel prepares against: the context, and the owner of what it creates. */
 export interface OnednnEnv {
@@ -28,6 +29,8 @@ export interface OnednnEnv {
   readonly ctx: DnnlContext;
   /** Hand a created primitive to the executable (destroyed on dispose). */
   own(p: DnnlPrimitive): void;
+  /** The executable's scratch for tensors kept in a primitive's own layout. */
+  readonly scratch: ScratchArena;
 }
 
 /**

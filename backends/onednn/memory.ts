@@ -80,3 +80,59 @@ export function createMemory(ctx: DnnlContext, md: Uint8Array, what: string): De
   );
   return outHandle(cell, "dnnl_memory_create");
 }
+
+const FORMAT_TAG_ANY = 1; // dnnl_format_tag_any: the primitive picks the layout
+
+/** A descriptor of `shape` (f32) whose layout the primitive chooses. */
+export function anyDesc(ctx: DnnlContext, shape: readonly number[]): Uint8Array {
+  const md = new Uint8Array(MEMORY_DESC_BYTES);
+  check(
+    ctx.lib.symbols.dnnl_memory_desc_init_by_tag(
+      md,
+      shape.length,
+      dims(shape),
+      DATA_TYPE.f32,
+      FORMAT_TAG_ANY,
+    ),
+    "dnnl_memory_desc_init_by_tag",
+    `shape [${shape}], any layout`,
+  );
+  return md;
+}
+
+/** `dnnl_query_*_md` values (dnnl_types.h, 2.6). */
+export const QUERY_MD = {
+  src: 129,
+  diffSrc: 130,
+  weights: 131,
+  diffWeights: 132,
+  dst: 133,
+  diffDst: 134,
+  workspace: 135,
+} as const;
+
+/** A copy of the descriptor a primitive descriptor chose for `what` (index 0). */
+export function queryDesc(
+  ctx: DnnlContext,
+  pd: Deno.PointerObject,
+  what: keyof typeof QUERY_MD,
+): Uint8Array {
+  const p = ctx.lib.symbols.dnnl_primitive_desc_query_md(pd, QUERY_MD[what], 0);
+  if (p === null) {
+    throw new ActlabError(
+      `oneDNN returned no ${what} memory descriptor`,
+      "report this: the primitive should define it",
+    );
+  }
+  return new Uint8Array(new Deno.UnsafePointerView(p).getArrayBuffer(MEMORY_DESC_BYTES).slice(0));
+}
+
+/** Whether two descriptors describe the same layout. */
+export function sameDesc(ctx: DnnlContext, a: Uint8Array, b: Uint8Array): boolean {
+  return ctx.lib.symbols.dnnl_memory_desc_equal(a, b) !== 0;
+}
+
+/** Bytes a tensor of descriptor `md` occupies (blocked layouts pad channels). */
+export function descBytes(ctx: DnnlContext, md: Uint8Array): number {
+  return Number(ctx.lib.symbols.dnnl_memory_desc_get_size(md));
+}

@@ -38,6 +38,13 @@ export interface PrimitiveArg {
   readonly md: Uint8Array;
 }
 
+/**
+ * What a primitive is made from: an initialised op descriptor (with a
+ * forward hint for backward ops), or a primitive descriptor created already
+ * (`primitiveDesc`, a reorder's) whose ownership passes to the primitive.
+ */
+export type PrimitiveSource = Uint8Array | { readonly pd: Deno.PointerObject };
+
 /** Handles a primitive owns, destroyed together. */
 export class DnnlPrimitive {
   private readonly ctx: DnnlContext;
@@ -51,13 +58,13 @@ export class DnnlPrimitive {
   private destroyed = false;
 
   /**
-   * Create the primitive descriptor of `opDesc` (with `hint`, a forward
+   * Create the primitive descriptor of `source` (with `hint`, a forward
    * primitive descriptor, for backward ops; it is kept alive with this
    * primitive), the primitive, and one memory per arg.
    */
   constructor(
     ctx: DnnlContext,
-    opDesc: Uint8Array,
+    source: PrimitiveSource,
     args: readonly PrimitiveArg[],
     what: string,
     hint: Deno.PointerObject | null = null,
@@ -66,10 +73,15 @@ export class DnnlPrimitive {
     this.what = what;
     const s = ctx.lib.symbols;
     const cell = new BigUint64Array(1);
-    const status = s.dnnl_primitive_desc_create(cell, opDesc, null, ctx.engine, hint);
-    if (status !== 0 && hint) s.dnnl_primitive_desc_destroy(hint);
-    check(status, "dnnl_primitive_desc_create", what);
-    const pd = outHandle(cell, "dnnl_primitive_desc_create");
+    let pd: Deno.PointerObject;
+    if (source instanceof Uint8Array) {
+      const status = s.dnnl_primitive_desc_create(cell, source, null, ctx.engine, hint);
+      if (status !== 0 && hint) s.dnnl_primitive_desc_destroy(hint);
+      check(status, "dnnl_primitive_desc_create", what);
+      pd = outHandle(cell, "dnnl_primitive_desc_create");
+    } else {
+      pd = source.pd;
+    }
     this.pds = hint ? [pd, hint] : [pd];
     this.memories = [];
     const info = s.dnnl_primitive_desc_query(pd, QUERY_IMPL_INFO_STR, 0, cell);
@@ -98,7 +110,7 @@ export class DnnlPrimitive {
   }
 
   /** Execute on `data` (one buffer per arg, in the constructor's order) and wait. */
-  run(data: readonly TensorData[]): void {
+  run(data: readonly (TensorData | Uint8Array)[]): void {
     const s = this.ctx.lib.symbols;
     for (let i = 0; i < this.memories.length; i++) {
       check(
@@ -126,17 +138,43 @@ export class DnnlPrimitive {
   }
 }
 
-/** Create a primitive descriptor only (a forward hint for a backward op). */
+/**
+ * Create a primitive descriptor only: a forward hint for a backward op, or
+ * one whose chosen layouts are read before its primitive is made. With
+ * `hint`, the hint is released if creation fails.
+ */
 export function primitiveDesc(
   ctx: DnnlContext,
   opDesc: Uint8Array,
   what: string,
+  hint: Deno.PointerObject | null = null,
+): Deno.PointerObject {
+  const cell = new BigUint64Array(1);
+  const status = ctx.lib.symbols.dnnl_primitive_desc_create(cell, opDesc, null, ctx.engine, hint);
+  if (status !== 0 && hint) ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
+  check(status, "dnnl_primitive_desc_create", what);
+  return outHandle(cell, "dnnl_primitive_desc_create");
+}
+
+/** A reorder primitive descriptor: `src` layout to `dst` layout, on the CPU engine. */
+export function reorderDesc(
+  ctx: DnnlContext,
+  src: Uint8Array,
+  dst: Uint8Array,
+  what: string,
 ): Deno.PointerObject {
   const cell = new BigUint64Array(1);
   check(
-    ctx.lib.symbols.dnnl_primitive_desc_create(cell, opDesc, null, ctx.engine, null),
-    "dnnl_primitive_desc_create",
+    ctx.lib.symbols.dnnl_reorder_primitive_desc_create(
+      cell,
+      src,
+      ctx.engine,
+      dst,
+      ctx.engine,
+      null,
+    ),
+    "dnnl_reorder_primitive_desc_create",
     what,
   );
-  return outHandle(cell, "dnnl_primitive_desc_create");
+  return outHandle(cell, "dnnl_reorder_primitive_desc_create");
 }

@@ -1,8 +1,12 @@
 /**
  * `conv2d`, `conv2d_input_grad` and `conv2d_filter_grad` on oneDNN's
  * convolution forward, backward-data and backward-weights primitives
- * (algorithm `convolution_direct`; oneDNN picks its implementation for the
- * plain NCHW / OIHW layouts given). Groups use the 5-D `goihw` weights view
+ * (algorithm `convolution_direct`). Each is created with `any` layouts and
+ * run through `layoutPrimitive` (reorders to the blocked layouts oneDNN
+ * picks, e.g. `nChw16c` for its AVX-512 kernels, and back): on plain NCHW /
+ * OIHW it falls back to im2col + GEMM (`gemm:jit`), measured 3–6× slower on
+ * convnet's layers. `ACTLAB_ONEDNN_LAYOUTS=plain` keeps the plain layouts
+ * (for measuring that gain). Groups use the 5-D `goihw` weights view
  * `[G, Cout/G, Cin/G, kh, kw]`, the same bytes as actlab's
  * `[Cout, Cin/G, kh, kw]`. oneDNN counts dilation from 0 (actlab's 1 = none).
  * The backward primitives are created with a forward descriptor as their hint,
@@ -10,28 +14,39 @@
  * @module
  */
 import type { Node } from "../../../core/graph.ts";
+import type { TensorData } from "../../../core/host_tensor.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import { type Conv2dGeometry, conv2dGeometry } from "../../../core/ops/conv.ts";
 import type { DnnlContext } from "../engine.ts";
 import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
-import { dims, memoryDesc } from "../memory.ts";
-import {
-  ARG,
-  DnnlPrimitive,
-  opDescBuffer,
-  type PrimitiveArg,
-  primitiveDesc,
-} from "../primitive.ts";
+import { type LayoutArg, layoutPrimitive } from "../layout.ts";
+import { anyDesc, dims, memoryDesc } from "../memory.ts";
+import { ARG, opDescBuffer, primitiveDesc } from "../primitive.ts";
 import { check } from "../status.ts";
 
 const FORWARD_TRAINING = 64; // dnnl_prop_kind_t dnnl_forward_training
 const CONVOLUTION_DIRECT = 1; // dnnl_alg_kind_t dnnl_convolution_direct
 
-/** The three tensors' descriptors and the window parameters of one geometry. */
+/** Whether convolutions run in oneDNN's chosen layouts (the default) or plain ones. */
+function chosenLayouts(): boolean {
+  try {
+    return Deno.env.get("ACTLAB_ONEDNN_LAYOUTS") !== "plain";
+  } catch {
+    return true; // no env permission: the default
+  }
+}
+
+/**
+ * The three tensors' plain descriptors, the ones the primitives are created
+ * with (`any` layouts, or the plain ones), and the window parameters.
+ */
 interface ConvDescs {
   readonly src: Uint8Array;
   readonly wei: Uint8Array;
   readonly dst: Uint8Array;
+  readonly srcOp: Uint8Array;
+  readonly weiOp: Uint8Array;
+  readonly dstOp: Uint8Array;
   readonly strides: BigInt64Array;
   readonly dilates: BigInt64Array;
   readonly padL: BigInt64Array;
@@ -42,10 +57,18 @@ function descs(ctx: DnnlContext, g: Conv2dGeometry): ConvDescs {
   const wShape = g.groups === 1
     ? [g.cout, g.cinG, g.kh, g.kw]
     : [g.groups, g.coutG, g.cinG, g.kh, g.kw];
+  const shapes = [[g.n, g.cin, g.h, g.w], wShape, [g.n, g.cout, g.ho, g.wo]];
+  const [src, wei, dst] = shapes.map((s) => memoryDesc(ctx, s));
+  const [srcOp, weiOp, dstOp] = chosenLayouts()
+    ? shapes.map((s) => anyDesc(ctx, s))
+    : [src, wei, dst];
   return {
-    src: memoryDesc(ctx, [g.n, g.cin, g.h, g.w]),
-    wei: memoryDesc(ctx, wShape),
-    dst: memoryDesc(ctx, [g.n, g.cout, g.ho, g.wo]),
+    src,
+    wei,
+    dst,
+    srcOp,
+    weiOp,
+    dstOp,
     strides: dims([g.sh, g.sw]),
     dilates: dims([g.dh - 1, g.dw - 1]),
     padL: dims([g.pt, g.pl]),
@@ -61,10 +84,10 @@ function forwardDesc(ctx: DnnlContext, d: ConvDescs, what: string): Uint8Array {
       desc,
       FORWARD_TRAINING,
       CONVOLUTION_DIRECT,
-      d.src,
-      d.wei,
+      d.srcOp,
+      d.weiOp,
       null,
-      d.dst,
+      d.dstOp,
       d.strides,
       d.dilates,
       d.padL,
@@ -86,27 +109,27 @@ registerOnednnKernel("conv2d", (env: OnednnEnv, node: Node, [xn, wn]: readonly N
   const g = conv2dGeometry("conv2d", xn.shape, wn.shape, attrsOf(node, "conv2d"));
   const what = label("conv2d", node, g);
   const d = descs(env.ctx, g);
-  const p = new DnnlPrimitive(env.ctx, forwardDesc(env.ctx, d, what), [
-    { arg: ARG.SRC, md: d.src },
-    { arg: ARG.WEIGHTS, md: d.wei },
-    { arg: ARG.DST, md: d.dst },
+  const run = layoutPrimitive(env, forwardDesc(env.ctx, d, what), [
+    { arg: ARG.SRC, plain: d.src, query: "src" },
+    { arg: ARG.WEIGHTS, plain: d.wei, query: "weights" },
+    { arg: ARG.DST, plain: d.dst, query: "dst", output: true },
   ], what);
-  env.own(p);
-  return (out, [x, w]) => p.run([x, w, out]);
+  return (out, [x, w]) => run([x, w, out]);
 });
 
 /**
- * A backward primitive: oneDNN needs the forward primitive descriptor as a
- * hint, released here if the backward descriptor cannot be initialised
- * (`init` fills `desc` and returns the status and the C function's name).
+ * A backward primitive in its chosen layouts: oneDNN needs the forward
+ * primitive descriptor as a hint, released here if the backward descriptor
+ * cannot be initialised (`init` fills `desc` and returns the status and the
+ * C function's name).
  */
 function backwardPrimitive(
   env: OnednnEnv,
   d: ConvDescs,
   what: string,
   init: (desc: Uint8Array) => [status: number, fn: string],
-  args: readonly PrimitiveArg[],
-): DnnlPrimitive {
+  args: readonly LayoutArg[],
+): (data: readonly TensorData[]) => void {
   const hint = primitiveDesc(env.ctx, forwardDesc(env.ctx, d, what), `${what} (forward hint)`);
   const desc = opDescBuffer();
   try {
@@ -116,9 +139,7 @@ function backwardPrimitive(
     env.ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
     throw e;
   }
-  const p = new DnnlPrimitive(env.ctx, desc, args, what, hint);
-  env.own(p);
-  return p;
+  return layoutPrimitive(env, desc, args, what, hint);
 }
 
 registerOnednnKernel("conv2d_input_grad", (env: OnednnEnv, node: Node, [, wn]: readonly Node[]) => {
@@ -127,13 +148,13 @@ registerOnednnKernel("conv2d_input_grad", (env: OnednnEnv, node: Node, [, wn]: r
   const what = label("conv2d_input_grad", node, g);
   const d = descs(env.ctx, g);
   const sym = env.ctx.lib.symbols;
-  const p = backwardPrimitive(env, d, what, (desc) => [
+  const run = backwardPrimitive(env, d, what, (desc) => [
     sym.dnnl_dilated_convolution_backward_data_desc_init(
       desc,
       CONVOLUTION_DIRECT,
-      d.src,
-      d.wei,
-      d.dst,
+      d.srcOp,
+      d.weiOp,
+      d.dstOp,
       d.strides,
       d.dilates,
       d.padL,
@@ -141,11 +162,11 @@ registerOnednnKernel("conv2d_input_grad", (env: OnednnEnv, node: Node, [, wn]: r
     ),
     "dnnl_dilated_convolution_backward_data_desc_init",
   ], [
-    { arg: ARG.DIFF_DST, md: d.dst },
-    { arg: ARG.WEIGHTS, md: d.wei },
-    { arg: ARG.DIFF_SRC, md: d.src },
+    { arg: ARG.DIFF_DST, plain: d.dst, query: "diffDst" },
+    { arg: ARG.WEIGHTS, plain: d.wei, query: "weights" },
+    { arg: ARG.DIFF_SRC, plain: d.src, query: "diffSrc", output: true },
   ]);
-  return (out, [dy, w]) => p.run([dy, w, out]);
+  return (out, [dy, w]) => run([dy, w, out]);
 });
 
 registerOnednnKernel("conv2d_filter_grad", (env: OnednnEnv, node: Node, [xn]: readonly Node[]) => {
@@ -154,14 +175,14 @@ registerOnednnKernel("conv2d_filter_grad", (env: OnednnEnv, node: Node, [xn]: re
   const what = label("conv2d_filter_grad", node, g);
   const d = descs(env.ctx, g);
   const sym = env.ctx.lib.symbols;
-  const p = backwardPrimitive(env, d, what, (desc) => [
+  const run = backwardPrimitive(env, d, what, (desc) => [
     sym.dnnl_dilated_convolution_backward_weights_desc_init(
       desc,
       CONVOLUTION_DIRECT,
-      d.src,
-      d.wei,
+      d.srcOp,
+      d.weiOp,
       null,
-      d.dst,
+      d.dstOp,
       d.strides,
       d.dilates,
       d.padL,
@@ -169,9 +190,9 @@ registerOnednnKernel("conv2d_filter_grad", (env: OnednnEnv, node: Node, [xn]: re
     ),
     "dnnl_dilated_convolution_backward_weights_desc_init",
   ], [
-    { arg: ARG.SRC, md: d.src },
-    { arg: ARG.DIFF_DST, md: d.dst },
-    { arg: ARG.DIFF_WEIGHTS, md: d.wei },
+    { arg: ARG.SRC, plain: d.src, query: "src" },
+    { arg: ARG.DIFF_DST, plain: d.dst, query: "diffDst" },
+    { arg: ARG.DIFF_WEIGHTS, plain: d.wei, query: "diffWeights", output: true },
   ]);
-  return (out, [x, dy]) => p.run([x, dy, out]);
+  return (out, [x, dy]) => run([x, dy, out]);
 });
