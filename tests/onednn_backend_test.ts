@@ -4,8 +4,8 @@
  * so a kernel must write every element) over odd shapes, transposes, batch
  * broadcast, groups, strides, dilation and asymmetric padding; every
  * gradient-check case (forward and input gradients — the oneDNN ops' VJPs are
- * the conv gradient ops and matmuls again); and full training steps of mlp,
- * convnet and vit_micro × {relu, gelu, dpa}. Without libdnnl the tests are
+ * the conv gradient ops and matmuls again). Full training steps of every
+ * model are in onednn_models_test.ts. Without libdnnl the tests are
  * skipped with the reason, or fail under CI=true (.ci/run installs libdnnl2).
  */
 import assert from "node:assert/strict";
@@ -26,7 +26,6 @@ import { sizeOf } from "../core/host_tensor.ts";
 import * as o from "../core/ops.ts";
 import { ALL_CASES } from "./cases/mod.ts";
 import { lcg } from "./gradcheck.ts";
-import { compareTrainingSteps, PARITY_ACTIVATIONS } from "./model_parity.ts";
 import { ortAvailability } from "./ort_support.ts";
 import { assertClose, parityCheck } from "./parity.ts";
 
@@ -399,14 +398,4 @@ for (const c of ALL_CASES) {
     ignore: !ok,
     fn: () => parityCheck(onednnCpuBackend, c),
   });
-}
-
-for (const model of ["mlp", "convnet", "vit_micro"]) {
-  for (const activation of PARITY_ACTIVATIONS) {
-    Deno.test({
-      name: `onednn-cpu ${model} × ${activation}: training steps match reference`,
-      ignore: !ok,
-      fn: () => compareTrainingSteps(onednnCpuBackend, model, activation),
-    });
-  }
 }
