@@ -125,7 +125,8 @@ optimisation:
                             random erasing, eval resize/0.875 + centre crop) | weak (flip) |
                             default (dataset's: pad-4 crop + flip on CIFAR) | on | off
 run:
-  --backend NAME            auto | reference | ort-cpu | ort-cuda | webgpu (auto = fastest available)
+  --backend NAME            auto | reference | ort-cpu | ort-cuda | onednn-cpu | webgpu | tfjs-wasm |
+                            tfjs-cpu | tfjs-node | tfjs-gpu (auto = fastest available; deno task list)
   --seed S                  seeds init, data order, augmentation and dropout
   --out DIR                 run directory (config.json, log.jsonl, curves.svg, last.ckpt, summary.json)`;
 }
