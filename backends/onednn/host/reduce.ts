@@ -1,0 +1,188 @@
+/**
+ * Host kernels for `sum`, `mean` and `max` over any axes (float32 in and out,
+ * float64 accumulation), bit-identical with the reference kernels
+ * (backends/reference/kernels/reduce.ts): each output accumulates its inputs
+ * in ascending input index from 0 (`sum`, `mean`, then `/ count`) or from −∞
+ * (`max`: a NaN wins, the first of equal values stays). Instead of the
+ * reference's per-element index table, the shape is merged into alternating
+ * kept/reduced runs (axes.ts) and the input is scanned once in flat order in
+ * blocks of its two innermost runs:
+ * - innermost reduced ([kept a, reduced b]): a local double accumulator per
+ *   output over a contiguous run of b;
+ * - innermost kept ([reduced a, kept b]): a row of b double accumulators,
+ *   each updated from a contiguous run.
+ * Outer runs step an odometer once per block. When no outer run is reduced
+ * and the innermost is, each output's inputs are one contiguous run and the
+ * kernel writes `out` directly; otherwise it accumulates into a float64 row
+ * the size of the output and rounds it into `out` at the end. Scanning in
+ * flat order keeps each output's additions in the reference's order.
+ * Declines (to the reference kernel) non-f32 tensors and empty ones.
+ * @module
+ */
+import type { Node } from "../../../core/graph.ts";
+import { sizeOf } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
+import type { KernelRun } from "../../reference/kernel.ts";
+import { type HostKernel, registerHostKernel } from "../kernel.ts";
+import { mergeAxes } from "./axes.ts";
+
+/** The loop plan of one reduction. */
+interface Plan {
+  /** Sizes of the outer runs (all but the innermost two). */
+  readonly outerSizes: Int32Array;
+  /** Output strides of the outer runs (0 for reduced ones). */
+  readonly outerStrides: Int32Array;
+  /** Odometer scratch, one counter per outer run. */
+  readonly counter: Int32Array;
+  /** Blocks (product of the outer sizes). */
+  readonly blocks: number;
+  /** Outer size of the innermost block. */
+  readonly a: number;
+  /** Inner (contiguous) size of the innermost block. */
+  readonly b: number;
+  /** Whether the innermost run is reduced ([kept a, reduced b]) or kept ([reduced a, kept b]). */
+  readonly lastReduced: boolean;
+  /** Whether each output's inputs form one contiguous run (write `out` directly). */
+  readonly direct: boolean;
+  /** Number of inputs per output. */
+  readonly count: number;
+  /** Float64 accumulators (unused when direct). */
+  readonly acc: Float64Array;
+}
+
+function plan(node: Node, x: Node): Plan | null {
+  if (node.dtype !== "f32" || x.dtype !== "f32") return null;
+  if (sizeOf(x.shape) === 0 || sizeOf(node.shape) === 0) return null;
+  const { axes } = attrsOf(node, ["sum", "mean", "max"]);
+  const { sizes, reduced } = mergeAxes(x.shape, axes);
+  const m = sizes.length;
+  const strides = new Array<number>(m).fill(0);
+  for (let i = m - 1, s = 1; i >= 0; i--) {
+    if (!reduced[i]) {
+      strides[i] = s;
+      s *= sizes[i];
+    }
+  }
+  const outer = Math.max(m - 2, 0);
+  const lastReduced = reduced[m - 1];
+  return {
+    outerSizes: Int32Array.from(sizes.slice(0, outer)),
+    outerStrides: Int32Array.from(strides.slice(0, outer)),
+    counter: new Int32Array(outer),
+    blocks: sizes.slice(0, outer).reduce((p, d) => p * d, 1),
+    a: m >= 2 ? sizes[m - 2] : 1,
+    b: sizes[m - 1],
+    lastReduced,
+    direct: lastReduced && !reduced.slice(0, outer).includes(true),
+    count: axes.reduce((c, ax) => c * x.shape[ax], 1),
+    acc: new Float64Array(sizeOf(node.shape)),
+  };
+}
+
+/** Advance the odometer over the outer runs; returns the output offset delta. */
+function step(p: Plan): number {
+  const { outerSizes, outerStrides, counter } = p;
+  let delta = 0;
+  for (let d = counter.length - 1; d >= 0; d--) {
+    delta += outerStrides[d];
+    if (++counter[d] < outerSizes[d]) break;
+    delta -= outerStrides[d] * outerSizes[d];
+    counter[d] = 0;
+  }
+  return delta;
+}
+
+/** `out[i] = Σ inputs` (÷ `div` when given), each sum from 0 in ascending input index. */
+function runSum(p: Plan, out: Float32Array, x: Float32Array, div: number): void {
+  const { a, b } = p;
+  if (p.direct) {
+    // [kept..., kept a, reduced b]: output o's inputs are x[o·b, (o+1)·b).
+    const n = p.blocks * a;
+    for (let o = 0, q = 0; o < n; o++, q += b) {
+      let s = 0;
+      for (let j = 0; j < b; j++) s += x[q + j];
+      out[o] = div === 1 ? s : s / div;
+    }
+    return;
+  }
+  const acc = p.acc;
+  acc.fill(0);
+  p.counter.fill(0);
+  let o = 0, q = 0;
+  for (let it = 0; it < p.blocks; it++) {
+    if (p.lastReduced) {
+      for (let k = 0; k < a; k++, q += b) {
+        let s = acc[o + k];
+        for (let j = 0; j < b; j++) s += x[q + j];
+        acc[o + k] = s;
+      }
+    } else {
+      for (let r = 0; r < a; r++, q += b) {
+        for (let j = 0; j < b; j++) acc[o + j] += x[q + j];
+      }
+    }
+    o += step(p);
+  }
+  if (div === 1) { for (let i = 0; i < acc.length; i++) out[i] = acc[i]; }
+  else for (let i = 0; i < acc.length; i++) out[i] = acc[i] / div;
+}
+
+/** `out[i] = max inputs` from −∞ in ascending input index; a NaN wins. */
+function runMax(p: Plan, out: Float32Array, x: Float32Array): void {
+  const { a, b } = p;
+  if (p.direct) {
+    const n = p.blocks * a;
+    for (let o = 0, q = 0; o < n; o++, q += b) {
+      let m = -Infinity;
+      for (let j = 0; j < b; j++) {
+        const v = x[q + j];
+        if (v > m || v !== v) m = v;
+      }
+      out[o] = m;
+    }
+    return;
+  }
+  const acc = p.acc;
+  acc.fill(-Infinity);
+  p.counter.fill(0);
+  let o = 0, q = 0;
+  for (let it = 0; it < p.blocks; it++) {
+    if (p.lastReduced) {
+      for (let k = 0; k < a; k++, q += b) {
+        let m = acc[o + k];
+        for (let j = 0; j < b; j++) {
+          const v = x[q + j];
+          if (v > m || v !== v) m = v;
+        }
+        acc[o + k] = m;
+      }
+    } else {
+      for (let r = 0; r < a; r++, q += b) {
+        for (let j = 0; j < b; j++) {
+          const v = x[q + j];
+          if (v > acc[o + j] || v !== v) acc[o + j] = v;
+        }
+      }
+    }
+    o += step(p);
+  }
+  for (let i = 0; i < acc.length; i++) out[i] = acc[i];
+}
+
+/** The host kernels of this file by op (registered below; tests call them directly). */
+export const reduceHostKernels: Readonly<Record<string, HostKernel>> = {
+  sum: (node, [x]): KernelRun | null => {
+    const p = plan(node, x);
+    return p && ((out, [xd]) => runSum(p, out as Float32Array, xd as Float32Array, 1));
+  },
+  mean: (node, [x]): KernelRun | null => {
+    const p = plan(node, x);
+    return p && ((out, [xd]) => runSum(p, out as Float32Array, xd as Float32Array, p.count));
+  },
+  max: (node, [x]): KernelRun | null => {
+    const p = plan(node, x);
+    return p && ((out, [xd]) => runMax(p, out as Float32Array, xd as Float32Array));
+  },
+};
+
+for (const [op, k] of Object.entries(reduceHostKernels)) registerHostKernel(op, k);
