@@ -5,8 +5,8 @@
  * output pre-filled with NaN (pooled buffers hold stale values, so it must
  * write every element) and must equal the reference kernel's output in every
  * bit — a NaN only needs to meet a NaN (payloads are not compared). Inputs
- * mix magnitudes over 2^±10 (so a changed summation order shows) and, in a
- * second set, ties on a coarse grid, −0, NaN and ±∞. The cases cover every
+ * mix ±2^40 with small values (so a changed summation order shows), or hold
+ * ties on a coarse grid, −0, NaN and ±∞, or mostly ±0. The cases cover every
  * axis subset of odd shapes with keepdims both ways, pools with padding,
  * strides, overlapping and disjoint windows and floor geometry, softmaxes on
  * every axis with all −∞ rows, and layer norm over one and two axes. Host
@@ -34,14 +34,25 @@ const HOST: Readonly<Record<string, HostKernel>> = {
   ...layerNormHostKernels,
 };
 
-type Fill = "mixed" | "special";
+type Fill = "mixed" | "special" | "zeros";
 
-/** Values of both signs over 2^±10 ("mixed"), or a 0.5 grid with −0, NaN and ±∞ ("special"). */
+const FILLS: readonly Fill[] = ["mixed", "special", "zeros"];
+
+/**
+ * Values of both signs: ±2^40 and values in (−2^20, 2^20) ("mixed": float64
+ * sums of them round and cancel, so the order of additions shows), a 0.5 grid with −0, NaN and ±∞ ("special"),
+ * or mostly ±0 ("zeros": a sum of −0s from 0 is +0).
+ */
 function values(n: number, fill: Fill, seed: number): Float32Array {
   const rand = lcg(seed);
   return Float32Array.from({ length: n }, () => {
     const u = rand();
-    if (fill === "mixed") return (rand() * 2 - 1) * 2 ** Math.floor(u * 20 - 10);
+    if (fill === "mixed") {
+      return u < 0.3
+        ? (rand() < 0.5 ? -1 : 1) * 2 ** 40
+        : (rand() * 2 - 1) * 2 ** Math.floor(u * 20);
+    }
+    if (fill === "zeros") return u < 0.45 ? -0 : u < 0.9 ? 0 : u < 0.95 ? 1 : -1;
     if (u < 0.04) return NaN;
     if (u < 0.08) return Infinity;
     if (u < 0.12) return -Infinity;
@@ -124,7 +135,7 @@ for (const op of ["sum", "mean", "max"] as const) {
     for (const shape of REDUCE_SHAPES) {
       for (const axes of subsets(shape.length)) {
         for (const keepdims of [false, true]) {
-          for (const fill of ["mixed", "special"] as const) {
+          for (const fill of FILLS) {
             hostParity(
               `${fill} axes [${axes}] keepdims ${keepdims}`,
               [shape],
@@ -176,7 +187,7 @@ Deno.test("onednn host max pools (forward, gather, grad): ties, −0, NaN, ±∞
     const [shape, kernel, stride, padding] = p;
     const opts = { kernel, stride, padding };
     const pooled = o.maxPool2d(new Graph().input("x", shape), opts).shape;
-    for (const fill of ["mixed", "special"] as const) {
+    for (const fill of FILLS) {
       const x = values(sizeOf(shape), fill, seed++);
       const name = `${fill} ${poolName(p)}`;
       hostParity(name, [shape], (t) => o.maxPool2d(t, opts), [x]);
@@ -199,7 +210,7 @@ Deno.test("onednn host avg pools (forward, grad), countIncludePad both ways, bit
     for (const countIncludePad of [false, true]) {
       const opts = { kernel, stride, padding, countIncludePad };
       const pooled = o.avgPool2d(new Graph().input("x", shape), opts).shape;
-      for (const fill of ["mixed", "special"] as const) {
+      for (const fill of FILLS) {
         const name = `${fill} ${poolName(p)} countIncludePad ${countIncludePad}`;
         hostParity(name, [shape], (t) => o.avgPool2d(t, opts), [
           values(sizeOf(shape), fill, seed++),
@@ -222,11 +233,15 @@ for (const op of ["softmax", "log_softmax"] as const) {
       for (let axis = 0; axis < shape.length; axis++) {
         const n = sizeOf(shape);
         const cases: [string, Float32Array][] = [
-          ["mixed", values(n, "mixed", seed++).map((v) => v * 8)],
+          ["mixed", values(n, "mixed", seed++).map((v) => v * 2 ** -38)],
           ["special", values(n, "special", seed++)],
+          ["zeros", values(n, "zeros", seed++)],
           ["all −∞", new Float32Array(n).fill(-Infinity)],
           // Mostly −∞: short rows end up all −∞, longer ones keep a few values.
-          ["mostly −∞", values(n, "mixed", seed++).map((v, i) => (i % 5 === 2 ? v : -Infinity))],
+          [
+            "mostly −∞",
+            values(n, "mixed", seed++).map((v, i) => (i % 5 === 2 ? v * 2 ** -38 : -Infinity)),
+          ],
         ];
         for (const [fill, x] of cases) {
           hostParity(`${fill} axis ${axis}`, [shape], (t) => build(t, axis), [x]);
@@ -257,6 +272,7 @@ Deno.test("onednn host layer_norm: one and two axes, constant rows, NaN, bit-exa
     const inputs: [string, Float32Array][] = [
       ["mixed", values(n, "mixed", seed++)],
       ["special", values(n, "special", seed++)],
+      ["zeros", values(n, "zeros", seed++)],
       ["constant", new Float32Array(n).fill(0.75)],
     ];
     for (const [fill, x] of inputs) {
