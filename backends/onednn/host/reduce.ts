@@ -7,15 +7,15 @@
  * reference's per-element index table, the shape is merged into alternating
  * kept/reduced runs (axes.ts) and the input is scanned once in flat order in
  * blocks of its two innermost runs:
- * - innermost reduced ([kept a, reduced b]): a local double accumulator per
- *   output over a contiguous run of b;
+ * - innermost reduced ([kept a, reduced b]): local double accumulators over
+ *   contiguous runs of b, four outputs at a time (independent add chains
+ *   overlap; each output still adds in ascending order);
  * - innermost kept ([reduced a, kept b]): a row of b double accumulators,
  *   each updated from a contiguous run.
- * Outer runs step an odometer once per block. When no outer run is reduced
- * and the innermost is, each output's inputs are one contiguous run and the
- * kernel writes `out` directly; otherwise it accumulates into a float64 row
- * the size of the output and rounds it into `out` at the end. Scanning in
- * flat order keeps each output's additions in the reference's order.
+ * Outer runs step an odometer once per block. Accumulators live in a float64
+ * row the size of the output, rounded into `out` (÷ count for `mean`) at the
+ * end. Scanning in flat order keeps each output's additions in the
+ * reference's order.
  * Declines (to the reference kernel) non-f32 tensors and empty ones.
  * @module
  */
@@ -42,11 +42,9 @@ interface Plan {
   readonly b: number;
   /** Whether the innermost run is reduced ([kept a, reduced b]) or kept ([reduced a, kept b]). */
   readonly lastReduced: boolean;
-  /** Whether each output's inputs form one contiguous run (write `out` directly). */
-  readonly direct: boolean;
   /** Number of inputs per output. */
   readonly count: number;
-  /** Float64 accumulators (unused when direct). */
+  /** Float64 accumulators, one per output. */
   readonly acc: Float64Array;
 }
 
@@ -73,7 +71,6 @@ function plan(node: Node, x: Node): Plan | null {
     a: m >= 2 ? sizes[m - 2] : 1,
     b: sizes[m - 1],
     lastReduced,
-    direct: lastReduced && !reduced.slice(0, outer).includes(true),
     count: axes.reduce((c, ax) => c * x.shape[ax], 1),
     acc: new Float64Array(sizeOf(node.shape)),
   };
@@ -92,33 +89,85 @@ function step(p: Plan): number {
   return delta;
 }
 
-/** `out[i] = Σ inputs` (÷ `div` when given), each sum from 0 in ascending input index. */
-function runSum(p: Plan, out: Float32Array, x: Float32Array, div: number): void {
-  const { a, b } = p;
-  if (p.direct) {
-    // [kept..., kept a, reduced b]: output o's inputs are x[o·b, (o+1)·b).
-    const n = p.blocks * a;
-    for (let o = 0, q = 0; o < n; o++, q += b) {
-      let s = 0;
-      for (let j = 0; j < b; j++) s += x[q + j];
-      out[o] = div === 1 ? s : s / div;
+/**
+ * acc[o + k] += Σ x[q + k·b + j] over j, for k < count, each sum in ascending j.
+ * Four runs at a time: their additions are independent chains, so they
+ * overlap instead of waiting on one another's latency.
+ */
+function sumRuns(
+  acc: Float64Array,
+  o: number,
+  x: Float32Array,
+  q: number,
+  b: number,
+  count: number,
+) {
+  let k = 0;
+  for (; k + 4 <= count; k += 4, q += 4 * b) {
+    let s0 = acc[o + k], s1 = acc[o + k + 1], s2 = acc[o + k + 2], s3 = acc[o + k + 3];
+    for (let j = q, q1 = q + b, q2 = q1 + b, q3 = q2 + b; j < q1; j++) {
+      s0 += x[j];
+      s1 += x[q1 - q + j];
+      s2 += x[q2 - q + j];
+      s3 += x[q3 - q + j];
     }
-    return;
+    acc[o + k] = s0;
+    acc[o + k + 1] = s1;
+    acc[o + k + 2] = s2;
+    acc[o + k + 3] = s3;
   }
-  const acc = p.acc;
+  for (; k < count; k++, q += b) {
+    let s = acc[o + k];
+    for (let j = q; j < q + b; j++) s += x[j];
+    acc[o + k] = s;
+  }
+}
+
+/** acc[o + k] = max(acc[o + k], x[q + k·b + j] over ascending j) for k < count; a NaN wins. */
+function maxRuns(
+  acc: Float64Array,
+  o: number,
+  x: Float32Array,
+  q: number,
+  b: number,
+  count: number,
+) {
+  let k = 0;
+  for (; k + 4 <= count; k += 4, q += 4 * b) {
+    let m0 = acc[o + k], m1 = acc[o + k + 1], m2 = acc[o + k + 2], m3 = acc[o + k + 3];
+    for (let j = q, d = b; j < q + b; j++) {
+      const v0 = x[j], v1 = x[j + d], v2 = x[j + 2 * d], v3 = x[j + 3 * d];
+      if (v0 > m0 || v0 !== v0) m0 = v0;
+      if (v1 > m1 || v1 !== v1) m1 = v1;
+      if (v2 > m2 || v2 !== v2) m2 = v2;
+      if (v3 > m3 || v3 !== v3) m3 = v3;
+    }
+    acc[o + k] = m0;
+    acc[o + k + 1] = m1;
+    acc[o + k + 2] = m2;
+    acc[o + k + 3] = m3;
+  }
+  for (; k < count; k++, q += b) {
+    let m = acc[o + k];
+    for (let j = q; j < q + b; j++) {
+      const v = x[j];
+      if (v > m || v !== v) m = v;
+    }
+    acc[o + k] = m;
+  }
+}
+
+/** `out[i] = Σ inputs` (÷ `div` when not 1), each sum from 0 in ascending input index. */
+function runSum(p: Plan, out: Float32Array, x: Float32Array, div: number): void {
+  const { a, b, acc } = p;
   acc.fill(0);
   p.counter.fill(0);
   let o = 0, q = 0;
-  for (let it = 0; it < p.blocks; it++) {
-    if (p.lastReduced) {
-      for (let k = 0; k < a; k++, q += b) {
-        let s = acc[o + k];
-        for (let j = 0; j < b; j++) s += x[q + j];
-        acc[o + k] = s;
-      }
-    } else {
-      for (let r = 0; r < a; r++, q += b) {
-        for (let j = 0; j < b; j++) acc[o + j] += x[q + j];
+  for (let it = 0; it < p.blocks; it++, q += a * b) {
+    if (p.lastReduced) sumRuns(acc, o, x, q, b, a);
+    else {
+      for (let r = 0; r < a; r++) {
+        for (let j = 0, i = q + r * b; j < b; j++, i++) acc[o + j] += x[i];
       }
     }
     o += step(p);
@@ -129,37 +178,16 @@ function runSum(p: Plan, out: Float32Array, x: Float32Array, div: number): void 
 
 /** `out[i] = max inputs` from −∞ in ascending input index; a NaN wins. */
 function runMax(p: Plan, out: Float32Array, x: Float32Array): void {
-  const { a, b } = p;
-  if (p.direct) {
-    const n = p.blocks * a;
-    for (let o = 0, q = 0; o < n; o++, q += b) {
-      let m = -Infinity;
-      for (let j = 0; j < b; j++) {
-        const v = x[q + j];
-        if (v > m || v !== v) m = v;
-      }
-      out[o] = m;
-    }
-    return;
-  }
-  const acc = p.acc;
+  const { a, b, acc } = p;
   acc.fill(-Infinity);
   p.counter.fill(0);
   let o = 0, q = 0;
-  for (let it = 0; it < p.blocks; it++) {
-    if (p.lastReduced) {
-      for (let k = 0; k < a; k++, q += b) {
-        let m = acc[o + k];
-        for (let j = 0; j < b; j++) {
-          const v = x[q + j];
-          if (v > m || v !== v) m = v;
-        }
-        acc[o + k] = m;
-      }
-    } else {
-      for (let r = 0; r < a; r++, q += b) {
-        for (let j = 0; j < b; j++) {
-          const v = x[q + j];
+  for (let it = 0; it < p.blocks; it++, q += a * b) {
+    if (p.lastReduced) maxRuns(acc, o, x, q, b, a);
+    else {
+      for (let r = 0; r < a; r++) {
+        for (let j = 0, i = q + r * b; j < b; j++, i++) {
+          const v = x[i];
           if (v > acc[o + j] || v !== v) acc[o + j] = v;
         }
       }
