@@ -11,7 +11,8 @@
  *   contiguous runs of b, four outputs at a time (independent add chains
  *   overlap; each output still adds in ascending order);
  * - innermost kept ([reduced a, kept b]): a row of b double accumulators,
- *   each updated from a contiguous run.
+ *   each updated from four contiguous rows per pass (`((acc + x₀) + x₁) + …`,
+ *   the same additions in the same order).
  * Outer runs step an odometer once per block. Accumulators live in a float64
  * row the size of the output, rounded into `out` (÷ count for `mean`) at the
  * end. Scanning in flat order keeps each output's additions in the
@@ -157,6 +158,59 @@ function maxRuns(
   }
 }
 
+/**
+ * acc[o + j] += x[q + r·b + j] for r < count in ascending r, each j kept in
+ * order: four rows per pass, `((acc + x₀) + x₁) + …` in a register, so the
+ * row of accumulators is loaded and stored once per four rows.
+ */
+function addRows(
+  acc: Float64Array,
+  o: number,
+  x: Float32Array,
+  q: number,
+  b: number,
+  count: number,
+) {
+  let r = 0;
+  for (; r + 4 <= count; r += 4, q += 4 * b) {
+    for (let j = 0, i = q; j < b; j++, i++) {
+      acc[o + j] = acc[o + j] + x[i] + x[i + b] + x[i + 2 * b] + x[i + 3 * b];
+    }
+  }
+  for (; r < count; r++, q += b) {
+    for (let j = 0, i = q; j < b; j++, i++) acc[o + j] += x[i];
+  }
+}
+
+/** acc[o + j] = max(acc[o + j], x[q + r·b + j] over ascending r < count); a NaN wins. Four rows per pass. */
+function maxRows(
+  acc: Float64Array,
+  o: number,
+  x: Float32Array,
+  q: number,
+  b: number,
+  count: number,
+) {
+  let r = 0;
+  for (; r + 4 <= count; r += 4, q += 4 * b) {
+    for (let j = 0, i = q; j < b; j++, i++) {
+      let m = acc[o + j];
+      const v0 = x[i], v1 = x[i + b], v2 = x[i + 2 * b], v3 = x[i + 3 * b];
+      if (v0 > m || v0 !== v0) m = v0;
+      if (v1 > m || v1 !== v1) m = v1;
+      if (v2 > m || v2 !== v2) m = v2;
+      if (v3 > m || v3 !== v3) m = v3;
+      acc[o + j] = m;
+    }
+  }
+  for (; r < count; r++, q += b) {
+    for (let j = 0, i = q; j < b; j++, i++) {
+      const v = x[i];
+      if (v > acc[o + j] || v !== v) acc[o + j] = v;
+    }
+  }
+}
+
 /** `out[i] = Σ inputs` (÷ `div` when not 1), each sum from 0 in ascending input index. */
 function runSum(p: Plan, out: Float32Array, x: Float32Array, div: number): void {
   const { a, b, acc } = p;
@@ -165,11 +219,7 @@ function runSum(p: Plan, out: Float32Array, x: Float32Array, div: number): void 
   let o = 0, q = 0;
   for (let it = 0; it < p.blocks; it++, q += a * b) {
     if (p.lastReduced) sumRuns(acc, o, x, q, b, a);
-    else {
-      for (let r = 0; r < a; r++) {
-        for (let j = 0, i = q + r * b; j < b; j++, i++) acc[o + j] += x[i];
-      }
-    }
+    else addRows(acc, o, x, q, b, a);
     o += step(p);
   }
   if (div === 1) { for (let i = 0; i < acc.length; i++) out[i] = acc[i]; }
@@ -184,14 +234,7 @@ function runMax(p: Plan, out: Float32Array, x: Float32Array): void {
   let o = 0, q = 0;
   for (let it = 0; it < p.blocks; it++, q += a * b) {
     if (p.lastReduced) maxRuns(acc, o, x, q, b, a);
-    else {
-      for (let r = 0; r < a; r++) {
-        for (let j = 0, i = q + r * b; j < b; j++, i++) {
-          const v = x[i];
-          if (v > acc[o + j] || v !== v) acc[o + j] = v;
-        }
-      }
-    }
+    else maxRows(acc, o, x, q, b, a);
     o += step(p);
   }
   for (let i = 0; i < acc.length; i++) out[i] = acc[i];
