@@ -10,11 +10,17 @@
  * axis subset of odd shapes with keepdims both ways, pools with padding,
  * strides, overlapping and disjoint windows and floor geometry, softmaxes on
  * every axis with all −∞ rows, and layer norm over one and two axes. Host
- * kernels need no libdnnl, so nothing here skips without it.
+ * kernels need no libdnnl, so nothing here skips without it — except the last
+ * test, which checks through the backend's lookup that oneDNN leaves partial
+ * reductions over short rows to the host kernel.
  * @module
  */
 import assert from "node:assert/strict";
-import { type HostKernel, hostOps } from "../backends/onednn/kernel.ts";
+import { dnnlContext } from "../backends/onednn/engine.ts";
+import { type HostKernel, hostOps, onednnLookup } from "../backends/onednn/kernel.ts";
+import "../backends/onednn/kernels/mod.ts";
+import { loadDnnl } from "../backends/onednn/library.ts";
+import type { DnnlPrimitive } from "../backends/onednn/primitive.ts";
 import "../backends/onednn/host/mod.ts";
 import { layerNormHostKernels } from "../backends/onednn/host/layer_norm.ts";
 import { poolHostKernels } from "../backends/onednn/host/pool.ts";
@@ -284,4 +290,38 @@ Deno.test("onednn host layer_norm: one and two axes, constant rows, NaN, bit-exa
       );
     }
   }
+});
+
+const dnnl = loadDnnl();
+
+Deno.test({
+  name: "onednn-cpu leaves partial sum/mean over short rows to the host kernel (bit-exact)",
+  ignore: !dnnl.ok,
+  fn: () => {
+    assert.ok(dnnl.ok);
+    const cases: ["sum" | "mean", number[], number[]][] = [
+      ["sum", [8, 3, 10, 50], [3]],
+      ["mean", [4, 65, 33], [2]],
+      ["mean", [6, 9, 7, 7], [2, 3]],
+      ["sum", [5, 12, 96], [0, 1]],
+    ];
+    for (const [op, shape, axes] of cases) {
+      const g = new Graph();
+      const node = g.nodes[o[op](g.input("x", shape), axes, true).id];
+      const inputs = node.inputs.map((i) => g.nodes[i]);
+      const owned: DnnlPrimitive[] = [];
+      const run = onednnLookup({ ctx: dnnlContext(dnnl.lib), own: (p) => owned.push(p) })(op)(
+        node,
+        inputs,
+        false,
+      );
+      assert.equal(owned.length, 0, `${op} [${shape}] axes [${axes}] declined by oneDNN`);
+      const x = [values(sizeOf(shape), "mixed", 900)];
+      const want = new Float32Array(sizeOf(node.shape));
+      getKernel(op)(node, inputs, false)(want, x);
+      const got = new Float32Array(sizeOf(node.shape)).fill(NaN);
+      run(got, x);
+      assert.deepEqual(mismatches(got, want), [], `${op} [${shape}] axes [${axes}]`);
+    }
+  },
 });
