@@ -48,6 +48,7 @@ Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN o
     "mean",
     "mul",
     "neg",
+    "softmax",
     "sqrt",
     "square",
     "sub",
@@ -318,6 +319,53 @@ for (const [op, exact] of ELTWISES) {
       ),
   });
 }
+
+const SOFTMAXES: [string, number[], number][] = [
+  ["last axis", [6, 3, 50], 2],
+  ["middle axis", [4, 33, 5], 1],
+  ["first axis", [17, 9], 0],
+  ["one column", [5, 1], 1],
+];
+
+for (const [name, shape, axis] of SOFTMAXES) {
+  Deno.test({
+    name: `onednn-cpu softmax kernel: ${name} [${shape}]`,
+    ignore: !ok,
+    // Logits in [-8, 8): the max-subtraction and the exponent range both matter.
+    fn: () => kernelParity(name, [shape], (x) => o.softmax(x, axis), 41, false, (v) => 8 * v),
+  });
+}
+
+Deno.test({
+  name:
+    "onednn-cpu softmax: non-finite inputs keep the reference's semantics (bit-exact host path)",
+  ignore: !ok,
+  fn: async () => {
+    const g = new Graph();
+    const x = g.input("x", [4, 20]);
+    g.output("y", o.softmax(x, 1));
+    const exe = await onednnCpuBackend.compile(g);
+    const ref = await getBackend("reference").compile(g);
+    for (const special of [NaN, Infinity, -Infinity]) {
+      const data = Float32Array.from({ length: 80 }, (_, i) => Math.sin(i));
+      data[25] = special;
+      data[70] = special;
+      const feed = { x: { dtype: "f32" as const, shape: [4, 20], data } };
+      const got = (await exe.run(feed)).y.data;
+      const want = (await ref.run(feed)).y.data;
+      for (let i = 0; i < 80; i++) {
+        assert.ok(
+          Object.is(got[i], want[i]),
+          `x[25] = ${special}: element ${i} ${got[i]} vs ${want[i]}`,
+        );
+      }
+      // The rows without the special value are those of the oneDNN path on finite input.
+      assert.ok(got.slice(0, 20).every(Number.isFinite));
+    }
+    exe.dispose();
+    ref.dispose();
+  },
+});
 
 const COMPARES: [string, "eq", number[], number[]][] = [
   ["same shape", "eq", [3, 5, 7], [3, 5, 7]],

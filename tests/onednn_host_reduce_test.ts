@@ -26,6 +26,7 @@ import {
 import "../backends/onednn/kernels/mod.ts";
 import { loadDnnl } from "../backends/onednn/library.ts";
 import type { DnnlPrimitive } from "../backends/onednn/primitive.ts";
+import { ScratchArena } from "../backends/onednn/scratch.ts";
 import "../backends/onednn/host/mod.ts";
 import { layerNormHostKernels } from "../backends/onednn/host/layer_norm.ts";
 import { poolHostKernels } from "../backends/onednn/host/pool.ts";
@@ -315,12 +316,12 @@ Deno.test({
       const node = g.nodes[o[op](g.input("x", shape), axes, true).id];
       const inputs = node.inputs.map((i) => g.nodes[i]);
       const owned: DnnlPrimitive[] = [];
-      // Only what a reduction kernel reads (an env may carry more, e.g. conv scratch).
-      const env = {
+      const env: OnednnEnv = {
         ctx: dnnlContext(dnnl.lib),
         own: (p: DnnlPrimitive): void => void owned.push(p),
+        scratch: new ScratchArena(),
       };
-      const run = onednnLookup(env as OnednnEnv)(op)(node, inputs, false);
+      const run = onednnLookup(env)(op)(node, inputs, false);
       assert.equal(owned.length, 0, `${op} [${shape}] axes [${axes}] declined by oneDNN`);
       const x = [values(sizeOf(shape), "mixed", 900)];
       const want = new Float32Array(sizeOf(node.shape));

@@ -92,6 +92,10 @@ const SYMBOLS = {
     parameters: ["buffer", "i32", "i32", "buffer", "f32", "f32"],
     result: "i32",
   },
+  dnnl_softmax_v2_forward_desc_init: {
+    parameters: ["buffer", "i32", "i32", "buffer", "buffer", "i32"],
+    result: "i32",
+  },
   dnnl_reduction_desc_init: {
     parameters: ["buffer", "i32", "buffer", "buffer", "f32", "f32"],
     result: "i32",

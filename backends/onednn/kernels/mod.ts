@@ -4,3 +4,4 @@ import "./conv.ts";
 import "./binary.ts";
 import "./eltwise.ts";
 import "./reduce.ts";
+import "./softmax.ts";
