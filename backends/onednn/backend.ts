@@ -1,14 +1,15 @@
 /**
  * The `onednn-cpu` backend: oneDNN 2.x (libdnnl.so.2) through Deno FFI for
- * the ops listed by `onednnOps()` — today matmul, conv2d, conv2d_input_grad,
- * conv2d_filter_grad, add / sub / mul / div / eq where oneDNN's binary
- * primitive takes the broadcast (kernels/binary.ts), and neg / abs / square /
- * sqrt / exp / log / tanh (kernels/eltwise.ts), sum / mean (kernels/reduce.ts)
- * — and the reference backend's TypeScript kernels for every other op, all on
- * the reference executor's planned, pooled f32 buffers. The library is loaded on the first probe or compile, never at
- * import. Its speed rank keeps it behind ort-cpu for `--backend auto`
- * (`auto` picks the available backend of lowest rank): it has not been
- * measured faster end to end, since most ops still run in TypeScript.
+ * the ops listed by `onednnOps()` — matmul; conv2d and both its gradients in
+ * oneDNN's blocked layouts; softmax; add / sub / mul / div / eq where the
+ * binary primitive takes the broadcast; neg / abs / square / sqrt / exp /
+ * log / tanh; whole-tensor and long-row sum / mean — then the host kernels
+ * (`host/`, specialised float32 TypeScript, bit-exact with the reference) for
+ * the ops oneDNN lacks or cannot run with actlab's semantics (ordered
+ * comparisons and `threshold` with NaN, first-maximum pooling, short-row
+ * reductions, layer norm, indexing, …), and the reference kernels for the
+ * rest; all on the reference executor's planned, pooled f32 buffers. The
+ * library is loaded on the first probe or compile, never at import.
  * @module
  */
 import { ActlabError } from "../../core/errors.ts";
@@ -16,7 +17,9 @@ import type { Graph } from "../../core/graph.ts";
 import type { Availability, Backend, CompileOptions, Executable } from "../backend.ts";
 import { dnnlContext } from "./engine.ts";
 import { OnednnExecutable } from "./executable.ts";
-import { onednnOps } from "./kernel.ts";
+import { hostOps, onednnOps } from "./kernel.ts";
+import "./kernels/mod.ts";
+import "./host/mod.ts";
 import { loadDnnl } from "./library.ts";
 
 function available(): Availability {
@@ -27,17 +30,17 @@ function available(): Availability {
     available: true,
     reason: `oneDNN ${version} (${path}), threads: ${threads}; oneDNN kernels: ${
       onednnOps().join(", ")
-    }; every other op: TypeScript reference kernels`,
+    }; host (TypeScript) kernels: ${hostOps().join(", ")}; every other op: reference kernels`,
     fix: "",
   };
 }
 
-/** oneDNN on the CPU for matmul and convolutions, TypeScript kernels for the rest. */
+/** oneDNN on the CPU for matmul, convolutions and more; specialised TypeScript kernels for the rest. */
 export const onednnCpuBackend: Backend = {
   name: "onednn-cpu",
   description: "oneDNN 2.x (libdnnl.so.2 via Deno FFI) for matmul, conv2d with its two " +
-    "gradients, f32 add/sub/mul/div/eq, neg/abs/square/sqrt/exp/log/tanh and sum/mean; every other op on " +
-    "the reference TypeScript kernels (f32)",
+    "gradients (blocked layouts), softmax, f32 binary/eltwise ops and reductions; specialised " +
+    "TypeScript kernels, bit-exact with the reference, for the rest (f32)",
   speedRank: 50,
   probe(): Promise<Availability> {
     return Promise.resolve(available());
