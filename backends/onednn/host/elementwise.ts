@@ -16,42 +16,56 @@ import type { Node } from "../../../core/graph.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import { type HostKernel, registerHostKernel } from "../kernel.ts";
 import { broadcastNest } from "./nest.ts";
-import { stridedKernel } from "./strided.ts";
+import { type Formula, stridedKernel } from "./strided.ts";
 
-/** [float expression, i32 expression where the reference has one] of `a` and `b`. */
-const BINARY: Record<string, [string, string?]> = {
-  add: ["a + b", "(a + b) | 0"],
-  sub: ["a - b", "(a - b) | 0"],
-  mul: ["a * b", "Math.imul(a, b)"],
-  div: ["a / b", "b === 0 ? 0 : Math.trunc(a / b)"],
-  maximum: ["a >= b || Number.isNaN(a) ? a : b"],
-  minimum: ["a <= b || Number.isNaN(a) ? a : b"],
-  lt: ["a < b ? 1 : 0"],
-  le: ["a <= b ? 1 : 0"],
-  gt: ["a > b ? 1 : 0"],
-  ge: ["a >= b ? 1 : 0"],
-  eq: ["a === b ? 1 : 0"],
+/** Select `a` where the mask `m` is −1, `b` where it is 0, as bits. */
+const SELECT = "(aI & m) | (bI & ~m)";
+
+/** [float formula, i32 formula where the reference has one] of `a` and `b`. */
+const BINARY: Record<string, [Formula, Formula?]> = {
+  add: [{ expr: "a + b" }, { expr: "(a + b) | 0" }],
+  sub: [{ expr: "a - b" }, { expr: "(a - b) | 0" }],
+  mul: [{ expr: "a * b" }, { expr: "Math.imul(a, b)" }],
+  div: [{ expr: "a / b" }, { expr: "b === 0 ? 0 : Math.trunc(a / b)" }],
+  // `(a >= b) | (a !== a)`: the reference's `a >= b || Number.isNaN(a)`, branch-free.
+  maximum: [{
+    expr: "a >= b || Number.isNaN(a) ? a : b",
+    pre: "const m = -((a >= b) | (a !== a));",
+    bits: SELECT,
+  }],
+  minimum: [{
+    expr: "a <= b || Number.isNaN(a) ? a : b",
+    pre: "const m = -((a <= b) | (a !== a));",
+    bits: SELECT,
+  }],
+  // `+(a < b)` is the reference's `a < b ? 1 : 0` (1 or 0), without a branch.
+  lt: [{ expr: "+(a < b)" }],
+  le: [{ expr: "+(a <= b)" }],
+  gt: [{ expr: "+(a > b)" }],
+  ge: [{ expr: "+(a >= b)" }],
+  eq: [{ expr: "+(a === b)" }],
 };
 
-/** [float expression, i32 expression where the reference has one] of `x`. */
-const UNARY: Record<string, [string, string?]> = {
-  neg: ["-x", "-x | 0"],
-  abs: ["Math.abs(x)", "Math.abs(x) | 0"],
-  sign: ["x > 0 ? 1 : x < 0 ? -1 : 0"],
-  square: ["x * x", "Math.imul(x, x)"],
-  sqrt: ["Math.sqrt(x)"],
-  rsqrt: ["1 / Math.sqrt(x)"],
-  exp: ["Math.exp(x)"],
-  log: ["Math.log(x)"],
-  erf: ["erf(x)"],
-  tanh: ["Math.tanh(x)"],
-  sigmoid: ["x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))"],
-  softplus: ["Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))"],
+/** [float formula, i32 formula where the reference has one] of `x`. */
+const UNARY: Record<string, [Formula, Formula?]> = {
+  neg: [{ expr: "-x" }, { expr: "-x | 0" }],
+  abs: [{ expr: "Math.abs(x)" }, { expr: "Math.abs(x) | 0" }],
+  // The reference's `x > 0 ? 1 : x < 0 ? -1 : 0` (NaN and ±0 give +0), branch-free.
+  sign: [{ expr: "+(x > 0) - +(x < 0)" }],
+  square: [{ expr: "x * x" }, { expr: "Math.imul(x, x)" }],
+  sqrt: [{ expr: "Math.sqrt(x)" }],
+  rsqrt: [{ expr: "1 / Math.sqrt(x)" }],
+  exp: [{ expr: "Math.exp(x)" }],
+  log: [{ expr: "Math.log(x)" }],
+  erf: [{ expr: "erf(x)" }],
+  tanh: [{ expr: "Math.tanh(x)" }],
+  sigmoid: [{ expr: "x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))" }],
+  softplus: [{ expr: "Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)))" }],
 };
 
-function unaryHost(node: Node, [x]: readonly Node[], op: string, expr: string, p = 0) {
+function unaryHost(node: Node, [x]: readonly Node[], op: string, f: Formula, p = 0) {
   const nest = broadcastNest(node.shape, [x.shape]);
-  return stridedKernel(op, expr, ["x"], [node.dtype, x.dtype], nest, p);
+  return stridedKernel(op, f, ["x"], [node.dtype, x.dtype], nest, p);
 }
 
 /** The host kernel of each elementwise op (registered below; the tests call them directly). */
@@ -74,9 +88,10 @@ for (const [op, [f, intF]] of Object.entries(UNARY)) {
 
 kernels.where = (node, [nc, na, nb]) => {
   const nest = broadcastNest(node.shape, [nc.shape, na.shape, nb.shape]);
+  // The mask is −1 where c is nonzero (the reference's truthiness), else 0.
   return stridedKernel(
     "where",
-    "c ? a : b",
+    { expr: "c ? a : b", pre: "const m = -(c !== 0);", bits: SELECT },
     ["c", "a", "b"],
     [node.dtype, nc.dtype, na.dtype, nb.dtype],
     nest,
@@ -84,20 +99,33 @@ kernels.where = (node, [nc, na, nb]) => {
 };
 
 kernels.cast = (node, inputs) => {
-  if (node.dtype === "bool") return unaryHost(node, inputs, "cast", "x !== 0 ? 1 : 0");
-  if (node.dtype === "i32") return unaryHost(node, inputs, "cast", "Math.trunc(x)");
+  if (node.dtype === "bool") return unaryHost(node, inputs, "cast", { expr: "+(x !== 0)" });
+  if (node.dtype === "i32") return unaryHost(node, inputs, "cast", { expr: "Math.trunc(x)" });
   return null;
 };
 
 kernels.threshold = (node, inputs) => {
   const { tau, inclusive } = attrsOf(node, "threshold");
-  // `x > tau ? x : 0` leaves NaN at 0 (every comparison with NaN is false).
+  // `x > tau ? x : 0` leaves NaN at 0 (every comparison with NaN is false);
+  // as bits: x's bits under the mask −1 where x passes, else +0's bits (0).
   return inclusive
-    ? unaryHost(node, inputs, "threshold_ge", "x >= p ? x : 0", tau)
-    : unaryHost(node, inputs, "threshold_gt", "x > p ? x : 0", tau);
+    ? unaryHost(
+      node,
+      inputs,
+      "threshold_ge",
+      { expr: "x >= p ? x : 0", bits: "xI & -(x >= p)" },
+      tau,
+    )
+    : unaryHost(
+      node,
+      inputs,
+      "threshold_gt",
+      { expr: "x > p ? x : 0", bits: "xI & -(x > p)" },
+      tau,
+    );
 };
 
 kernels.pow = (node, inputs) =>
-  unaryHost(node, inputs, "pow", "x ** p", attrsOf(node, "pow").exponent);
+  unaryHost(node, inputs, "pow", { expr: "x ** p" }, attrsOf(node, "pow").exponent);
 
 for (const [op, k] of Object.entries(kernels)) registerHostKernel(op, k);
