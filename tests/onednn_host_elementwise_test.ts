@@ -289,7 +289,8 @@ Deno.test("onednn-cpu host broadcast_to = reference, bit for bit, every layout a
 Deno.test("onednn-cpu host transpose = reference, bit for bit, every kind of permutation", () => {
   const cases: [number[], number[]][] = [
     [[5, 7], [1, 0]],
-    [[67, 45], [1, 0]], // more than one 32×32 tile each way, ragged edges
+    [[67, 45], [1, 0]],
+    [[130, 150], [1, 0]], // over SMALL_BLOCK: 32×32 tiles, ragged edges both ways
     [[2, 3, 4], [2, 0, 1]],
     [[2, 3, 4], [2, 1, 0]], // the input's contiguous axis ends up outermost
     [[2, 3, 4], [1, 0, 2]], // last axis kept: row copies
