@@ -4,9 +4,10 @@
  * (backends/reference/kernels/movement.ts). Both merge what axes they can
  * (`transpose`: runs of axes that stay adjacent under the permutation), then
  * copy rows: a fill for a broadcast row, a straight copy for a contiguous one
- * (long rows through the native `fill` / `set`), otherwise a 2-D transpose in
- * 32 × 32 tiles between the output's last axis and the axis the input is
- * contiguous along, so that the strided reads of a tile stay in L1. Values
+ * (long rows through the native `fill` / `set`, short ones unrolled),
+ * otherwise a 2-D transpose between the output's last axis and the axis the
+ * input is contiguous along — in 32 × 32 tiles when the block is large, so
+ * that the strided reads of a tile stay in cache. Values
  * are copied, so bit for bit (a NaN's payload aside, which V8 does not keep
  * stable across its own tiers either).
  * `reshape` keeps the reference kernel: it is already one `out.set(x)`.
