@@ -145,7 +145,9 @@ if (import.meta.main) {
       );
     }
     console.log(
-      `${SPEC.model} ${SPEC.activation} training step, batch ${SPEC.batch}, ${SPEC.image.join("×")}:`,
+      `${SPEC.model} ${SPEC.activation} training step, batch ${SPEC.batch}, ${
+        SPEC.image.join("×")
+      }:`,
     );
     const modes = Deno.env.get("ACTLAB_ONEDNN_MODES")?.split(",") ??
       [
