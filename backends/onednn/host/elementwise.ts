@@ -4,8 +4,14 @@
  * generated loop (strided.ts) per dtype and broadcast layout. Every
  * expression is the reference kernel's closure written out
  * (backends/reference/kernels/elementwise.ts) — evaluated in JS doubles and
- * stored once into the output's typed array, as there — so results are the
- * reference's bit for bit, NaN and −0 included; i32 nodes take the
+ * stored once into the output's typed array, as there — or an equivalent
+ * without a branch: a comparison as `+(a < b)` (1 or 0), and the selects
+ * (`threshold`, `where`, `maximum`, `minimum`) as the chosen operand's bits
+ * under a −1/0 mask, which is exactly the value the reference stores (a
+ * float32 survives its round trip through a double; `threshold`'s 0 is +0,
+ * all-zero bits). So results are the reference's bit for bit, NaN and −0
+ * included (a NaN's payload aside: V8 does not keep it stable across its
+ * own tiers either, see the test); i32 nodes take the
  * reference's integer variants (`(a + b) | 0`, `Math.imul`, truncating
  * division with x/0 = 0), chosen by the same rule (the output or the first
  * input is i32). `cast` to f32 is left to the reference (`out.set`, already
