@@ -64,6 +64,14 @@ const CASES: [string, Spec[], (...t: Tensor[]) => Tensor][] = [
     [f(128, 4, 50, 16)],
     (x) => o.transpose(x, [0, 1, 3, 2]),
   ],
+  ["broadcast_to [4096,1] → [4096,50]", [f(4096, 1)], (x) => o.broadcastTo(x, [4096, 50])],
+  [
+    "broadcast_to [64,32,1,1] → [64,32,16,16]",
+    [f(64, 32, 1, 1)],
+    (x) => o.broadcastTo(x, [64, 32, 16, 16]),
+  ],
+  ["transpose [1024,1024] perm [1,0]", [f(1024, 1024)], (x) => o.transpose(x, [1, 0])],
+  ["transpose [8,256,1024] perm [1,0,2]", [f(8, 256, 1024)], (x) => o.transpose(x, [1, 0, 2])],
   ["transpose [128,50,64] perm [0,2,1]", [f(128, 50, 64)], (x) => o.transpose(x, [0, 2, 1])],
   ["sigmoid [2M]", [f(2 ** 21)], (x) => o.sigmoid(x)],
 ];
@@ -134,7 +142,10 @@ for (const [name, specs, build] of CASES.filter(([name]) => name.includes(only))
   const got = allocData(node.dtype, n);
   const ref = medianNs(getKernel(node.op)(node, inputs, false), want, ins);
   const run = HOST[node.op](node, inputs);
-  if (!run) throw new Error(`${name}: the host kernel declined`);
+  if (!run) {
+    console.log(name.padEnd(44) + ref.toFixed(2).padStart(10) + "  declines: the reference runs");
+    continue;
+  }
   const host = medianNs(run, got, ins);
   const same = got.every((v, i) => v === want[i] || (Number.isNaN(v) && Number.isNaN(want[i])));
   if (!same) throw new Error(`${name}: host and reference outputs differ`);

@@ -6,8 +6,9 @@
  * layout (same shape, scalar, row, column, middle axis, both operands
  * broadcast, rank padding, size-1 output axes, empty), in every dtype the op
  * accepts; the host kernel writes into an output prefilled with stale values
- * (NaN, a junk integer) and runs twice. Host kernels need no libdnnl: these
- * tests never skip.
+ * (NaN, a junk integer) and runs twice. The elementwise kernels take every
+ * layout; the movement kernels take only the layouts they are faster on, and
+ * the tests pin which. Host kernels need no libdnnl: these tests never skip.
  * @module
  */
 import assert from "node:assert/strict";
@@ -263,54 +264,58 @@ Deno.test("onednn-cpu host where = reference, bit for bit, every layout (f32, i3
   }
 });
 
-Deno.test("onednn-cpu host broadcast_to = reference, bit for bit, every layout and dtype", () => {
-  const cases: [number[], number[]][] = [
-    [[], [3, 5]],
-    [[7], [6, 7]],
-    [[6, 1], [6, 7]],
-    [[3, 1, 7], [3, 5, 7]],
-    [[1, 5, 1], [2, 3, 5, 7]],
-    [[2, 1, 1, 7], [2, 3, 5, 7]],
-    [[1], [1, 1]],
-    [[3], [0, 3]],
+Deno.test("onednn-cpu host broadcast_to = reference, bit for bit; takes rows of ≥ 256 only", () => {
+  // [from, to, taken]: long rows are native fills / copies; short ones stay on the reference.
+  const cases: [number[], number[], boolean][] = [
+    [[], [3, 300], true], // one fill
+    [[300], [5, 300], true], // a row copied per output row
+    [[6, 1], [6, 257], true], // a fill per row
+    [[3, 1, 300], [3, 5, 300], true], // middle axis
+    [[1, 5, 1], [2, 3, 5, 256], true], // fills under two outer axes
+    [[2, 1, 1, 7], [2, 3, 5, 7], false],
+    [[7], [6, 7], false],
+    [[6, 1], [6, 7], false],
+    [[3], [0, 3], false],
   ];
   for (const dtype of ["f32", "i32", "bool"] as const) {
-    for (const [from, to] of cases) {
-      assert.ok(hostParity(
+    for (const [from, to, taken] of cases) {
+      const ran = hostParity(
         `broadcast_to ${dtype} [${from}] → [${to}]`,
         [[from, dtype]],
         (x) => o.broadcastTo(x, to),
         23,
-      ));
+      );
+      assert.equal(ran, taken, `broadcast_to ${dtype} [${from}] → [${to}]: host kernel taken`);
     }
   }
 });
 
-Deno.test("onednn-cpu host transpose = reference, bit for bit, every kind of permutation", () => {
-  const cases: [number[], number[]][] = [
-    [[5, 7], [1, 0]],
-    [[67, 45], [1, 0]],
-    [[130, 150], [1, 0]], // over SMALL_BLOCK: 32×32 tiles, ragged edges both ways
-    [[2, 3, 4], [2, 0, 1]],
-    [[2, 3, 4], [2, 1, 0]], // the input's contiguous axis ends up outermost
-    [[2, 3, 4], [1, 0, 2]], // last axis kept: row copies
-    [[2, 4, 9, 5], [0, 2, 1, 3]], // attention heads
-    [[2, 4, 9, 5], [0, 1, 3, 2]], // K transposed
-    [[2, 3, 4, 5], [0, 3, 1, 2]], // NHWC → NCHW
-    [[2, 3, 4, 5], [3, 2, 1, 0]],
-    [[1, 3, 1, 5], [2, 3, 0, 1]], // size-1 axes
-    [[3, 4], [0, 1]], // identity
-    [[0, 4], [1, 0]],
-    [[], []],
+Deno.test("onednn-cpu host transpose = reference, bit for bit; takes long rows and big blocks", () => {
+  // [shape, perm, taken]: rows of ≥ 256 (copied) and 2-D blocks over 16384 elements (tiled).
+  const cases: [number[], number[], boolean][] = [
+    [[130, 150], [1, 0], true], // 32×32 tiles, ragged edges both ways
+    [[2, 130, 150], [0, 2, 1], true], // tiles under an outer axis
+    [[150, 2, 130], [2, 1, 0], true], // the input's contiguous axis ends up outermost
+    [[3, 5, 300], [1, 0, 2], true], // last axis kept: row copies
+    [[2, 3, 4, 300], [2, 0, 1, 3], true],
+    [[20, 1, 1000], [2, 1, 0], true], // size-1 axes dropped, then a 2-D block
+    [[4, 1, 1000], [2, 1, 0], false], // the same, a block of 4000 elements
+    [[5, 7], [1, 0], false],
+    [[2, 3, 4], [2, 0, 1], false],
+    [[2, 4, 9, 5], [0, 2, 1, 3], false], // attention heads, short rows
+    [[2, 3, 4, 5], [0, 3, 1, 2], false],
+    [[3, 4], [0, 1], false],
+    [[0, 4], [1, 0], false],
   ];
   for (const dtype of ["f32", "i32", "bool"] as const) {
-    for (const [shape, perm] of cases) {
-      assert.ok(hostParity(
+    for (const [shape, perm, taken] of cases) {
+      const ran = hostParity(
         `transpose ${dtype} [${shape}] perm [${perm}]`,
         [[shape, dtype]],
         (x) => o.transpose(x, perm),
         29,
-      ));
+      );
+      assert.equal(ran, taken, `transpose ${dtype} [${shape}] perm [${perm}]: host kernel taken`);
     }
   }
 });
@@ -333,7 +338,8 @@ Deno.test("onednn-cpu host kernels = reference, bit for bit, once V8 has optimis
     ["tanh", [x], (a) => o.tanh(a)],
     ["erf", [x], (a) => o.erf(a)],
     ["pow 2.5", [x], (a) => o.pow(a, 2.5)],
-    ["transpose", [[[8, 32, 32], "f32"]], (a) => o.transpose(a, [0, 2, 1])],
+    ["transpose", [[[2, 130, 150], "f32"]], (a) => o.transpose(a, [0, 2, 1])],
+    ["broadcast_to", [[[8, 1], "f32"]], (a) => o.broadcastTo(a, [8, 1024])],
   ];
   for (const [name, specs, build] of cases) {
     assert.ok(hostParity(`${name} (hot)`, specs, build, 31, HOT));

@@ -1,16 +1,19 @@
 /**
- * Host kernels of `broadcast_to` and `transpose`: copies along a merged loop
- * nest (nest.ts) instead of the reference's per-element index table
- * (backends/reference/kernels/movement.ts). Both merge what axes they can
- * (`transpose`: runs of axes that stay adjacent under the permutation), then
- * copy rows: a fill for a broadcast row, a straight copy for a contiguous one
- * (long rows through the native `fill` / `set`, short ones unrolled),
- * otherwise a 2-D transpose between the output's last axis and the axis the
- * input is contiguous along — in 32 × 32 tiles when the block is large, so
- * that the strided reads of a tile stay in cache. Values
- * are copied, so bit for bit (a NaN's payload aside, which V8 does not keep
- * stable across its own tiers either).
- * `reshape` keeps the reference kernel: it is already one `out.set(x)`.
+ * Host kernels of `broadcast_to` and `transpose`, for the layouts where they
+ * beat the reference kernel (backends/reference/kernels/movement.ts): copies
+ * along a merged loop nest (nest.ts) instead of a per-element index table.
+ * Both merge what axes they can (`transpose`: runs of axes that stay
+ * adjacent under the permutation). Long rows are copied by the native
+ * `fill` (a broadcast row) or `set` (a contiguous one): 3–5× the reference
+ * (bench/onednn_host_bench.ts). A large 2-D transpose block — between the
+ * output's last axis and the axis the input is contiguous along — is copied
+ * in 32 × 32 tiles, so that a tile's strided reads stay in cache: 2.4× on
+ * [1024,1024]. Everything else declines to the reference, whose flat
+ * `out[i] = a[idx[i]]` loop measured faster than any short-row loop V8
+ * made of ours (rows of 16–64: 0.5–0.8×, unrolled rows included). Values are
+ * copied, so bit for bit (a NaN's payload aside, which V8 does not keep
+ * stable across its own tiers either). `reshape` keeps the reference
+ * kernel: it is already one `out.set(x)`.
  * @module
  */
 import type { Node } from "../../../core/graph.ts";
@@ -22,44 +25,28 @@ import { generated } from "./codegen.ts";
 import { broadcastNest, type Nest, transposeNest } from "./nest.ts";
 
 const TILE = 32;
-/** Transposed blocks up to this many elements are not tiled. */
+/** Transposed blocks over this many elements run tiled on the host; smaller ones decline. */
 const SMALL_BLOCK = 16384;
-/** Rows at least this long are copied with `set` / `fill` (native) instead of a loop. */
+/** Rows at least this long are copied with the native `fill` / `set`; shorter ones decline. */
 const NATIVE_ROW = 256;
-/**
- * Contiguous rows up to this long are copied by unrolled code: V8 runs a
- * 16-element inner loop at ~1.7 ns/element against ~0.9 unrolled (measured,
- * [128,4,50,16] → perm [0,2,1,3]), slower than the reference's flat
- * index-table loop.
- */
-const UNROLL = 16;
 
 /**
  * The copy of `dtype` along a nest with the input's column stride 0
- * (`fill`), 1 (row copies; unrolled for short rows of `cols`) or other
- * (32 × 32 tiles of blocks over `SMALL_BLOCK`), as one generated function
- * over the whole nest.
+ * (`fill` per row), 1 (`set` per row) or other (32 × 32 tiles), as one
+ * generated function over the whole nest.
  */
-function copyKernel(dtype: DType, xc: number, cols: number) {
-  const short = xc === 1 && cols <= UNROLL;
-  const kind = xc === 0 ? "fill" : short ? `rows${cols}` : xc === 1 ? "rows" : "tiles";
-  const unrolled = Array.from({ length: cols }, (_, i) => `o[oo + ${i}] = X[xo + ${i}];`);
+function copyKernel(dtype: DType, xc: number) {
+  const kind = xc === 0 ? "fill" : xc === 1 ? "rows" : "tiles";
   const row: Record<string, string> = {
-    [`rows${cols}`]: `
-      ${unrolled.join(" ")}`,
-    fill: `
-      if (cols >= ${NATIVE_ROW}) o.fill(X[xo], oo, oo + cols);
-      else { const v = X[xo]; for (let i = 0; i < cols; i++) o[oo + i] = v; }`,
-    rows: `
-      if (cols >= ${NATIVE_ROW}) o.set(X.subarray(xo, xo + cols), oo);
-      else for (let i = 0; i < cols; i++) o[oo + i] = X[xo + i];`,
+    fill: "o.fill(X[xo], oo, oo + cols);",
+    rows: "o.set(X.subarray(xo, xo + cols), oo);",
   };
   const body = kind === "tiles"
     ? `
-    for (let r0 = 0; r0 < rows; r0 += tr) {
-      const r1 = Math.min(rows, r0 + tr);
-      for (let c0 = 0; c0 < cols; c0 += tc) {
-        const c1 = Math.min(cols, c0 + tc);
+    for (let r0 = 0; r0 < rows; r0 += ${TILE}) {
+      const r1 = Math.min(rows, r0 + ${TILE});
+      for (let c0 = 0; c0 < cols; c0 += ${TILE}) {
+        const c1 = Math.min(cols, c0 + ${TILE});
         for (let r = r0; r < r1; r++) {
           let q = oo + r * or + c0;
           const e = q + (c1 - c0);
@@ -72,12 +59,13 @@ function copyKernel(dtype: DType, xc: number, cols: number) {
       }
     }`
     : `
-    for (let r = 0; r < rows; r++) {${row[kind]}
+    for (let r = 0; r < rows; r++) {
+      ${row[kind]}
       oo += or; xo += xr;
     }`;
   return generated(
     `host_copy_${dtype}_${kind}`,
-    ["o", "ins", "bases", "count", "rows", "cols", "rs", "xc", "tr", "tc"],
+    ["o", "ins", "bases", "count", "rows", "cols", "rs", "xc"],
     `
   const X = ins[0], OB = bases[0], XB = bases[1], or = rs[0], xr = rs[1];
   for (let j = 0; j < count; j++) {
@@ -86,22 +74,25 @@ function copyKernel(dtype: DType, xc: number, cols: number) {
   );
 }
 
-/** The copy along `nest` (output first, one input). */
-function copyAlong(dtype: DType, nest: Nest): KernelRun {
-  const xc = nest.colStrides[1];
-  const k = copyKernel(dtype, xc, nest.cols);
-  const { bases, rows, cols, rowStrides } = nest;
+/**
+ * The copy along `nest` (output first, one input), or null where the
+ * reference's flat index-table loop is faster: rows shorter than
+ * `NATIVE_ROW`, and transposed blocks of at most `SMALL_BLOCK` elements.
+ */
+function copyAlong(dtype: DType, nest: Nest): KernelRun | null {
+  const { bases, rows, cols, rowStrides, colStrides: [, xc] } = nest;
+  const fast = xc === 0 || xc === 1 ? cols >= NATIVE_ROW : rows * cols > SMALL_BLOCK;
+  if (!fast) return null;
+  const k = copyKernel(dtype, xc);
   const count = bases[0].length;
-  // One tile when a block fits in L2 with room to spare: tiling small blocks only costs.
-  const [tr, tc] = rows * cols <= SMALL_BLOCK ? [rows, cols] : [TILE, TILE];
-  return (out, ins) => k(out, ins, bases, count, rows, cols, rowStrides, xc, tr, tc);
+  return (out, ins) => k(out, ins, bases, count, rows, cols, rowStrides, xc);
 }
 
-function broadcastTo(node: Node, [x]: readonly Node[]): KernelRun {
+function broadcastTo(node: Node, [x]: readonly Node[]): KernelRun | null {
   return copyAlong(node.dtype, broadcastNest(node.shape, [x.shape]));
 }
 
-function transpose(node: Node, [x]: readonly Node[]): KernelRun {
+function transpose(node: Node, [x]: readonly Node[]): KernelRun | null {
   return copyAlong(node.dtype, transposeNest(x.shape, attrsOf(node, "transpose").perm));
 }
 

@@ -60,7 +60,10 @@ export function stridedKernel(
   const asBits = names.filter((n) => bits && new RegExp(`\\b${n}I\\b`).test(bits));
   const useBits = bits !== undefined && WIDE.includes(dtypes[0]) &&
     asBits.every((n) => WIDE.includes(dtypes[1 + names.indexOf(n)]));
-  const code = useBits ? `${pre} oI[oo + i] = ${bits};` : `o[oo + i] = ${formula.expr};`;
+  // One flat run (same-shape operands, a scalar): plain `[i]` indexing, which V8 compiles tighter.
+  const flat = nest.bases[0].length === 1 && nest.rows === 1 && nest.bases.every((b) => b[0] === 0);
+  const at = (n: string) => (flat ? "i" : `${n}o + i`);
+  const code = useBits ? `${pre} oI[${at("o")}] = ${bits};` : `o[${at("o")}] = ${formula.expr};`;
   const used = (n: string) => new RegExp(`\\b${n}\\b`).test(code);
   const arr = names.map((n) => n.toUpperCase());
   const load = (k: number, at: string) =>
@@ -68,9 +71,17 @@ export function stridedKernel(
     (used(`${names[k]}I`) ? `const ${names[k]}I = ${arr[k]}I[${at}]; ` : "");
   const view = (a: string) =>
     `const ${a}I = new Int32Array(${a}.buffer, ${a}.byteOffset, ${a}.length);`;
-  const body = `
+  const head = `
   ${arr.map((a, k) => `const ${a} = ins[${k}];`).join(" ")}
-  ${useBits ? [view("o"), ...asBits.map((n) => view(n.toUpperCase()))].join("\n  ") : ""}
+  ${useBits ? [view("o"), ...asBits.map((n) => view(n.toUpperCase()))].join("\n  ") : ""}`;
+  const body = flat
+    ? `${head}
+  ${names.map((_, k) => (cs[k] === 0 ? load(k, "0") : "")).join("")}
+  for (let i = 0; i < cols; i++) {
+    ${names.map((_, k) => (cs[k] === 1 ? load(k, "i") : "")).join("")}
+    ${code}
+  }`
+    : `${head}
   const OB = bases[0], OR = rs[0];
   ${names.map((n, k) => `const ${n}B = bases[${k + 1}], ${n}R = rs[${k + 1}];`).join(" ")}
   for (let j = 0; j < count; j++) {
@@ -78,13 +89,15 @@ export function stridedKernel(
     for (let r = 0; r < rows; r++) {
       ${names.map((_, k) => (cs[k] === 0 ? load(k, `${names[k]}o`) : "")).join("")}
       for (let i = 0; i < cols; i++) {
-        ${names.map((_, k) => (cs[k] === 1 ? load(k, `${names[k]}o + i`) : "")).join("")}
+        ${names.map((_, k) => (cs[k] === 1 ? load(k, at(names[k])) : "")).join("")}
         ${code}
       }
       oo += OR; ${names.map((n) => `${n}o += ${n}R;`).join(" ")}
     }
   }`;
-  const name = `host_${op}_${dtypes.join("_")}_s${cs.join("")}${useBits ? "_bits" : ""}`;
+  const name = `host_${op}_${dtypes.join("_")}_s${cs.join("")}${useBits ? "_bits" : ""}${
+    flat ? "_flat" : ""
+  }`;
   const k = generated(name, ["o", "ins", "bases", "count", "rows", "cols", "rs", "p"], body, SCOPE);
   const { bases, rows, cols, rowStrides } = nest;
   const count = bases[0].length;
