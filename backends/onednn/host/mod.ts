@@ -1,5 +1,7 @@
 /** Registers every host (specialised TypeScript) kernel of the onednn-cpu backend. @module */
+import "./elementwise.ts";
 import "./layer_norm.ts";
+import "./movement.ts";
 import "./pool.ts";
 import "./reduce.ts";
 import "./softmax.ts";
