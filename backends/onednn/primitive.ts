@@ -28,6 +28,7 @@ export const ARG = {
   DIFF_SRC: 129,
   DIFF_DST: 145,
   DIFF_WEIGHTS: 161,
+  WORKSPACE: 64,
 } as const;
 
 /** A primitive argument: its `DNNL_ARG_*` and memory descriptor. */

@@ -5,3 +5,4 @@ import "./binary.ts";
 import "./eltwise.ts";
 import "./reduce.ts";
 import "./softmax.ts";
+import "./pool.ts";

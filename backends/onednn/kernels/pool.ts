@@ -1,0 +1,169 @@
+/**
+ * `max_pool2d` and `max_pool2d_grad` on oneDNN's pooling (v2) primitives,
+ * algorithm `pooling_max`, on the plain NCHW layout. The gradient op takes
+ * the pooled input and the output gradient (the graph recomputes the
+ * argmax): it runs the forward primitive in training mode into scratch
+ * (output and oneDNN's workspace of argmax positions), then the backward
+ * primitive from that workspace. oneDNN keeps the first maximum of a window
+ * in row-major order (a strictly-greater comparison), as the reference does,
+ * so ties — the all-zero windows after a ReLU — send the gradient to the
+ * same element (tests/onednn_backend_test.ts checks tie-heavy inputs bit for
+ * bit). It never selects a NaN, where the reference lets a NaN win: an input
+ * holding any NaN runs the bit-exact host kernel instead (one scan over the
+ * input). Floor-mode geometry whose last window stops short of the edge is
+ * given to oneDNN as negative right padding (accepted, and checked).
+ * @module
+ */
+import type { Node } from "../../../core/graph.ts";
+import type { TensorData } from "../../../core/host_tensor.ts";
+import { attrsOf } from "../../../core/ops/attrs.ts";
+import { type Pool2dGeometry, pool2dGeometry } from "../../../core/ops/pool.ts";
+import type { KernelRun } from "../../reference/kernel.ts";
+import { poolHostKernels } from "../host/pool.ts";
+import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
+import { descBytes, dims, memoryDesc, queryDesc } from "../memory.ts";
+import { ARG, DnnlPrimitive, opDescBuffer, primitiveDesc } from "../primitive.ts";
+import { check } from "../status.ts";
+
+const FORWARD_TRAINING = 64; // dnnl_prop_kind_t dnnl_forward_training
+const FORWARD_INFERENCE = 96; // dnnl_prop_kind_t dnnl_forward_inference
+const POOLING_MAX = 0x1ff; // dnnl_alg_kind_t dnnl_pooling_max
+
+/** Whether `x` holds a NaN. */
+function hasNaN(x: TensorData): boolean {
+  for (let i = 0; i < x.length; i++) if (x[i] !== x[i]) return true;
+  return false;
+}
+
+interface PoolDescs {
+  readonly src: Uint8Array;
+  readonly dst: Uint8Array;
+  readonly strides: BigInt64Array;
+  readonly kernel: BigInt64Array;
+  readonly dilation: BigInt64Array;
+  readonly padL: BigInt64Array;
+  readonly padR: BigInt64Array;
+}
+
+/** The descriptors of `g`; right padding makes oneDNN's output size the floor-mode one. */
+function descs(env: OnednnEnv, g: Pool2dGeometry): PoolDescs {
+  const prH = (g.ho - 1) * g.sh + g.kh - g.h - g.ph;
+  const prW = (g.wo - 1) * g.sw + g.kw - g.w - g.pw;
+  return {
+    src: memoryDesc(env.ctx, [g.n, g.c, g.h, g.w]),
+    dst: memoryDesc(env.ctx, [g.n, g.c, g.ho, g.wo]),
+    strides: dims([g.sh, g.sw]),
+    kernel: dims([g.kh, g.kw]),
+    dilation: dims([0, 0]),
+    padL: dims([g.ph, g.pw]),
+    padR: dims([prH, prW]),
+  };
+}
+
+function forwardDesc(env: OnednnEnv, d: PoolDescs, prop: number, what: string): Uint8Array {
+  const desc = opDescBuffer();
+  check(
+    env.ctx.lib.symbols.dnnl_pooling_v2_forward_desc_init(
+      desc,
+      prop,
+      POOLING_MAX,
+      d.src,
+      d.dst,
+      d.strides,
+      d.kernel,
+      d.dilation,
+      d.padL,
+      d.padR,
+    ),
+    "dnnl_pooling_v2_forward_desc_init",
+    what,
+  );
+  return desc;
+}
+
+function label(op: string, node: Node, g: Pool2dGeometry): string {
+  return `${op} node ${node.id}: x [${g.n},${g.c},${g.h},${g.w}], kernel [${g.kh},${g.kw}], ` +
+    `stride [${g.sh},${g.sw}], padding [${g.ph},${g.pw}]`;
+}
+
+registerOnednnKernel("max_pool2d", (env: OnednnEnv, node: Node, inputs: readonly Node[]) => {
+  if (node.dtype !== "f32") return null;
+  const exact = poolHostKernels.max_pool2d(node, inputs);
+  if (exact === null) return null;
+  const g = pool2dGeometry("max_pool2d", inputs[0].shape, attrsOf(node, "max_pool2d"));
+  const d = descs(env, g);
+  const what = label("max_pool2d", node, g);
+  const p = new DnnlPrimitive(env.ctx, forwardDesc(env, d, FORWARD_INFERENCE, what), [
+    { arg: ARG.SRC, md: d.src },
+    { arg: ARG.DST, md: d.dst },
+  ], what);
+  env.own(p);
+  const run: KernelRun = (out, ins) => hasNaN(ins[0]) ? exact(out, ins) : p.run([ins[0], out]);
+  return run;
+});
+
+registerOnednnKernel("max_pool2d_grad", (env: OnednnEnv, node: Node, inputs: readonly Node[]) => {
+  if (node.dtype !== "f32") return null;
+  const exact = poolHostKernels.max_pool2d_grad(node, inputs);
+  if (exact === null) return null;
+  const g = pool2dGeometry("max_pool2d_grad", inputs[0].shape, attrsOf(node, "max_pool2d_grad"));
+  const d = descs(env, g);
+  const what = label("max_pool2d_grad", node, g);
+  const { ctx } = env;
+  const hint = primitiveDesc(ctx, forwardDesc(env, d, FORWARD_TRAINING, what), what);
+  let ws: Uint8Array;
+  try {
+    ws = queryDesc(ctx, hint, "workspace");
+  } catch (e) {
+    ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
+    throw e;
+  }
+  // The forward primitive (from the hint's twin) fills the workspace the backward one reads.
+  const fwd = new DnnlPrimitive(ctx, forwardDesc(env, d, FORWARD_TRAINING, what), [
+    { arg: ARG.SRC, md: d.src },
+    { arg: ARG.DST, md: d.dst },
+    { arg: ARG.WORKSPACE, md: ws },
+  ], `${what} (forward)`);
+  env.own(fwd);
+  const desc = opDescBuffer();
+  try {
+    check(
+      ctx.lib.symbols.dnnl_pooling_v2_backward_desc_init(
+        desc,
+        POOLING_MAX,
+        d.src,
+        d.dst,
+        d.strides,
+        d.kernel,
+        d.dilation,
+        d.padL,
+        d.padR,
+      ),
+      "dnnl_pooling_v2_backward_desc_init",
+      what,
+    );
+  } catch (e) {
+    ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
+    throw e;
+  }
+  const bwd = new DnnlPrimitive(
+    ctx,
+    desc,
+    [
+      { arg: ARG.DIFF_DST, md: d.dst },
+      { arg: ARG.WORKSPACE, md: ws },
+      { arg: ARG.DIFF_SRC, md: d.src },
+    ],
+    what,
+    hint,
+  );
+  env.own(bwd);
+  const regions = env.scratch.reserve([descBytes(ctx, d.dst), descBytes(ctx, ws)]);
+  const run: KernelRun = (out, ins) => {
+    if (hasNaN(ins[0])) return exact(out, ins);
+    const [y, w] = regions();
+    fwd.run([ins[0], y, w]);
+    bwd.run([ins[1], w, out]);
+  };
+  return run;
+});
