@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { ActlabError } from "../core/errors.ts";
 import { hostTensor } from "../core/host_tensor.ts";
-import { add, Graph, identity, mul, sum } from "../core/ops.ts";
+import { add, Graph, identity, mul, reshape, sum } from "../core/ops.ts";
 import { plan } from "../core/plan.ts";
 import type { Availability, Backend, Executable } from "../backends/backend.ts";
 import {
@@ -87,6 +87,21 @@ Deno.test("executable: state updates are applied together (a swap sees only old 
   await exe.writeState({ a: f32([2], [1, 2]), b: f32([2], [3, 4]) });
   const r = await exe.run({});
   assert.deepEqual(r.sum.data, Float32Array.from([31, 42]));
+  const s = await exe.readState();
+  assert.deepEqual(s.a.data, Float32Array.from([3, 4]));
+  assert.deepEqual(s.b.data, Float32Array.from([1, 2]));
+});
+
+Deno.test("executable: a swap through reshapes (aliases of the other state) sees only old values", async () => {
+  const g = new Graph();
+  const a = g.state("a", [2]);
+  const b = g.state("b", [2]);
+  g.setStateUpdate("a", reshape(reshape(b, [1, 2]), [2]));
+  g.setStateUpdate("b", reshape(reshape(a, [2, 1]), [2]));
+  g.output("sum", add(a, mul(b, 10)));
+  const exe = await referenceBackend.compile(g);
+  await exe.writeState({ a: f32([2], [1, 2]), b: f32([2], [3, 4]) });
+  await exe.run({});
   const s = await exe.readState();
   assert.deepEqual(s.a.data, Float32Array.from([3, 4]));
   assert.deepEqual(s.b.data, Float32Array.from([1, 2]));

@@ -114,12 +114,21 @@ export class ReferenceExecutable extends ExecutableBase {
       out[name] = { dtype: node.dtype, shape: node.shape, data: this.values[node.id].slice() };
     }
     // State updates are written after every output is computed (reads saw the old state).
+    // An update whose storage is another state's array (a swap) is copied first, since that
+    // array may be overwritten before it is read; every other update is copied straight in.
     const pending: [TensorData, TensorData][] = [];
     for (const { name, update } of this.states.values()) {
-      if (update !== undefined) pending.push([this.state.get(name)!, this.values[update].slice()]);
+      if (update === undefined) continue;
+      const src = this.values[update];
+      pending.push([this.state.get(name)!, this.readsState(update) ? src.slice() : src]);
     }
     for (const [dst, src] of pending) dst.set(src);
     return out;
+  }
+
+  /** Whether node `id`'s value is a state's own array (the state, or an alias of it). */
+  private readsState(id: number): boolean {
+    return this.graph.nodes[this.plan.aliasOf.get(id) ?? id].op === "state";
   }
 
   protected readStateData(entries: readonly StateEntry[]): TensorData[] {
