@@ -56,6 +56,7 @@ Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN o
     "sub",
     "sum",
     "tanh",
+    "transpose",
   ]);
   const a = await onednnCpuBackend.probe();
   if (a.available) assert.match(a.reason, /oneDNN 2\.\d+\.\d+.*conv2d, .*matmul/);
@@ -368,6 +369,21 @@ Deno.test({
     ref.dispose();
   },
 });
+
+const TRANSPOSES: [number[], number[]][] = [
+  [[6, 5, 3, 8], [0, 2, 1, 3]], // attention heads: [B, T, H, D] → [B, H, T, D]
+  [[4, 7, 9], [2, 0, 1]],
+  [[33, 17], [1, 0]],
+  [[2, 3, 1, 5], [3, 2, 1, 0]],
+];
+
+for (const [shape, perm] of TRANSPOSES) {
+  Deno.test({
+    name: `onednn-cpu transpose kernel (bit-exact): [${shape}] perm [${perm}]`,
+    ignore: !ok,
+    fn: () => kernelParity("transpose", [shape], (x) => o.transpose(x, perm), 61, true),
+  });
+}
 
 const POOLS: [string, number[], { kernel: number; stride: number; padding?: number }][] = [
   ["2x2 stride 2", [3, 5, 8, 10], { kernel: 2, stride: 2 }],

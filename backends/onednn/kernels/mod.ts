@@ -6,3 +6,4 @@ import "./eltwise.ts";
 import "./reduce.ts";
 import "./softmax.ts";
 import "./pool.ts";
+import "./transpose.ts";
