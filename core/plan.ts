@@ -51,6 +51,12 @@ export interface PlanOptions {
    * Only for executors that read such a node's value from `aliasOf`.
    */
   readonly aliasOps?: ReadonlySet<string>;
+  /**
+   * Nodes that share the storage of one of their inputs (node → that input),
+   * chosen by an executor that fuses the pair: the input's kernel computes
+   * both and the node itself runs nothing.
+   */
+  readonly aliasNodes?: ReadonlyMap<number, number>;
 }
 
 function nodeBytes(graph: Graph, id: number): number {
@@ -89,7 +95,7 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
   });
   const rootSet = new Set(roots);
   for (const r of rootSet) lastUse.set(r, Infinity);
-  const aliasOf = aliasStorage(graph, order, options.aliasOps);
+  const aliasOf = aliasStorage(graph, order, options.aliasOps, options.aliasNodes);
   // A storage lives until the last read of any node sharing it.
   const storageEnd = new Map<number, number>();
   for (const [id, root] of aliasOf) {
@@ -160,18 +166,25 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
   };
 }
 
-/** Each `aliasOps` node in `order` → the node that owns the storage it shares. */
+/** Each `aliasOps` or `aliasNodes` node in `order` → the node that owns the storage it shares. */
 function aliasStorage(
   graph: Graph,
   order: readonly number[],
   aliasOps: ReadonlySet<string> | undefined,
+  aliasNodes: ReadonlyMap<number, number> | undefined,
 ): Map<number, number> {
   const aliasOf = new Map<number, number>();
-  if (!aliasOps || aliasOps.size === 0) return aliasOf;
   for (const id of order) {
     const node = graph.nodes[id];
-    if (!aliasOps.has(node.op) || node.inputs.length === 0) continue;
-    const input = node.inputs[0];
+    const input = aliasNodes?.get(id) ??
+      (aliasOps?.has(node.op) && node.inputs.length > 0 ? node.inputs[0] : undefined);
+    if (input === undefined) continue;
+    if (!node.inputs.includes(input)) {
+      throw new ActlabError(
+        `plan: node ${id} (${node.op}) cannot share the storage of node ${input}, not one of its inputs`,
+        "alias a node only to one of its inputs (a bug in the executor's fusion pass)",
+      );
+    }
     aliasOf.set(id, aliasOf.get(input) ?? input);
   }
   return aliasOf;

@@ -13,6 +13,7 @@ import "./kernels/mod.ts";
 import "./host/mod.ts";
 import type { DnnlPrimitive } from "./primitive.ts";
 import { ScratchArena } from "./scratch.ts";
+import { onednnFusions } from "./fuse.ts";
 
 /** Executable produced by the onednn-cpu backend (f32 only). */
 export class OnednnExecutable extends ReferenceExecutable {
@@ -29,6 +30,7 @@ export class OnednnExecutable extends ReferenceExecutable {
       graph,
       options,
       wrap(onednnLookup({ ctx, own: (p) => owned.push(p), scratch: new ScratchArena() })),
+      onednnFusions(graph),
     );
     this.owned = owned;
   }

@@ -36,7 +36,7 @@ const SYMBOLS = {
   dnnl_memory_set_data_handle: { parameters: ["pointer", "buffer"], result: "i32" },
   dnnl_memory_destroy: { parameters: ["pointer"], result: "i32" },
   dnnl_matmul_desc_init: {
-    parameters: ["buffer", "buffer", "buffer", "pointer", "buffer"],
+    parameters: ["buffer", "buffer", "buffer", "buffer", "buffer"],
     result: "i32",
   },
   dnnl_dilated_convolution_forward_desc_init: {

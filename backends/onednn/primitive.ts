@@ -25,6 +25,7 @@ export const ARG = {
   SRC_1: 2,
   DST: 17,
   WEIGHTS: 33,
+  BIAS: 41,
   DIFF_SRC: 129,
   DIFF_DST: 145,
   DIFF_WEIGHTS: 161,

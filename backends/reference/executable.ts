@@ -47,6 +47,18 @@ function convert(src: TensorData, dtype: DType, f64: boolean): TensorData {
  */
 const ALIAS_OPS: ReadonlySet<string> = new Set(["reshape"]);
 
+/**
+ * Node pairs an executor fuses (onednn-cpu: a matmul and its bias add): the
+ * consumer shares its producer's buffer and runs nothing, and the producer's
+ * kernel receives extra inputs (after its own) and computes both.
+ */
+export interface Fusions {
+  /** Consumer → the producer whose buffer it shares. */
+  readonly aliasNodes: ReadonlyMap<number, number>;
+  /** Producer → the extra input nodes its fused kernel reads. */
+  readonly extraInputs: ReadonlyMap<number, readonly number[]>;
+}
+
 /** Executable produced by the reference backend. */
 export class ReferenceExecutable extends ExecutableBase {
   private readonly f64: boolean;
@@ -55,13 +67,20 @@ export class ReferenceExecutable extends ExecutableBase {
   private readonly state = new Map<string, TensorData>();
   /** Aliases of a source (feed, state, constant): [node, source], re-pointed every run. */
   private readonly sourceAliases: [number, number][] = [];
+  /** The input nodes each node's kernel reads (its own, plus a fusion's extras). */
+  private readonly inputIds: (readonly number[])[] = [];
 
   /**
    * Plan the graph, allocate pooled buffers and prepare every node's kernel,
    * taken from `kernelFor` (the reference kernels unless given).
    */
-  constructor(graph: Graph, options: CompileOptions = {}, kernelFor: KernelLookup = getKernel) {
-    super(graph, options, { aliasOps: ALIAS_OPS });
+  constructor(
+    graph: Graph,
+    options: CompileOptions = {},
+    kernelFor: KernelLookup = getKernel,
+    fusions?: Fusions,
+  ) {
+    super(graph, options, { aliasOps: ALIAS_OPS, aliasNodes: fusions?.aliasNodes });
     this.f64 = options.precision === "f64";
     const slotBytes = new Array<number>(this.plan.bufferBytes.length).fill(0);
     for (const [id, b] of this.plan.bufferOf) {
@@ -83,7 +102,8 @@ export class ReferenceExecutable extends ExecutableBase {
         } else this.sourceAliases.push([id, root]);
       } else if (buf !== undefined) {
         this.values[id] = view(slots[buf], node.dtype, sizeOf(node.shape), this.f64);
-        const inputs = node.inputs.map((i) => graph.nodes[i]);
+        this.inputIds[id] = [...node.inputs, ...fusions?.extraInputs.get(id) ?? []];
+        const inputs = this.inputIds[id].map((i) => graph.nodes[i]);
         this.runs[id] = kernelFor(node.op)(node, inputs, this.f64);
       } else if (node.op === "constant") {
         this.values[id] = convert(attrsOf(node, "constant").value.data, node.dtype, this.f64);
@@ -106,7 +126,7 @@ export class ReferenceExecutable extends ExecutableBase {
     for (const [id, root] of this.sourceAliases) this.values[id] = this.values[root];
     for (const id of this.plan.order) {
       const run = this.runs[id];
-      if (run) run(this.values[id], g.nodes[id].inputs.map((i) => this.values[i]));
+      if (run) run(this.values[id], this.inputIds[id].map((i) => this.values[i]));
     }
     const out: Record<string, HostTensor> = {};
     for (const name of this.outputNames) {

@@ -3,7 +3,9 @@
  * unit axes to the output's rank; a unit batch axis broadcasts (oneDNN 2.6
  * matmul broadcast semantics, like numpy's). A transposed operand is read in
  * place through its memory descriptor's strides (the last two swapped), so
- * no transpose is materialised.
+ * no transpose is materialised. A third input is a bias vector `[N]` added
+ * to every row by the primitive (the matmul + bias fusion, fuse.ts): oneDNN
+ * broadcasts it as `[1, …, 1, N]`.
  * @module
  */
 import type { Node } from "../../../core/graph.ts";
@@ -24,7 +26,7 @@ function operand(shape: readonly number[], r: number, trans: boolean) {
   return { dims: d, strides: s };
 }
 
-registerOnednnKernel("matmul", (env, node: Node, [an, bn]: readonly Node[]) => {
+registerOnednnKernel("matmul", (env, node: Node, [an, bn, biasNode]: readonly Node[]) => {
   const { transA, transB } = attrsOf(node, "matmul");
   const r = node.shape.length;
   const a = operand(an.shape, r, transA);
@@ -35,17 +37,23 @@ registerOnednnKernel("matmul", (env, node: Node, [an, bn]: readonly Node[]) => {
   const src = memoryDesc(env.ctx, a.dims, a.strides);
   const wei = memoryDesc(env.ctx, b.dims, b.strides);
   const dst = memoryDesc(env.ctx, node.shape);
+  const bias = biasNode
+    ? memoryDesc(env.ctx, [...new Array<number>(r - 1).fill(1), biasNode.shape[0]])
+    : null;
   const desc = opDescBuffer();
   check(
-    env.ctx.lib.symbols.dnnl_matmul_desc_init(desc, src, wei, null, dst),
+    env.ctx.lib.symbols.dnnl_matmul_desc_init(desc, src, wei, bias, dst),
     "dnnl_matmul_desc_init",
-    what,
+    bias ? `${what} + bias [${biasNode.shape}]` : what,
   );
-  const p = new DnnlPrimitive(env.ctx, desc, [
+  const args = [
     { arg: ARG.SRC, md: src },
     { arg: ARG.WEIGHTS, md: wei },
+    ...bias ? [{ arg: ARG.BIAS, md: bias }] : [],
     { arg: ARG.DST, md: dst },
-  ], what);
+  ];
+  const p = new DnnlPrimitive(env.ctx, desc, args, what);
   env.own(p);
+  if (bias) return (out, [x, y, b]) => p.run([x, y, b, out]);
   return (out, [x, y]) => p.run([x, y, out]);
 });
