@@ -63,7 +63,10 @@ function reset(): void {
   compiles = [];
 }
 
-function base(out: string, extra: Partial<TrainConfig> = {}): Partial<TrainConfig> & { out: string } {
+function base(
+  out: string,
+  extra: Partial<TrainConfig> = {},
+): Partial<TrainConfig> & { out: string } {
   return {
     out,
     model: "mlp",
@@ -80,7 +83,9 @@ function base(out: string, extra: Partial<TrainConfig> = {}): Partial<TrainConfi
   };
 }
 
-async function open(extra: Partial<TrainConfig> = {}): Promise<{ config: TrainConfig; task: Task }> {
+async function open(
+  extra: Partial<TrainConfig> = {},
+): Promise<{ config: TrainConfig; task: Task }> {
   const config = resolveConfig(base("/tmp/unused", extra));
   return { config, task: await getTask(config.task).create(config, { train: true }) };
 }
@@ -126,7 +131,10 @@ Deno.test("auto measures the CPU candidates, picks the fastest and caches the ch
     assert.equal(first.backend.name, "onednn-cpu");
     assert.equal(first.choice.rule, "measured");
     assert.deepEqual(first.choice.msPerStep, { "ort-cpu": 10.2, "onednn-cpu": 7.1 });
-    assert.match(first.choice.reason, /7\.10 ms\/step vs ort-cpu 10\.2 ms\/step, measured; cached in/);
+    assert.match(
+      first.choice.reason,
+      /7\.10 ms\/step vs ort-cpu 10\.2 ms\/step, measured; cached in/,
+    );
     assert.equal(first.choice.cacheFile, `${dir}/${AUTO_CACHE_FILE}`);
     // ort-cpu first (nothing to beat yet), onednn-cpu may stop once slower than twice 10.2 ms.
     assert.deepEqual(a.calls, [
@@ -147,7 +155,14 @@ Deno.test("auto measures the CPU candidates, picks the fastest and caches the ch
       ["batch", { batchSize: 4 }, {}],
       ["activation", { activation: "gelu" }, {}],
       ["image shape", {
-        synthetic: { imageSize: 6, channels: 1, numClasses: 3, trainSize: 16, testSize: 8, seed: 1 },
+        synthetic: {
+          imageSize: 6,
+          channels: 1,
+          numClasses: 3,
+          trainSize: 16,
+          testSize: 8,
+          seed: 1,
+        },
       }, {}],
       ["threads", {}, { ACTLAB_THREADS: "1" }],
       ["ORT threads", {}, { ACTLAB_ORT_THREADS: "1" }],
@@ -419,7 +434,9 @@ Deno.test("train with auto: the choice is logged and recorded; resume keeps the 
       assert.ok(!compiles.includes(other), "nothing was timed or compiled on the other backend");
       const cfg2 = JSON.parse(await Deno.readTextFile(`${out}/config.json`));
       assert.equal(cfg2.backendResolved, chosen);
-      assert.ok(resumed.some((l) => l.startsWith(`backend auto → ${chosen} (the backend the checkpoint`)));
+      assert.ok(
+        resumed.some((l) => l.startsWith(`backend auto → ${chosen} (the backend the checkpoint`)),
+      );
 
       // A fresh run now reads the (edited) cache: the cached answer, not a new measurement.
       compiles = [];

@@ -209,7 +209,9 @@ export async function chooseAutoBackend(
   });
   if (mode === "rank") return rank(`${AUTO_BACKEND_ENV}=rank: the first available by speed rank`);
   if (!AUTO_CANDIDATES.includes(best.name)) {
-    return rank(`the first available by speed rank (only ${AUTO_CANDIDATES.join(" and ")} are timed)`);
+    return rank(
+      `the first available by speed rank (only ${AUTO_CANDIDATES.join(" and ")} are timed)`,
+    );
   }
   const candidates = AUTO_CANDIDATES.map((n) => available.find((p) => p.name === n))
     .filter((p) => p !== undefined);
@@ -229,7 +231,9 @@ export async function chooseAutoBackend(
         choice: {
           backend: hit.backend,
           rule: "cached",
-          reason: `${versus(hit.backend, hit.msPerStep)}, measured ${hit.measuredAt}; cached in ${file}`,
+          reason: `${
+            versus(hit.backend, hit.msPerStep)
+          }, measured ${hit.measuredAt}; cached in ${file}`,
           msPerStep: hit.msPerStep,
           cacheFile: file,
         },

@@ -283,7 +283,9 @@ async function trainRun(
     ...resolvedFields(run),
   });
   const choice = run.backendChoice;
-  if (choice && config.backend === "auto") log(`backend auto → ${choice.backend} (${choice.reason})`);
+  if (choice && config.backend === "auto") {
+    log(`backend auto → ${choice.backend} (${choice.reason})`);
+  }
   if (run.initFrom) {
     const r = run.initFrom;
     log(

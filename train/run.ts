@@ -414,5 +414,4 @@ export class Run {
     this.evalExe.dispose();
     if (this.ownsTask) this.task.dispose?.();
   }
-
 }
