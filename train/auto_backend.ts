@@ -190,7 +190,7 @@ export async function chooseAutoBackend(
         choice: {
           backend: kept.name,
           rule: "resumed",
-          reason: "the backend the checkpoint trained on (a resumed run keeps its backend)",
+          reason: "the checkpoint's backend: a resumed run keeps its backend",
         },
       };
     }
@@ -243,6 +243,11 @@ export async function chooseAutoBackend(
 
   const timer = options.timer ??
     ((b, c, t, stopAboveMs) => timeTrainStep(b, c, t, { stopAboveMs }));
+  log(
+    `backend auto: timing the training step on ${
+      candidates.map((c) => c.name).join(" and ")
+    } (once per machine, model and batch${file ? "; cached" : ""})`,
+  );
   const times: Record<string, number> = {};
   let firstError: unknown;
   for (const c of candidates) {
