@@ -18,7 +18,9 @@
  *   that one is available here, and says so loudly when it is not.
  *
  * Candidates are timed one after the other in this process, each disposed before
- * the next compiles (no idle ORT pool alive beside the one timed). A child process
+ * the next compiles (no idle ORT pool alive beside the one timed: after an ORT
+ * session is released its pool worker is gone and no thread of the process is
+ * left running, as /proc/self/task showed on the 2-core Xeon). A child process
  * per candidate would isolate them further, but costs a Deno start and the task's
  * data load per candidate, and would need every task rebuildable from the
  * configuration alone (a task given in code is not).
