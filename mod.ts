@@ -116,13 +116,24 @@ export type { EpochLog, TrainOptions, TrainSummary } from "./train/engine.ts";
 export type { EvalResult } from "./train/evaluate.ts";
 export {
   adamwForRun,
+  type BackendChooser,
   modelForRun,
   type Outputs,
   Run,
   type RunOpenOptions,
   stepGraphForRun,
   taskInputShape,
+  trainStepFeeds,
 } from "./train/run.ts";
+export {
+  AUTO_BACKEND_ENV,
+  AUTO_CANDIDATES,
+  type AutoBackendOptions,
+  type BackendChoice,
+  chooseAutoBackend,
+  type StepTimer,
+} from "./train/auto_backend.ts";
+export { type StepTimingOptions, timeTrainStep } from "./train/step_timer.ts";
 export type { StepGraph, StepGraphOptions, StepModel } from "./train/step_graph.ts";
 export * from "./tasks/mod.ts";
 export type { AdamWConfig } from "./train/adamw.ts";

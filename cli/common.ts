@@ -126,7 +126,9 @@ optimisation:
                             default (dataset's: pad-4 crop + flip on CIFAR) | on | off
 run:
   --backend NAME            auto | reference | ort-cpu | ort-cuda | onednn-cpu | webgpu | tfjs-wasm |
-                            tfjs-cpu | tfjs-node | tfjs-gpu (auto = fastest available; deno task list)
+                            tfjs-cpu | tfjs-node | tfjs-gpu (auto = fastest available: the
+                            CPU candidates timed once and cached, ACTLAB_AUTO_BACKEND=rank
+                            for the rank order; deno task list)
   --seed S                  seeds init, data order, augmentation and dropout
   --out DIR                 run directory (config.json, log.jsonl, curves.svg, last.ckpt, summary.json)`;
 }

@@ -7,7 +7,8 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
-import { encodeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
+import { type BackendChoice, chooseAutoBackend } from "./auto_backend.ts";
+import { type Checkpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "./config.ts";
 import { writeCurves } from "./curves.ts";
 import { type EvalResult, evaluate, meanMetric, metricNames } from "./evaluate.ts";
@@ -32,6 +33,8 @@ export interface TrainSummary {
   readonly activation: string;
   /** The backend that ran (`auto` resolved). */
   readonly backend: string;
+  /** How the backend was chosen (by name, by rank, measured, cached, kept on resume) and why. */
+  readonly backend_choice?: BackendChoice;
   /** Dataset name. */
   readonly dataset: string;
   /** Configured epochs. */
@@ -145,6 +148,7 @@ const STATE_FILE = "last.ckpt";
 /** The keys `resolvedFields` adds to `config.json` (what `compare` leaves out when matching cells). */
 export const RESOLVED_CONFIG_FIELDS = [
   "backendResolved",
+  "backendChoice",
   "modelOptionsResolved",
   "activationOptionsResolved",
   "activationOptionsProvenance",
@@ -172,6 +176,7 @@ export function resolvedFields(
   const reg = m.regulariser !== null;
   return {
     backendResolved: run.backend.name,
+    backendChoice: run.backendChoice,
     modelOptionsResolved: m.options,
     activationOptionsResolved: m.activationOptions,
     activationOptionsProvenance: m.activationOptionSources,
@@ -204,9 +209,18 @@ export async function train(
   const t0 = performance.now();
   const log = options.log ?? ((line: string) => console.log(line));
   const config = resolveConfig(partial);
-  const run = await Run.open(config, { task: options.task, restoring: !!options.resume });
+  // Read before anything is built: a resumed `auto` run keeps the backend it trained on.
+  const ckpt = options.resume ? await loadCheckpoint(options.resume) : undefined;
+  const pinned = typeof ckpt?.meta.backend === "string" ? ckpt.meta.backend : undefined;
+  const run = await Run.open(config, {
+    task: options.task,
+    restoring: !!options.resume,
+    chooseBackend: config.backend === "auto"
+      ? (c, task) => chooseAutoBackend(c, task, { pinned, log })
+      : undefined,
+  });
   try {
-    return await trainRun(run, options, log, t0);
+    return await trainRun(run, options, log, t0, ckpt);
   } finally {
     run.dispose();
   }
@@ -218,6 +232,7 @@ async function trainRun(
   options: TrainOptions,
   log: (line: string) => void,
   t0: number,
+  ckpt: Checkpoint | undefined,
 ): Promise<TrainSummary> {
   const config = run.config;
   if (run.task.trainBatchCount(config.batchSize) === 0) {
@@ -244,8 +259,7 @@ async function trainRun(
   // The last finished epoch's mean training loss: a run resumed from its final checkpoint
   // (killed before summary.json) trains no step but must report the same summary.
   let lastTrainLoss = NaN;
-  if (options.resume) {
-    const ckpt = await loadCheckpoint(options.resume);
+  if (options.resume && ckpt) {
     await run.restore(ckpt, options.resume);
     step = Number(ckpt.meta.step);
     epoch = Number(ckpt.meta.epoch);
@@ -268,6 +282,10 @@ async function trainRun(
     ...run.requestedConfig,
     ...resolvedFields(run),
   });
+  const choice = run.backendChoice;
+  if (choice && config.backend === "auto") {
+    log(`backend auto → ${choice.backend} (${choice.reason})`);
+  }
   if (run.initFrom) {
     const r = run.initFrom;
     log(
@@ -305,6 +323,7 @@ async function trainRun(
         epoch,
         batchInEpoch,
         config: run.requestedConfig,
+        backend: run.backend.name,
         epochMeans: batchInEpoch > 0 ? tracker.toJSON() : undefined,
         trainLoss: Number.isFinite(lastTrainLoss) ? lastTrainLoss : undefined,
       },
@@ -433,6 +452,7 @@ async function trainRun(
     model: config.model,
     activation: config.activation,
     backend: run.backend.name,
+    ...(run.backendChoice ? { backend_choice: run.backendChoice } : {}),
     dataset: config.dataset,
     epochs: config.epochs,
     steps: step,

@@ -26,6 +26,7 @@ import { buildStepGraph, type StepGraph } from "./step_graph.ts";
 import { getTask, type Task, type TaskBatch } from "./task.ts";
 import { applyInitFrom, type InitFromReport, weightImporter } from "./pretrained.ts";
 import { getModel, type ModelOptions } from "../models/registry.ts";
+import type { BackendChoice } from "./auto_backend.ts";
 
 /** The per-sample shape of a task's primary input (what a model is built for). */
 export function taskInputShape(task: Task): number[] {
@@ -115,10 +116,64 @@ export function stepGraphForRun(
   return { step, model, adamw };
 }
 
+/**
+ * The feeds of one training step of `step` (built by `stepGraphForRun`): the
+ * batch's feeds, every host feed the graph declared, and the optimizer scalars.
+ */
+export function trainStepFeeds(
+  step: StepGraph,
+  adamw: AdamWConfig,
+  task: Task,
+  config: TrainConfig,
+  batch: TaskBatch,
+  stepIndex: number,
+  lr: number,
+): Record<string, HostTensor> {
+  const feeds = stepFeeds(step, task, config, batch, stepIndex);
+  const o = adamwFeedValues(adamw, stepIndex, lr);
+  feeds[OPT_FEEDS.lr] = { dtype: "f32", shape: [], data: Float32Array.of(o.lr) };
+  feeds[OPT_FEEDS.bc1] = { dtype: "f32", shape: [], data: Float32Array.of(o.bc1) };
+  feeds[OPT_FEEDS.bc2] = { dtype: "f32", shape: [], data: Float32Array.of(o.bc2) };
+  return feeds;
+}
+
+/** The batch's task feeds plus every host feed the step graph declared. */
+function stepFeeds(
+  step: StepGraph,
+  task: Task,
+  config: TrainConfig,
+  batch: TaskBatch,
+  stepIndex: number,
+): Record<string, HostTensor> {
+  const feeds: Record<string, HostTensor> = { ...batch.feeds };
+  const info: BatchInfo = {
+    labels: batch.labels,
+    step: stepIndex,
+    numClasses: task.numClasses,
+    seed: config.seed,
+  };
+  Object.assign(feeds, hostFeedValues(step.record, info));
+  return feeds;
+}
+
+/**
+ * Picks the backend once the task is built (`auto` for a training run: see
+ * `auto_backend.ts`); `config` is the run's, with a full-batch task's batch sizes.
+ */
+export type BackendChooser = (
+  config: TrainConfig,
+  task: Task,
+) => Promise<{ backend: Backend; choice: BackendChoice }>;
+
 /** Options of `Run.open`. */
 export interface RunOpenOptions {
-  /** The backend (default: `config.backend` resolved; `auto` picks the fastest available). */
+  /** The backend (default: `config.backend` resolved; `auto` picks the fastest available by rank). */
   readonly backend?: Backend;
+  /**
+   * Choose the backend after the task is built (ignored when `backend` is
+   * given or the run does not train): the training engine's measured `auto`.
+   */
+  readonly chooseBackend?: BackendChooser;
   /** The task (default: `config.task` from the task registry, with its data loaded). */
   readonly task?: Task;
   /** Build and compile the train graph too (default true); false for evaluation-only runs. */
@@ -171,7 +226,19 @@ export class Run {
     if (config.initFrom && withTrain && !options.restoring) {
       weightImporter(config.model, config.initFrom);
     }
-    const backend = options.backend ?? await resolveBackend(config.backend);
+    const chooser = options.backend || !withTrain ? undefined : options.chooseBackend;
+    let backend = options.backend;
+    let choice: BackendChoice = options.backend
+      ? { backend: options.backend.name, rule: "given", reason: "given to Run.open" }
+      : { backend: "", rule: config.backend === "auto" ? "rank" : "named", reason: "" };
+    if (!backend && !chooser) {
+      backend = await resolveBackend(config.backend);
+      choice = {
+        backend: backend.name,
+        rule: choice.rule,
+        reason: choice.rule === "rank" ? "the first available by speed rank" : "asked for by name",
+      };
+    }
     const ownsTask = !options.task;
     const task = options.task ??
       await getTask(config.task).create(config, { train: withTrain });
@@ -180,7 +247,10 @@ export class Run {
       ? config
       : { ...config, batchSize: task.fullBatch, evalBatchSize: task.fullBatch };
     try {
-      return await Run.build(fixed, requested, task, backend, withTrain, options, ownsTask);
+      if (chooser) ({ backend, choice } = await chooser(fixed, task));
+      const run = await Run.build(fixed, requested, task, backend!, withTrain, options, ownsTask);
+      run.backendChoice = choice;
+      return run;
     } catch (e) {
       if (ownsTask) task.dispose?.();
       throw e;
@@ -248,6 +318,9 @@ export class Run {
   /** What `config.initFrom` loaded (null: seeded init, or restored from a checkpoint). */
   initFrom: InitFromReport | null = null;
 
+  /** How the backend was chosen (by name, by rank, measured, cached, kept on resume). */
+  backendChoice: BackendChoice | null = null;
+
   /** Train-phase step graph (with AdamW); an error for an evaluation-only run. */
   get trainStep(): StepGraph {
     return this.needTrain().step;
@@ -287,17 +360,12 @@ export class Run {
 
   /** Feeds of one training step: the batch's feeds, host feeds and the optimizer scalars. */
   trainFeeds(batch: TaskBatch, step: number, lr: number): Record<string, HostTensor> {
-    const feeds = this.feedsFor(this.trainStep, batch, step);
-    const o = adamwFeedValues(this.adamw, step, lr);
-    feeds[OPT_FEEDS.lr] = { dtype: "f32", shape: [], data: Float32Array.of(o.lr) };
-    feeds[OPT_FEEDS.bc1] = { dtype: "f32", shape: [], data: Float32Array.of(o.bc1) };
-    feeds[OPT_FEEDS.bc2] = { dtype: "f32", shape: [], data: Float32Array.of(o.bc2) };
-    return feeds;
+    return trainStepFeeds(this.trainStep, this.adamw, this.task, this.config, batch, step, lr);
   }
 
   /** Feeds of one evaluation batch. */
   evalFeeds(batch: TaskBatch, step: number): Record<string, HostTensor> {
-    return this.feedsFor(this.evalStep, batch, step);
+    return stepFeeds(this.evalStep, this.task, this.config, batch, step);
   }
 
   /** Run one training step (0-based `step`, learning rate `lr`). */
@@ -345,22 +413,5 @@ export class Run {
     this.trainPart?.exe.dispose();
     this.evalExe.dispose();
     if (this.ownsTask) this.task.dispose?.();
-  }
-
-  /** The batch's task feeds plus every host feed the step graph declared. */
-  private feedsFor(
-    step: StepGraph,
-    batch: TaskBatch,
-    stepIndex: number,
-  ): Record<string, HostTensor> {
-    const feeds: Record<string, HostTensor> = { ...batch.feeds };
-    const info: BatchInfo = {
-      labels: batch.labels,
-      step: stepIndex,
-      numClasses: this.task.numClasses,
-      seed: this.config.seed,
-    };
-    Object.assign(feeds, hostFeedValues(step.record, info));
-    return feeds;
   }
 }
