@@ -390,14 +390,21 @@ Deno.test("timeTrainStep: warm-up and timed steps of the run's step; stops early
 
 Deno.test("train with auto: the choice is logged and recorded; resume keeps the backend", async () => {
   await withDir(async (dir) => {
+    // The cache folder passed in, not through XDG_CACHE_HOME: the environment is shared by the
+    // test files `deno test --parallel` runs at once.
     const cache = `${dir}/xdg`;
-    const prev = Deno.env.get("XDG_CACHE_HOME");
-    Deno.env.set("XDG_CACHE_HOME", cache);
-    try {
+    // The test task pins the rank rule (ACTLAB_AUTO_BACKEND=rank) for every other test; this
+    // one measures.
+    const autoBackend = {
+      cacheDir: `${cache}/actlab`,
+      env: (name: string) => (name === AUTO_BACKEND_ENV ? undefined : Deno.env.get(name)),
+    };
+    {
       const lines: string[] = [];
       const out = `${dir}/run`;
       const summary = await train(base(out, { epochs: 2 }), {
         progress: false,
+        autoBackend,
         log: (l) => lines.push(l),
         stopAfterSteps: 2,
       }).catch((e) => e);
@@ -433,6 +440,7 @@ Deno.test("train with auto: the choice is logged and recorded; resume keeps the 
       const resumed: string[] = [];
       const s2 = await train(base(out, { epochs: 2 }), {
         progress: false,
+        autoBackend,
         log: (l) => resumed.push(l),
         resume: `${out}/last.ckpt`,
       });
@@ -447,13 +455,10 @@ Deno.test("train with auto: the choice is logged and recorded; resume keeps the 
 
       // A fresh run now reads the (edited) cache: the cached answer, not a new measurement.
       compiles = [];
-      const s3 = await train(base(`${dir}/fresh`), { progress: false, log: () => {} });
+      const s3 = await train(base(`${dir}/fresh`), { progress: false, autoBackend, log: () => {} });
       assert.equal(s3.backend, other);
       assert.equal(s3.backend_choice?.rule, "cached");
       assert.deepEqual(compiles, [other, other], "only the run's own train and eval graphs");
-    } finally {
-      if (prev === undefined) Deno.env.delete("XDG_CACHE_HOME");
-      else Deno.env.set("XDG_CACHE_HOME", prev);
     }
   });
 });

@@ -7,7 +7,7 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
-import { type BackendChoice, chooseAutoBackend } from "./auto_backend.ts";
+import { type AutoBackendOptions, type BackendChoice, chooseAutoBackend } from "./auto_backend.ts";
 import { type Checkpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
 import { resolveConfig, type TrainConfig } from "./config.ts";
 import { writeCurves } from "./curves.ts";
@@ -77,6 +77,11 @@ export interface TrainSummary {
 export interface TrainOptions {
   /** Continue from this checkpoint. */
   readonly resume?: string;
+  /**
+   * Options of the measured `--backend auto` rule (e.g. its cache folder);
+   * the resumed backend and the log are filled in by `train`.
+   */
+  readonly autoBackend?: Omit<AutoBackendOptions, "pinned" | "log">;
   /** Show a progress bar / progress lines on stderr (default true). */
   readonly progress?: boolean;
   /** Receives one-line messages (default console.log). */
@@ -216,7 +221,7 @@ export async function train(
     task: options.task,
     restoring: !!options.resume,
     chooseBackend: config.backend === "auto"
-      ? (c, task) => chooseAutoBackend(c, task, { pinned, log })
+      ? (c, task) => chooseAutoBackend(c, task, { ...options.autoBackend, pinned, log })
       : undefined,
   });
   try {
