@@ -105,6 +105,10 @@ function envOf(vars: Record<string, string>): (name: string) => string | undefin
   return (name) => vars[name];
 }
 
+/** The process environment without ACTLAB_AUTO_BACKEND (the test task sets it to `rank`). */
+const measureEnv = (name: string): string | undefined =>
+  name === AUTO_BACKEND_ENV ? undefined : Deno.env.get(name);
+
 async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "actlab-auto-" });
   try {
@@ -203,6 +207,7 @@ Deno.test("auto: remeasure replaces the entry; rank keeps the rank rule; a bad v
     const { config, task } = await open();
     const log = () => {};
     await chooseAutoBackend(config, task, {
+      env: measureEnv,
       cacheDir: dir,
       timer: fakeTimer({ "ort-cpu": 10, "onednn-cpu": 7 }).timer,
       log,
@@ -217,6 +222,7 @@ Deno.test("auto: remeasure replaces the entry; rank keeps the rank rule; a bad v
     assert.equal(r.choice.rule, "measured");
     assert.equal(r.backend.name, "ort-cpu");
     const hit = await chooseAutoBackend(config, task, {
+      env: measureEnv,
       cacheDir: dir,
       timer: fakeTimer({}).timer,
       log,
@@ -255,7 +261,11 @@ Deno.test("auto: an available GPU backend keeps the rank rule; no cache dir stil
     const { config, task } = await open();
     up["ort-cuda"] = true;
     const t = fakeTimer({ "ort-cpu": 10, "onednn-cpu": 1 });
-    const r = await chooseAutoBackend(config, task, { cacheDir: dir, timer: t.timer });
+    const r = await chooseAutoBackend(config, task, {
+      env: measureEnv,
+      cacheDir: dir,
+      timer: t.timer,
+    });
     assert.equal(r.backend.name, "ort-cuda");
     assert.equal(r.choice.rule, "rank");
     assert.deepEqual(t.calls, []);
@@ -265,6 +275,7 @@ Deno.test("auto: an available GPU backend keeps the rank rule; no cache dir stil
     const n = fakeTimer({ "ort-cpu": 10, "onednn-cpu": 1 });
     const lines: string[] = [];
     const m = await chooseAutoBackend(config, task, {
+      env: measureEnv,
       cacheDir: null,
       timer: n.timer,
       log: (l) => lines.push(l),
@@ -295,6 +306,7 @@ Deno.test("auto: a corrupt or unwritable cache warns and never fails the run", a
       const lines: string[] = [];
       const t = fakeTimer({ "ort-cpu": 10, "onednn-cpu": 7 });
       const r = await chooseAutoBackend(config, task, {
+        env: measureEnv,
         cacheDir: dir,
         timer: t.timer,
         log: (l) => lines.push(l),
@@ -307,7 +319,11 @@ Deno.test("auto: a corrupt or unwritable cache warns and never fails the run", a
       // Rewritten whole: the next run hits.
       const doc = JSON.parse(await Deno.readTextFile(file));
       assert.equal(doc.format, "actlab-auto-backend");
-      const hit = await chooseAutoBackend(config, task, { cacheDir: dir, timer: t.timer });
+      const hit = await chooseAutoBackend(config, task, {
+        env: measureEnv,
+        cacheDir: dir,
+        timer: t.timer,
+      });
       assert.equal(hit.choice.rule, "cached");
     }
 
@@ -315,6 +331,7 @@ Deno.test("auto: a corrupt or unwritable cache warns and never fails the run", a
     await Deno.writeTextFile(`${dir}/blocked`, "");
     const lines: string[] = [];
     const r = await chooseAutoBackend(config, task, {
+      env: measureEnv,
       cacheDir: `${dir}/blocked/actlab`,
       timer: fakeTimer({ "ort-cpu": 10, "onednn-cpu": 7 }).timer,
       log: (l) => lines.push(l),
@@ -326,6 +343,7 @@ Deno.test("auto: a corrupt or unwritable cache warns and never fails the run", a
     // A candidate that cannot be timed is skipped with a warning; the other wins.
     const skip: string[] = [];
     const s = await chooseAutoBackend(config, task, {
+      env: measureEnv,
       cacheDir: null,
       timer: fakeTimer({ "ort-cpu": new Error("op not supported"), "onednn-cpu": 50 }).timer,
       log: (l) => skip.push(l),
@@ -340,6 +358,7 @@ Deno.test("auto: a resumed run keeps its checkpoint's backend, loudly when it ca
     const { config, task } = await open();
     const t = fakeTimer({ "ort-cpu": 1, "onednn-cpu": 100 });
     const kept = await chooseAutoBackend(config, task, {
+      env: measureEnv,
       cacheDir: dir,
       timer: t.timer,
       pinned: "onednn-cpu",
@@ -351,6 +370,7 @@ Deno.test("auto: a resumed run keeps its checkpoint's backend, loudly when it ca
     up["onednn-cpu"] = false;
     const lines: string[] = [];
     const moved = await chooseAutoBackend(config, task, {
+      env: measureEnv,
       cacheDir: dir,
       timer: t.timer,
       pinned: "onednn-cpu",
@@ -397,7 +417,7 @@ Deno.test("train with auto: the choice is logged and recorded; resume keeps the 
     // one measures.
     const autoBackend = {
       cacheDir: `${cache}/actlab`,
-      env: (name: string) => (name === AUTO_BACKEND_ENV ? undefined : Deno.env.get(name)),
+      env: measureEnv,
     };
     {
       const lines: string[] = [];
