@@ -7,10 +7,12 @@
  * tables, and a GCN's edge gathers/scatters on [edges, features]. Each
  * kernel runs a few times to warm up, then the median of `REPS` timed runs is
  * reported; the two outputs are checked equal (NaN = NaN). First every
- * reference indexing kernel runs on small f32 / i32 / bool inputs, as a
- * training step does, so that its shared loops see several array types
- * (`POLLUTE=0` skips it). `FILTER=slice` runs the cases whose name contains
- * "slice". Run: `deno run -A bench/onednn_host_indexing_bench.ts`.
+ * reference indexing kernel runs on small f32 / i32 / bool inputs, so that
+ * its shared loops see several array types, as in a process that slices
+ * masks or indices too (`POLLUTE=0` skips it: the reference loops then see
+ * f32 only, its best case, which the host kernels' decline rules are set
+ * against). `FILTER=slice` runs the cases whose name contains "slice"; the
+ * machine's load shows in the numbers, so compare a case over a few runs. Run: `deno run -A bench/onednn_host_indexing_bench.ts`.
  * @module
  */
 import { INDEXING_HOST_KERNELS } from "../backends/onednn/host/indexing.ts";
@@ -178,9 +180,11 @@ for (const [name, specs, build] of CASES.filter(([name]) => name.includes(only))
   const want = allocData(node.dtype, n);
   const got = allocData(node.dtype, n);
   const ref = medianNs(getKernel(node.op)(node, inputs, false), want, ins);
-  const run = INDEXING_HOST_KERNELS[node.op](node, inputs);
+  const host = INDEXING_HOST_KERNELS[node.op];
+  const run = host ? host(node, inputs) : null;
   if (!run) {
-    console.log(name.padEnd(44) + ref.toFixed(2).padStart(10) + "  declines: the reference runs");
+    const why = host ? "declines" : "no host kernel";
+    console.log(name.padEnd(44) + ref.toFixed(2).padStart(10) + `  ${why}: the reference runs`);
     continue;
   }
   const host = medianNs(run, got, ins);

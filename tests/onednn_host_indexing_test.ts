@@ -10,8 +10,8 @@
  * i32 (wrapping sums) and bool where the op takes it. Each host kernel writes
  * into an output prefilled with stale values (NaN, a junk integer) and runs
  * twice, the second time after more runs (optimised code). The kernels
- * decline the layouts where the reference is as fast (short rows, long
- * gather rows, concats of long chunks); the tests pin which. Out-of-range
+ * decline the layouts where the reference is as fast (rows under 32 or
+ * strided, long gather rows, concats of long chunks); the tests pin which. Out-of-range
  * gather / scatter_add indices must throw the reference's own error. Host
  * kernels need no libdnnl: these tests never skip.
  * @module
@@ -121,28 +121,30 @@ function expectTaken(op: string, taken: boolean, declined: boolean, name: string
 /** [shape, starts, ends, steps, declined]: slices on every axis of odd shapes. */
 const SLICES: [number[], number[], number[], number[] | undefined, boolean][] = [
   [[70], [3], [-5], undefined, false],
-  [[70], [-60], [100], [3], false],
   [[5, 37], [1, 0], [4, 37], undefined, false],
   [[5, 37], [0, 2], [5, -1], undefined, false],
-  [[5, 37], [0, 1], [5, 36], [1, 2], false],
-  [[5, 37], [-4, -30], [5, 99], [2, 1], false],
+  [[5, 37], [-4, 0], [5, 99], [2, 1], false],
   [[3, 5, 41], [1, 0, 0], [2, 5, 41], undefined, false],
   [[3, 5, 41], [0, 2, 0], [3, 4, 41], undefined, false],
+  [[3, 5, 41], [-2, -4, 0], [3, 5, 41], [1, 3, 1], false],
   [[3, 5, 41], [0, 0, 3], [3, 5, 40], undefined, false],
-  [[3, 5, 41], [0, 1, 1], [3, 5, 41], [1, 3, 2], false],
+  [[3, 5, 41], [0, 0, 3], [3, 5, 35], undefined, false],
   [[2, 3, 4, 33], [0, 0, 1, 0], [2, 3, 4, 33], [1, 1, 2, 1], false],
-  [[2, 3, 4, 33], [1, 1, 1, 5], [2, 3, 3, 30], undefined, false],
   [[2, 3, 4, 33], [0, 0, 0, 0], [2, 3, 4, 33], [1, 2, 1, 1], false],
+  [[2, 3, 4, 33], [1, 1, 1, 0], [2, 3, 3, 99], [1, 1, 1, 1], false],
   // vit_micro's class token and a qkv third.
   [[4, 50, 96], [0, 0, 0], [4, 1, 96], undefined, false],
   [[4, 50, 96], [0, 1, 0], [4, 50, 96], undefined, false],
   [[4, 5, 288], [0, 0, 96], [4, 5, 192], undefined, false],
-  // Short rows: the reference's index table is as fast.
+  // Rows under 32 or strided: the reference's index table is as fast.
+  [[3, 5, 41], [0, 0, 3], [3, 5, 34], undefined, true],
+  [[70], [-60], [100], [3], true],
+  [[5, 37], [0, 1], [5, 36], [1, 2], true],
+  [[5, 37], [-4, -30], [5, 99], [2, 1], true],
+  [[3, 5, 41], [0, 1, 1], [3, 5, 41], [1, 3, 2], true],
+  [[2, 3, 4, 33], [1, 1, 1, 5], [2, 3, 3, 30], undefined, true],
   [[9, 10], [0, 2], [9, 9], undefined, true],
-  [[3, 5, 7], [0, 1, 0], [3, 5, 7], [1, 1, 2], true],
-  [[6, 13, 20], [0, 0, 1], [6, 13, 9], undefined, true],
-  // A column of a short-rowed tensor is one long strided row.
-  [[6, 130, 3], [0, 0, 1], [6, 130, 2], undefined, false],
+  [[6, 130, 3], [0, 0, 1], [6, 130, 2], undefined, true],
 ];
 
 Deno.test("onednn host slice: every axis, negative and clamped bounds, steps, bit-exact", () => {
@@ -183,8 +185,9 @@ const PADS: [number[], [number, number][], boolean][] = [
   [[40], [[0, 17]], false],
   [[3, 37], [[1, 2], [0, 0]], false],
   [[3, 37], [[0, 0], [2, 5]], false],
-  [[2, 1, 28, 28], [[0, 0], [0, 0], [2, 2], [2, 2]], false],
-  [[2, 3, 5, 19], [[1, 0], [0, 2], [3, 1], [0, 4]], false],
+  [[2, 3, 5, 40], [[1, 0], [0, 2], [3, 1], [0, 4]], false],
+  [[2, 1, 28, 28], [[0, 0], [0, 0], [2, 2], [2, 2]], true],
+  [[2, 3, 5, 19], [[1, 0], [0, 2], [3, 1], [0, 4]], true],
   [[5, 7], [[1, 1], [1, 1]], true],
 ];
 
@@ -308,17 +311,17 @@ Deno.test("onednn host scatter_add: a sum of −0 updates is +0, as in the refer
   assert.ok([...got].every((v) => Object.is(v, 0)), "every sum is +0");
 });
 
-Deno.test("onednn host one_hot: out-of-range indices give zero rows, bit-exact", () => {
-  let seed = 600;
-  for (const [idx, depth] of [[[], 3], [[1], 1], [[17], 5], [[2, 3], 7], [[130], 10]] as const) {
-    const taken = hostParity(
-      `one_hot [${idx}] depth ${depth}`,
-      [[[...idx], "i32", depth + 2, -2]],
-      (i) => o.oneHot(i, depth),
-      seed++,
-    );
-    assert.ok(taken, `one_hot [${idx}] is taken`);
-  }
+Deno.test("onednn host indexing kernels: the registered ops", () => {
+  const ops = hostOps();
+  for (const op of Object.keys(HOST)) assert.ok(ops.includes(op), `${op} is a host op`);
+  assert.deepEqual(Object.keys(HOST).sort(), [
+    "concat",
+    "gather",
+    "pad",
+    "scatter_add",
+    "slice",
+    "slice_grad",
+  ]);
 });
 
 Deno.test("onednn host gather / scatter_add: out-of-range indices throw the reference's error", () => {

@@ -1,29 +1,38 @@
 /**
  * Host kernels of the indexing ops — `slice`, `slice_grad`, `pad`, `concat`,
- * `gather`, `scatter_add`, `one_hot` — for the layouts where they beat the
- * reference kernels (backends/reference/kernels/indexing.ts), measured by
+ * `gather`, `scatter_add` — for the layouts where they beat the reference
+ * kernels (backends/reference/kernels/indexing.ts), measured by
  * bench/onednn_host_indexing_bench.ts.
  *
  * The reference slices, pads and slice gradients through a per-element index
  * table (`out[i] = a[idx[i]]`), one loop shared by every dtype. Here a slice
  * is a box of the larger tensor: its axes merge where both sides stay
- * contiguous (nest.ts), and what is left is copied row by row — with the
- * native `set` where a row is contiguous on both sides and at least
- * `NATIVE_ROW` long, else by a loop generated per dtype and stride kind
- * (codegen.ts), so that V8 sees one element kind per loop. `slice_grad` and
- * `pad` first `fill` the output (0, or the pad value) as the reference does,
- * then copy the box in. `concat` copies each input as a box of the output
- * (the reference already copies contiguous chunks with `set`: the host one
- * only merges and takes short chunks in a loop). `gather`, `scatter_add` and
- * `one_hot` are the reference's own loops, generated per dtype: `scatter_add`
- * adds in the reference's order (outer position, then index, then element,
- * into a zero-filled output, each sum stored into the output's typed array),
- * so f32 sums round exactly as there and i32 sums wrap as there. Indices are
- * checked as the reference checks them (in [0, size)); on an out-of-range
- * index the reference kernel runs instead, so the same `ActlabError` is
- * thrown. Values are only copied (or summed as there), so results are the
- * reference's bit for bit, −0 included (a NaN's payload aside, which V8 does
- * not keep stable across its own tiers either).
+ * contiguous (nest.ts), and where what is left are rows contiguous on both
+ * sides and at least `NATIVE_ROW` long, each row is one native `set` (vit's
+ * class-token and qkv slices: 1.5–13×). Other layouts decline: an element
+ * loop over short or strided rows measured 0.7× the reference's index table
+ * when that loop has only ever seen f32 (1.2–1.6× when it has seen several
+ * dtypes). `slice_grad` and `pad` first `fill` the output (0, or the pad
+ * value) as the reference does, then copy the box in. `concat` is taken only
+ * where the reference copies some input in chunks under `NATIVE_ROW` (one
+ * `set` per chunk): there a per-dtype generated loop copies it (2.3–2.5×);
+ * longer chunks are the same `set`s on both sides, and it declines.
+ * `gather` with rows under `NATIVE_ROW` and `scatter_add` run the reference's
+ * own loops, generated per dtype (codegen.ts) so that V8 sees one element
+ * kind per loop: `scatter_add` adds in the reference's order (outer
+ * position, then index, then element, into a zero-filled output, each sum
+ * stored into the output's typed array), so f32 sums round exactly as there
+ * and i32 sums wrap as there. Indices are checked as the reference checks
+ * them (in [0, size)); on an out-of-range index the reference kernel runs
+ * instead, so the same `ActlabError` is thrown. Values are only copied (or
+ * summed as there), so results are the reference's bit for bit, −0 included
+ * (a NaN's payload aside, which V8 does not keep stable across its own tiers
+ * either).
+ *
+ * Left to the reference, as no faster here: `one_hot` (its loop is as fast
+ * once warm: 1.0×), and `cast` to f32 (bool masks, i32: the reference's
+ * `out.set(x)`, V8's native conversion, measured 0.35–0.4 ns/element on 2.4M
+ * elements, a generated loop 0.9 from bool and 1.7 from i32).
  * @module
  */
 import type { Node } from "../../../core/graph.ts";
@@ -38,11 +47,6 @@ import { mergeAxes, nestOf } from "./nest.ts";
 
 /** Rows at least this long, contiguous on both sides, are copied with the native `set`. */
 const NATIVE_ROW = 32;
-/**
- * Boxes whose merged rows are shorter than this decline: the reference's flat
- * index-table loop measured as fast or faster (rows of 7–8: 0.6–0.8×).
- */
-const MIN_ROW = 16;
 
 type CopyKind = "set" | "run" | "strided";
 
@@ -70,10 +74,10 @@ function copyKernel(dtype: DType, kind: CopyKind) {
 /** A copy of one input into the output: `out[dstBase + i·dst] = x[srcBase + i·src]` over a box. */
 type BoxCopy = (out: TensorData, x: TensorData) => void;
 
-/** A box copy, and the length of its merged rows. */
+/** A box copy, and whether it copies whole rows with the native `set`. */
 interface Box {
   readonly copy: BoxCopy;
-  readonly cols: number;
+  readonly native: boolean;
 }
 
 /**
@@ -98,7 +102,7 @@ function boxCopy(
   const count = OB.length;
   return {
     copy: (out, x) => k(out, x, OB, XB, count, rows, cols, or, xr, oc, xc, dstBase, srcBase),
-    cols,
+    native: kind === "set",
   };
 }
 
@@ -117,8 +121,8 @@ function slice(node: Node, [x]: readonly Node[]): KernelRun | null {
   if (empty([node, x])) return null;
   const { starts, steps } = attrsOf(node, "slice");
   const { strides, base } = steppedStrides(x.shape, starts, steps);
-  const { copy, cols } = boxCopy(node.dtype, node.shape, stridesOf(node.shape), 0, strides, base);
-  if (cols < MIN_ROW) return null;
+  const { copy, native } = boxCopy(node.dtype, node.shape, stridesOf(node.shape), 0, strides, base);
+  if (!native) return null;
   return (out, [a]) => copy(out, a);
 }
 
@@ -126,8 +130,8 @@ function sliceGrad(node: Node, [dy]: readonly Node[]): KernelRun | null {
   if (empty([node, dy])) return null;
   const { starts, steps } = attrsOf(node, "slice_grad");
   const { strides, base } = steppedStrides(node.shape, starts, steps);
-  const { copy, cols } = boxCopy(node.dtype, dy.shape, strides, base, stridesOf(dy.shape), 0);
-  if (cols < MIN_ROW) return null;
+  const { copy, native } = boxCopy(node.dtype, dy.shape, strides, base, stridesOf(dy.shape), 0);
+  if (!native) return null;
   return (out, [g]) => {
     out.fill(0);
     copy(out, g);
@@ -138,8 +142,8 @@ function pad(node: Node, [x]: readonly Node[]): KernelRun | null {
   if (empty([node, x])) return null;
   const { before, value } = attrsOf(node, "pad");
   const { strides, base } = steppedStrides(node.shape, before, before.map(() => 1));
-  const { copy, cols } = boxCopy(node.dtype, x.shape, strides, base, stridesOf(x.shape), 0);
-  if (cols < MIN_ROW) return null;
+  const { copy, native } = boxCopy(node.dtype, x.shape, strides, base, stridesOf(x.shape), 0);
+  if (!native) return null;
   return (out, [a]) => {
     out.fill(value);
     copy(out, a);
@@ -255,23 +259,6 @@ function scatterAdd(node: Node, inputs: readonly Node[]): KernelRun | null {
   };
 }
 
-const oneHotKernel = generated(
-  "host_one_hot_f32",
-  ["o", "ids", "depth"],
-  `
-  o.fill(0);
-  for (let j = 0; j < ids.length; j++) {
-    const v = ids[j];
-    if (v >= 0 && v < depth) o[j * depth + v] = 1;
-  }`,
-);
-
-function oneHot(node: Node, [ind]: readonly Node[]): KernelRun | null {
-  if (empty([node, ind])) return null;
-  const depth = attrsOf(node, "one_hot").depth;
-  return (out, [ids]) => oneHotKernel(out, ids, depth);
-}
-
 /** The host kernels of the indexing ops (registered below; the tests call them directly). */
 export const INDEXING_HOST_KERNELS: Record<string, HostKernel> = {
   slice,
@@ -280,6 +267,5 @@ export const INDEXING_HOST_KERNELS: Record<string, HostKernel> = {
   concat,
   gather,
   scatter_add: scatterAdd,
-  one_hot: oneHot,
 };
 for (const [op, k] of Object.entries(INDEXING_HOST_KERNELS)) registerHostKernel(op, k);
