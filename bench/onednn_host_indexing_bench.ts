@@ -16,6 +16,7 @@
  * @module
  */
 import { INDEXING_HOST_KERNELS } from "../backends/onednn/host/indexing.ts";
+import type { HostKernel } from "../backends/onednn/kernel.ts";
 import { getKernel, type KernelRun } from "../backends/reference/kernel.ts";
 import "../backends/reference/kernels/mod.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
@@ -32,6 +33,12 @@ const ids = (n: number, bound: number): Spec => [[n], "i32", bound];
 
 const CASES: [string, Spec[], (...t: Tensor[]) => Tensor][] = [
   ["slice [128,50,96] [:,0:1]", [f(128, 50, 96)], (x) => o.slice(x, [0, 0, 0], [128, 1, 96])],
+  ["slice [128,50,384] [:,0:1]", [f(128, 50, 384)], (x) => o.slice(x, [0, 0, 0], [128, 1, 384])],
+  [
+    "slice [3,128,3,50,32] [1:2]",
+    [f(3, 128, 3, 50, 32)],
+    (x) => o.slice(x, [1, 0, 0, 0, 0], [2, 128, 3, 50, 32]),
+  ],
   ["slice [128,50,96] [:,1:]", [f(128, 50, 96)], (x) => o.slice(x, [0, 1, 0], [128, 50, 96])],
   [
     "slice [128,50,288] [...,96:192]",
@@ -48,6 +55,11 @@ const CASES: [string, Spec[], (...t: Tensor[]) => Tensor][] = [
     "slice_grad [128,1,96] → [128,50,96]",
     [f(128, 1, 96)],
     (g) => o.sliceGrad(g, [128, 50, 96], [0, 0, 0]),
+  ],
+  [
+    "slice_grad [128,1,384] → [128,50,384]",
+    [f(128, 1, 384)],
+    (g) => o.sliceGrad(g, [128, 50, 384], [0, 0, 0]),
   ],
   [
     "slice_grad [128,49,96] → [128,50,96]",
@@ -180,10 +192,10 @@ for (const [name, specs, build] of CASES.filter(([name]) => name.includes(only))
   const want = allocData(node.dtype, n);
   const got = allocData(node.dtype, n);
   const ref = medianNs(getKernel(node.op)(node, inputs, false), want, ins);
-  const host = INDEXING_HOST_KERNELS[node.op];
-  const run = host ? host(node, inputs) : null;
+  const kernel: HostKernel | undefined = INDEXING_HOST_KERNELS[node.op];
+  const run = kernel ? kernel(node, inputs) : null;
   if (!run) {
-    const why = host ? "declines" : "no host kernel";
+    const why = node.op in INDEXING_HOST_KERNELS ? "declines" : "no host kernel";
     console.log(name.padEnd(44) + ref.toFixed(2).padStart(10) + `  ${why}: the reference runs`);
     continue;
   }
