@@ -1,0 +1,209 @@
+/**
+ * ns per output element of the onednn-cpu indexing host kernels
+ * (backends/onednn/host/indexing.ts) against the reference kernels
+ * (backends/reference/kernels/indexing.ts), at the sizes a vit_micro step
+ * meets (class-token and qkv slices of [128,50,96] / [128,50,288], their
+ * gradients, the class-token concat), DPA's label gathers on [classes, C]
+ * tables, and a GCN's edge gathers/scatters on [edges, features]. Each
+ * kernel runs a few times to warm up, then the median of `REPS` timed runs is
+ * reported; the two outputs are checked equal (NaN = NaN). First every
+ * reference indexing kernel runs on small f32 / i32 / bool inputs, so that
+ * its shared loops see several array types, as in a process that slices
+ * masks or indices too (`POLLUTE=0` skips it: the reference loops then see
+ * f32 only, its best case, which the host kernels' decline rules are set
+ * against). `FILTER=slice` runs the cases whose name contains "slice"; the
+ * machine's load shows in the numbers, so compare a case over a few runs. Run: `deno run -A bench/onednn_host_indexing_bench.ts`.
+ * @module
+ */
+import { INDEXING_HOST_KERNELS } from "../backends/onednn/host/indexing.ts";
+import type { HostKernel } from "../backends/onednn/kernel.ts";
+import { getKernel, type KernelRun } from "../backends/reference/kernel.ts";
+import "../backends/reference/kernels/mod.ts";
+import { Graph, type Tensor } from "../core/graph.ts";
+import { allocData, type DType, sizeOf, type TensorData } from "../core/host_tensor.ts";
+import * as o from "../core/ops.ts";
+
+const WARM = Number(Deno.env.get("WARM") ?? 5);
+const REPS = 15;
+
+/** [shape, dtype, index bound (i32 inputs hold indices in [0, bound))]. */
+type Spec = [number[], DType, number?];
+const f = (...s: number[]): Spec => [s, "f32"];
+const ids = (n: number, bound: number): Spec => [[n], "i32", bound];
+
+const CASES: [string, Spec[], (...t: Tensor[]) => Tensor][] = [
+  ["slice [128,50,96] [:,0:1]", [f(128, 50, 96)], (x) => o.slice(x, [0, 0, 0], [128, 1, 96])],
+  ["slice [128,50,384] [:,0:1]", [f(128, 50, 384)], (x) => o.slice(x, [0, 0, 0], [128, 1, 384])],
+  [
+    "slice [3,128,3,50,32] [1:2]",
+    [f(3, 128, 3, 50, 32)],
+    (x) => o.slice(x, [1, 0, 0, 0, 0], [2, 128, 3, 50, 32]),
+  ],
+  ["slice [128,50,96] [:,1:]", [f(128, 50, 96)], (x) => o.slice(x, [0, 1, 0], [128, 50, 96])],
+  [
+    "slice [128,50,288] [...,96:192]",
+    [f(128, 50, 288)],
+    (x) => o.slice(x, [0, 0, 96], [128, 50, 192]),
+  ],
+  [
+    "slice [128,4,50,16] [...,::2]",
+    [f(128, 4, 50, 16)],
+    (x) => o.slice(x, [0, 0, 0, 0], [128, 4, 50, 16], [1, 1, 1, 2]),
+  ],
+  ["slice [4096,10] [:,2:9]", [f(4096, 10)], (x) => o.slice(x, [0, 2], [4096, 9])],
+  [
+    "slice_grad [128,1,96] → [128,50,96]",
+    [f(128, 1, 96)],
+    (g) => o.sliceGrad(g, [128, 50, 96], [0, 0, 0]),
+  ],
+  [
+    "slice_grad [128,1,384] → [128,50,384]",
+    [f(128, 1, 384)],
+    (g) => o.sliceGrad(g, [128, 50, 384], [0, 0, 0]),
+  ],
+  [
+    "slice_grad [128,49,96] → [128,50,96]",
+    [f(128, 49, 96)],
+    (g) => o.sliceGrad(g, [128, 50, 96], [0, 1, 0]),
+  ],
+  [
+    "slice_grad [128,50,96] → [128,50,288]",
+    [f(128, 50, 96)],
+    (g) => o.sliceGrad(g, [128, 50, 288], [0, 0, 96]),
+  ],
+  [
+    "concat [128,1,96] + [128,49,96] axis 1",
+    [f(128, 1, 96), f(128, 49, 96)],
+    (a, b) => o.concat([a, b], 1),
+  ],
+  [
+    "concat 3 × [128,50,96] axis 2",
+    [f(128, 50, 96), f(128, 50, 96), f(128, 50, 96)],
+    (a, b, c) => o.concat([a, b, c], 2),
+  ],
+  [
+    "concat [4096,7] + [4096,9] axis 1",
+    [f(4096, 7), f(4096, 9)],
+    (a, b) => o.concat([a, b], 1),
+  ],
+  [
+    "pad [128,1,28,28] by 2",
+    [f(128, 1, 28, 28)],
+    (x) => o.pad(x, [[0, 0], [0, 0], [2, 2], [2, 2]]),
+  ],
+  ["pad [60000] → [60025]", [f(60000)], (x) => o.pad(x, [[0, 25]])],
+  ["gather [10,96] by [128] axis 0", [f(10, 96), ids(128, 10)], (t, i) => o.gather(t, i, 0)],
+  [
+    "gather [10,96,7,7] by [128] axis 0",
+    [f(10, 96, 7, 7), ids(128, 10)],
+    (t, i) => o.gather(t, i, 0),
+  ],
+  [
+    "gather [2708,16] by [10556] axis 0",
+    [f(2708, 16), ids(10556, 2708)],
+    (t, i) => o.gather(t, i, 0),
+  ],
+  [
+    "gather [2708,64] by [10556] axis 0",
+    [f(2708, 64), ids(10556, 2708)],
+    (t, i) => o.gather(t, i, 0),
+  ],
+  [
+    "scatter_add [128,96] → [10,96]",
+    [f(128, 96), ids(128, 10)],
+    (u, i) => o.scatterAdd(u, i, 0, 10),
+  ],
+  [
+    "scatter_add [10556,16] → [2708,16]",
+    [f(10556, 16), ids(10556, 2708)],
+    (u, i) => o.scatterAdd(u, i, 0, 2708),
+  ],
+  [
+    "scatter_add [10556,64] → [2708,64]",
+    [f(10556, 64), ids(10556, 2708)],
+    (u, i) => o.scatterAdd(u, i, 0, 2708),
+  ],
+  ["one_hot [128] depth 10", [ids(128, 10)], (i) => o.oneHot(i, 10)],
+  ["one_hot [4096] depth 100", [ids(4096, 100)], (i) => o.oneHot(i, 100)],
+];
+
+function fill([shape, dtype, bound]: Spec, seed: number): TensorData {
+  const n = sizeOf(shape);
+  const d = allocData(dtype, n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    d[i] = bound !== undefined ? s % bound : dtype === "bool" ? s & 1 : s / 2 ** 31 - 1;
+  }
+  return d;
+}
+
+function medianNs(run: KernelRun, out: TensorData, ins: TensorData[]): number {
+  for (let i = 0; i < WARM; i++) run(out, ins);
+  const t: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const t0 = performance.now();
+    run(out, ins);
+    t.push(performance.now() - t0);
+  }
+  t.sort((a, b) => a - b);
+  return (t[REPS >> 1] * 1e6) / out.length;
+}
+
+/** Run every reference indexing kernel on small inputs of each dtype it takes. */
+function polluteReference(): void {
+  const builds: [Spec[], (...t: Tensor[]) => Tensor][] = [];
+  for (const dtype of ["f32", "i32", "bool"] as const) {
+    const s = (...shape: number[]): Spec => [shape, dtype];
+    builds.push(
+      [[s(6, 7)], (x) => o.slice(x, [1, 0], [5, 7], [2, 1])],
+      [[s(3, 7)], (g) => o.sliceGrad(g, [6, 7], [1, 0], [2, 1])],
+      [[s(3, 4), s(3, 5)], (a, b) => o.concat([a, b], 1)],
+      [[s(3, 4)], (x) => o.pad(x, [[1, 0], [2, 1]])],
+      [[s(5, 8), ids(9, 5)], (t, i) => o.gather(t, i, 0)],
+      [[s(5, 40), ids(9, 5)], (t, i) => o.gather(t, i, 0)],
+    );
+    if (dtype !== "bool") builds.push([[s(9, 8), ids(9, 5)], (u, i) => o.scatterAdd(u, i, 0, 5)]);
+  }
+  builds.push([[ids(9, 5)], (i) => o.oneHot(i, 5)]);
+  for (const [specs, build] of builds) {
+    const g = new Graph();
+    const node = g.nodes[build(...specs.map(([s, d], i) => g.input(`x${i}`, s, d))).id];
+    const run = getKernel(node.op)(node, node.inputs.map((i) => g.nodes[i]), false);
+    const ins = specs.map((spec, i) => fill(spec, i + 1));
+    const out = allocData(node.dtype, sizeOf(node.shape));
+    for (let i = 0; i < 200; i++) run(out, ins);
+  }
+}
+
+if (Deno.env.get("POLLUTE") !== "0") polluteReference();
+console.log(`ns per output element (median of ${REPS} runs)`);
+console.log(
+  "case".padEnd(44) + "reference".padStart(10) + "host".padStart(10) + "speedup".padStart(9),
+);
+const only = Deno.env.get("FILTER") ?? "";
+for (const [name, specs, build] of CASES.filter(([name]) => name.includes(only))) {
+  const g = new Graph();
+  const xs = specs.map(([s, d], i) => g.input(`x${i}`, s, d));
+  const node = g.nodes[build(...xs).id];
+  const inputs = node.inputs.map((i) => g.nodes[i]);
+  const ins = specs.map((spec, i) => fill(spec, i + 1));
+  const n = sizeOf(node.shape);
+  const want = allocData(node.dtype, n);
+  const got = allocData(node.dtype, n);
+  const ref = medianNs(getKernel(node.op)(node, inputs, false), want, ins);
+  const kernel: HostKernel | undefined = INDEXING_HOST_KERNELS[node.op];
+  const run = kernel ? kernel(node, inputs) : null;
+  if (!run) {
+    const why = node.op in INDEXING_HOST_KERNELS ? "declines" : "no host kernel";
+    console.log(name.padEnd(44) + ref.toFixed(2).padStart(10) + `  ${why}: the reference runs`);
+    continue;
+  }
+  const host = medianNs(run, got, ins);
+  const same = got.every((v, i) => v === want[i] || (Number.isNaN(v) && Number.isNaN(want[i])));
+  if (!same) throw new Error(`${name}: host and reference outputs differ`);
+  console.log(
+    name.padEnd(44) + ref.toFixed(2).padStart(10) + host.toFixed(2).padStart(10) +
+      `${(ref / host).toFixed(1)}×`.padStart(9),
+  );
+}
