@@ -98,8 +98,7 @@ export function gridOptions(
 }
 
 // Software renderers and pure-JS kernels: these get small batches so the whole run fits.
-// onednn-cpu runs most ops on the reference TypeScript kernels so far (bench/onednn_bench.ts).
-const SLOW_NAMES = new Set(["reference", "tfjs-cpu", "tfjs-wasm", "onednn-cpu"]);
+const SLOW_NAMES = new Set(["reference", "tfjs-cpu", "tfjs-wasm"]);
 const SOFTWARE_DEVICE = /llvmpipe|lavapipe|swiftshader|software/i;
 
 /** Whether `backend` (with its probe result) is measured at the small batches. */

@@ -2,11 +2,12 @@
  * onednn-cpu against ort-cpu and reference on one machine, one run:
  * (1) a lone 1024³ matmul in GFLOP/s — oneDNN's primitive called directly,
  * and the same `sum(matmul(a, b))` graph ORT's figure uses
- * (`peer_bench.ts ortMatmulGflops`), all in one process; (2) a `convnet`
- * training step (batch 64, 3×32×32, 10 classes, relu) in img/s on each
- * backend, each backend in its own process (ORT's idle pool threads spin and
+ * (`peer_bench.ts ortMatmulGflops`), all in one process; (2) a training
+ * step (default `convnet`, batch 64, 3×32×32, 10 classes, relu; any image
+ * model through ACTLAB_ONEDNN_MODEL, ACTLAB_ONEDNN_BATCH,
+ * ACTLAB_ONEDNN_IMAGE=C,H,W) in img/s on each backend, each in its own process (ORT's idle pool threads spin and
  * would slow the others, see step_child.ts); (3) where an onednn-cpu step's
- * time goes, per op (kernel runs timed one by one).
+ * time goes, per op (kernel runs timed one by one; the 15 largest printed).
  * onednn-cpu runs twice: OpenMP on every core (the default) and with
  * ACTLAB_THREADS=1 (`@1`) — on a machine shared with other busy processes,
  * oneDNN's spinning barriers make the 2-thread run far slower than 1 thread.
