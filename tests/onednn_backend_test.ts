@@ -17,7 +17,9 @@ import "../backends/onednn/kernels/mod.ts";
 import { loadDnnl } from "../backends/onednn/library.ts";
 import type { DnnlPrimitive } from "../backends/onednn/primitive.ts";
 import { ScratchArena } from "../backends/onednn/scratch.ts";
+import { erfF32 } from "../backends/onednn/kernels/erf.ts";
 import { getKernel } from "../backends/reference/kernel.ts";
+import { erf as referenceErf } from "../backends/reference/kernels/math.ts";
 import { getBackend } from "../backends/registry.ts";
 import "../backends/mod.ts";
 import { ActlabError } from "../core/errors.ts";
@@ -42,6 +44,7 @@ Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN o
     "conv2d_input_grad",
     "div",
     "eq",
+    "erf",
     "exp",
     "log",
     "matmul",
@@ -368,6 +371,37 @@ Deno.test({
     exe.dispose();
     ref.dispose();
   },
+});
+
+/** Distance between `a` and the next float32 above it in magnitude. */
+function f32Ulp(a: number): number {
+  const x = Math.abs(Math.fround(a));
+  if (x === 0) return 2 ** -149;
+  return 2 ** (Math.floor(Math.log2(x)) - 23);
+}
+
+Deno.test("onednn-cpu erf (float32 accuracy): within 3 float32 ulp of the reference on a dense grid", () => {
+  let worst = 0;
+  for (let i = -7000; i <= 7000; i++) {
+    for (const x of [i / 1000, i / 1000 + 3.7e-4, i * 1e-7]) {
+      const want = Math.fround(referenceErf(x));
+      const got = Math.fround(erfF32(x));
+      const ulps = Math.abs(got - want) / f32Ulp(want);
+      worst = Math.max(worst, ulps);
+      assert.ok(ulps <= 3, `erf(${x}): ${got} vs ${want} (${ulps.toFixed(1)} ulp)`);
+    }
+  }
+  assert.ok(worst > 0, "the approximation differs somewhere: the test compares something");
+  for (const [x, want] of [[0, 0], [-0, -0], [NaN, NaN], [Infinity, 1], [-Infinity, -1], [6, 1]]) {
+    assert.ok(Object.is(erfF32(x), want), `erf(${x}) = ${erfF32(x)}, want ${want}`);
+  }
+});
+
+Deno.test({
+  name: "onednn-cpu erf kernel: [3,5,77] over [-4, 4)",
+  ignore: !ok,
+  // A TypeScript kernel of the first tier: no oneDNN primitive is created.
+  fn: () => kernelParity("erf", [[3, 5, 77]], (x) => o.erf(x), 71, false, (v) => 4 * v, false),
 });
 
 const TRANSPOSES: [number[], number[]][] = [

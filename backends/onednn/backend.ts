@@ -3,7 +3,8 @@
  * the ops listed by `onednnOps()` — matmul; conv2d and both its gradients in
  * oneDNN's blocked layouts; softmax; add / sub / mul / div / eq where the
  * binary primitive takes the broadcast; neg / abs / square / sqrt / exp /
- * log / tanh; whole-tensor and long-row sum / mean — then the host kernels
+ * log / tanh; whole-tensor and long-row sum / mean; max pooling; transpose;
+ * and `erf` in float32 TypeScript (oneDNN has none) — then the host kernels
  * (`host/`, specialised float32 TypeScript, bit-exact with the reference) for
  * the ops oneDNN lacks or cannot run with actlab's semantics (ordered
  * comparisons and `threshold` with NaN, first-maximum pooling, short-row
@@ -39,7 +40,8 @@ function available(): Availability {
 export const onednnCpuBackend: Backend = {
   name: "onednn-cpu",
   description: "oneDNN 2.x (libdnnl.so.2 via Deno FFI) for matmul, conv2d with its two " +
-    "gradients (blocked layouts), softmax, f32 binary/eltwise ops and reductions; specialised " +
+    "gradients (blocked layouts), max pooling, softmax, transpose, f32 binary/eltwise ops and " +
+    "reductions, matmul + bias fusion, a float32 erf; specialised " +
     "TypeScript kernels, bit-exact with the reference, for the rest (f32)",
   speedRank: 50,
   probe(): Promise<Availability> {

@@ -2,7 +2,9 @@
  * The onednn-cpu kernel tables and the lookup the shared executor uses. A
  * node is prepared by the first of three that takes it:
  * 1. its oneDNN kernel — oneDNN primitives created once per node, owned by
- *    the executable — unless that declines the node: a zero-sized tensor
+ *    the executable, agreeing with the reference to float32 rounding (or a
+ *    few ulp: exp, tanh, softmax, and `erf`, the one float32 TypeScript
+ *    kernel here, since oneDNN has no erf) — unless that declines the node: a zero-sized tensor
  *    (oneDNN's descriptors take none), or a form the primitive lacks (see each
  *    kernel's header, e.g. a binary op broadcasting its first operand);
  * 2. its host kernel (`host/`): a float32 TypeScript loop specialised per op

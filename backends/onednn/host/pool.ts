@@ -19,16 +19,14 @@ import { sizeOf } from "../../../core/host_tensor.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import { type Pool2dGeometry, pool2dGeometry } from "../../../core/ops/pool.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
+import {
+  type Windows as ReferenceWindows,
+  windows as referenceWindows,
+} from "../../reference/kernels/pool.ts";
 import { type HostKernel, registerHostKernel } from "../kernel.ts";
 
-/** Clipped window bounds per output row/column, the avg divisor per output pixel, and the fast-path flags. */
-interface Windows {
-  readonly g: Pool2dGeometry;
-  readonly hs: Int32Array;
-  readonly he: Int32Array;
-  readonly ws: Int32Array;
-  readonly we: Int32Array;
-  readonly div: Float64Array;
+/** The reference's clipped windows and avg divisors, plus the fast-path flags. */
+interface Windows extends ReferenceWindows {
   /** 2×2 windows, stride 2, no padding. */
   readonly k2s2: boolean;
   /** No two windows share an input element. */
@@ -36,26 +34,12 @@ interface Windows {
 }
 
 function windows(g: Pool2dGeometry, countIncludePad: boolean): Windows {
-  const hs = new Int32Array(g.ho), he = new Int32Array(g.ho);
-  const ws = new Int32Array(g.wo), we = new Int32Array(g.wo);
-  for (let o = 0; o < g.ho; o++) {
-    const s = o * g.sh - g.ph;
-    hs[o] = Math.max(s, 0);
-    he[o] = Math.min(s + g.kh, g.h);
-  }
-  for (let o = 0; o < g.wo; o++) {
-    const s = o * g.sw - g.pw;
-    ws[o] = Math.max(s, 0);
-    we[o] = Math.min(s + g.kw, g.w);
-  }
-  const div = new Float64Array(g.ho * g.wo);
-  for (let oh = 0; oh < g.ho; oh++) {
-    for (let ow = 0; ow < g.wo; ow++) {
-      div[oh * g.wo + ow] = countIncludePad ? g.kh * g.kw : (he[oh] - hs[oh]) * (we[ow] - ws[ow]);
-    }
-  }
   const k2s2 = g.kh === 2 && g.kw === 2 && g.sh === 2 && g.sw === 2 && g.ph === 0 && g.pw === 0;
-  return { g, hs, he, ws, we, div, k2s2, disjoint: g.sh >= g.kh && g.sw >= g.kw };
+  return {
+    ...referenceWindows(g, countIncludePad),
+    k2s2,
+    disjoint: g.sh >= g.kh && g.sw >= g.kw,
+  };
 }
 
 /** The geometry of a pooling node over an f32 input, or null to decline. */

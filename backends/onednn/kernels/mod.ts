@@ -7,3 +7,4 @@ import "./reduce.ts";
 import "./softmax.ts";
 import "./pool.ts";
 import "./transpose.ts";
+import "./erf.ts";

@@ -12,7 +12,7 @@ import { type Pool2dGeometry, pool2dGeometry } from "../../../core/ops/pool.ts";
 import { registerKernel } from "../kernel.ts";
 
 /** Clipped window bounds per output row/column, and the avg-pool divisor per output pixel. */
-interface Windows {
+export interface Windows {
   readonly g: Pool2dGeometry;
   readonly hs: Int32Array;
   readonly he: Int32Array;
@@ -21,7 +21,8 @@ interface Windows {
   readonly div: Float64Array;
 }
 
-function windows(g: Pool2dGeometry, countIncludePad: boolean): Windows {
+/** The windows of `g` (shared with onednn-cpu's host pooling kernels, which must agree). */
+export function windows(g: Pool2dGeometry, countIncludePad: boolean): Windows {
   const hs = new Int32Array(g.ho), he = new Int32Array(g.ho);
   const ws = new Int32Array(g.wo), we = new Int32Array(g.wo);
   for (let o = 0; o < g.ho; o++) {
