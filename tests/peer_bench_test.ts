@@ -1,6 +1,6 @@
 /** The peer-bench table arithmetic: medians, img/s, step ÷ ReLU step, actlab ÷ PyTorch. */
 import assert from "node:assert/strict";
-import { median, type StepTimes, tableRows } from "../bench/peer_bench.ts";
+import { median, peerEnv, type StepTimes, tableRows } from "../bench/peer_bench.ts";
 
 Deno.test("peer bench: median of odd and even counts", () => {
   assert.equal(median([5, 1, 3]), 3);
@@ -40,4 +40,13 @@ Deno.test("peer bench: rows give img/s, ratios to ReLU and to the peer", () => {
   assert.equal(onednnDpa, "| m | onednn-cpu | dpa | 2509.8 | 39 | 1.020 | 1 | 1000.0 | 2.51× |");
   const noPeer = tableRows("m", 128, runs, "no torch");
   assert.match(noPeer[0], /\| — \| — \|$/);
+});
+
+Deno.test("peer bench: OpenBLAS is pointed at its AVX-512 kernels only on an AVX-512 CPU", () => {
+  const avx512 = "flags\t\t: fpu sse2 avx2 avx512f avx512bw\n";
+  assert.deepEqual(peerEnv(avx512, undefined), { OPENBLAS_CORETYPE: "SkylakeX" });
+  assert.deepEqual(peerEnv("flags\t\t: fpu sse2 avx2 fma\n", undefined), {});
+  assert.deepEqual(peerEnv("", undefined), {});
+  // The user's own setting wins: nothing is added.
+  assert.deepEqual(peerEnv(avx512, "Haswell"), {});
 });
