@@ -272,3 +272,19 @@ Deno.test("registry: lookup, auto, and unavailable backends", async (t) => {
     assert.throws(() => registerBackend(unavailable), /registered twice/);
   });
 });
+
+Deno.test("executable: dispose frees the pooled buffers and state at once, not at the next GC", async () => {
+  const n = 8 * 2 ** 20; // 32 MiB per f32 buffer
+  const g = new Graph();
+  const s = g.state("s", [n]);
+  const y = mul(add(s, 1), 2);
+  g.setStateUpdate("s", y);
+  g.output("total", sum(y, [0]));
+  const exe = await referenceBackend.compile(g);
+  await exe.run({});
+  const before = Deno.memoryUsage().external;
+  exe.dispose();
+  const freed = before - Deno.memoryUsage().external;
+  // The state (32 MiB) and at least one pooled buffer of 32 MiB are detached right away.
+  assert.ok(freed >= 60 * 2 ** 20, `only ${(freed / 2 ** 20).toFixed(1)} MiB freed on dispose`);
+});

@@ -18,6 +18,7 @@ import { onednnFusions } from "./fuse.ts";
 /** Executable produced by the onednn-cpu backend (f32 only). */
 export class OnednnExecutable extends ReferenceExecutable {
   private readonly owned: DnnlPrimitive[];
+  private readonly scratch: ScratchArena;
 
   private constructor(
     graph: Graph,
@@ -25,14 +26,16 @@ export class OnednnExecutable extends ReferenceExecutable {
     ctx: DnnlContext,
     owned: DnnlPrimitive[],
     wrap: (k: KernelLookup) => KernelLookup,
+    scratch: ScratchArena = new ScratchArena(),
   ) {
     super(
       graph,
       options,
-      wrap(onednnLookup({ ctx, own: (p) => owned.push(p), scratch: new ScratchArena() })),
+      wrap(onednnLookup({ ctx, own: (p) => owned.push(p), scratch })),
       onednnFusions(graph),
     );
     this.owned = owned;
+    this.scratch = scratch;
   }
 
   /**
@@ -55,8 +58,10 @@ export class OnednnExecutable extends ReferenceExecutable {
   }
 
   protected override release(): void {
-    super.release();
+    // Primitives first: they point at the buffers the executor and the arena free.
     for (const p of this.owned) p.destroy();
     this.owned.length = 0;
+    this.scratch.release();
+    super.release();
   }
 }

@@ -48,6 +48,12 @@ export class ScratchArena {
     return () => (views ??= offsets.map((o, i) => this.buffer().subarray(o, o + sizes[i])));
   }
 
+  /** Free the buffer now (detached, not left to the garbage collector); no run may follow. */
+  release(): void {
+    (this.bytes?.buffer as ArrayBuffer | undefined)?.transfer(0);
+    this.bytes = null;
+  }
+
   private buffer(): Uint8Array {
     if (!this.bytes) {
       const raw = new Uint8Array(this.size + ALIGN);

@@ -67,6 +67,8 @@ export class ReferenceExecutable extends ExecutableBase {
   private readonly state = new Map<string, TensorData>();
   /** Aliases of a source (feed, state, constant): [node, source], re-pointed every run. */
   private readonly sourceAliases: [number, number][] = [];
+  /** The pooled buffers, detached on dispose. */
+  private readonly slots: ArrayBuffer[];
   /** The input nodes each node's kernel reads (its own, plus a fusion's extras). */
   private readonly inputIds: (readonly number[])[] = [];
 
@@ -88,6 +90,7 @@ export class ReferenceExecutable extends ExecutableBase {
       slotBytes[b] = Math.max(slotBytes[b], sizeOf(n.shape) * elemBytes(n.dtype, this.f64));
     }
     const slots = slotBytes.map((b) => new ArrayBuffer(Math.max(b, 8)));
+    this.slots = slots;
     for (const { name, node } of this.states.values()) {
       this.state.set(name, allocData(node.dtype, sizeOf(node.shape), this.f64));
     }
@@ -159,7 +162,18 @@ export class ReferenceExecutable extends ExecutableBase {
     for (const [{ name }, v] of values) this.state.get(name)!.set(v.data);
   }
 
+  /**
+   * Drop the buffers now: detaching an ArrayBuffer (`transfer(0)`) frees its
+   * memory at once, where dropping the references waits for V8's garbage
+   * collector — which let a disposed executable's buffers linger beside the
+   * next one (`--backend auto` times two backends, then trains on one).
+   * Feeds are the caller's arrays and are left alone.
+   */
   protected release(): void {
+    for (const slot of this.slots) slot.transfer(0);
+    for (const data of this.state.values()) (data.buffer as ArrayBuffer).transfer(0);
+    this.slots.length = 0;
+    this.state.clear();
     this.values.length = 0;
   }
 }
