@@ -12,6 +12,7 @@
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
+import { envVar } from "../core/env.ts";
 import {
   type DownloadProgress,
   downloadVerified,
@@ -67,18 +68,9 @@ export interface Located<T> {
 /** Name of the environment variable naming a data folder. */
 export const DATA_ENV = "ACTLAB_DATA";
 
-function safeEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    // Without --allow-env the variable is treated as unset rather than crashing the lookup.
-    return undefined;
-  }
-}
-
 /** `$XDG_CACHE_HOME/actlab`, else `$HOME/.cache/actlab`, else null. */
 export function defaultCacheDir(
-  env: (name: string) => string | undefined = safeEnv,
+  env: (name: string) => string | undefined = envVar,
 ): string | null {
   const xdg = env("XDG_CACHE_HOME");
   if (xdg) return `${xdg}/actlab`;
@@ -123,7 +115,7 @@ export async function locate<T>(
   layout: DataLayout<T>,
   options: LocateOptions = {},
 ): Promise<Located<T>> {
-  const env = options.env ?? safeEnv;
+  const env = options.env ?? envVar;
   const looked: string[] = [];
   const candidates: { place: string; dirs: string[] }[] = [];
   const roots: [string, string | undefined, string][] = [

@@ -29,6 +29,7 @@
 import type { Availability, Backend } from "../backends/backend.ts";
 import { getBackend, listBackends, probeAll } from "../backends/registry.ts";
 import { ActlabError } from "../core/errors.ts";
+import { envVar } from "../core/env.ts";
 import { defaultCacheDir } from "../data/locate.ts";
 import { AUTO_CACHE_FILE, keyHash, readAutoCache, writeAutoCache } from "./auto_cache.ts";
 import type { TrainConfig } from "./config.ts";
@@ -85,14 +86,6 @@ export interface AutoBackendOptions {
   readonly timer?: StepTimer;
   /** Warnings and progress notes (default `console.error`). */
   readonly log?: (line: string) => void;
-}
-
-function safeEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
 }
 
 function cpuModel(): string {
@@ -167,7 +160,7 @@ export async function chooseAutoBackend(
   task: Task,
   options: AutoBackendOptions = {},
 ): Promise<{ backend: Backend; choice: BackendChoice }> {
-  const env = options.env ?? safeEnv;
+  const env = options.env ?? envVar;
   const log = options.log ?? ((line: string) => console.error(line));
   const mode = env(AUTO_BACKEND_ENV) || "measure";
   if (!["measure", "rank", "remeasure"].includes(mode)) {

@@ -13,15 +13,12 @@
  * @module
  */
 import type { Graph, Node } from "../../core/graph.ts";
+import { envVar } from "../../core/env.ts";
 import { sizeOf } from "../../core/host_tensor.ts";
 import type { Fusions } from "../reference/executable.ts";
 
 function fusionOff(): boolean {
-  try {
-    return Deno.env.get("ACTLAB_ONEDNN_FUSE") === "off";
-  } catch {
-    return false; // no env permission: fusion on
-  }
+  return envVar("ACTLAB_ONEDNN_FUSE") === "off";
 }
 
 /** How many times each node is read: by other nodes, as an output, as a state update. */

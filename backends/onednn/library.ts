@@ -15,6 +15,8 @@
  * @module
  */
 
+import { envVar } from "../../core/env.ts";
+
 const SYMBOLS = {
   dnnl_version: { parameters: [], result: "pointer" },
   dnnl_engine_create: { parameters: ["buffer", "i32", "usize"], result: "i32" },
@@ -171,19 +173,11 @@ export type DnnlLoad =
 const INSTALL = "install oneDNN 2.x: `apt-get install -y libdnnl2` (Debian/Ubuntu), or set " +
   "ACTLAB_ONEDNN_LIB to the path of a libdnnl.so.2";
 
-function envOf(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Set OpenMP's pool size from ACTLAB_THREADS before libgomp starts (see the module header). */
 function configureThreads(): string {
-  const omp = envOf("OMP_NUM_THREADS");
+  const omp = envVar("OMP_NUM_THREADS");
   if (omp !== undefined && omp !== "") return `OMP_NUM_THREADS=${omp}`;
-  const want = envOf("ACTLAB_THREADS");
+  const want = envVar("ACTLAB_THREADS");
   if (want !== undefined && /^[1-9][0-9]*$/.test(want)) {
     Deno.env.set("OMP_NUM_THREADS", want);
     return `ACTLAB_THREADS=${want}`;
@@ -231,7 +225,7 @@ function pinResident(path: string): void {
 }
 
 function load(): DnnlLoad {
-  const custom = envOf("ACTLAB_ONEDNN_LIB");
+  const custom = envVar("ACTLAB_ONEDNN_LIB");
   const path = custom !== undefined && custom !== "" ? custom : "libdnnl.so.2";
   let threads: string;
   let dl: Deno.DynamicLibrary<typeof SYMBOLS>;

@@ -14,6 +14,7 @@
  * @module
  */
 import type { Node } from "../../../core/graph.ts";
+import { envVar } from "../../../core/env.ts";
 import type { TensorData } from "../../../core/host_tensor.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import { type Conv2dGeometry, conv2dGeometry } from "../../../core/ops/conv.ts";
@@ -29,11 +30,7 @@ const CONVOLUTION_DIRECT = 1; // dnnl_alg_kind_t dnnl_convolution_direct
 
 /** Whether convolutions run in oneDNN's chosen layouts (the default) or plain ones. */
 function chosenLayouts(): boolean {
-  try {
-    return Deno.env.get("ACTLAB_ONEDNN_LAYOUTS") !== "plain";
-  } catch {
-    return true; // no env permission: the default
-  }
+  return envVar("ACTLAB_ONEDNN_LAYOUTS") !== "plain";
 }
 
 /**
