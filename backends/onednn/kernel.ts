@@ -22,7 +22,7 @@ import type { KernelLookup } from "../reference/executable.ts";
 import { getKernel, type KernelRun } from "../reference/kernel.ts";
 import "../reference/kernels/mod.ts";
 import type { DnnlContext } from "./engine.ts";
-import type { DnnlPrimitive } from "./primitive.ts";
+import { DnnlPrimitive, type PrimitiveArg, type PrimitiveSource } from "./primitive.ts";
 import type { ScratchArena } from "./scratch.ts";
 
 /** What a oneDNN kernel prepares against: the context, and the owner of what it creates. */
@@ -90,4 +90,37 @@ export function onednnLookup(env: OnednnEnv): KernelLookup {
         getKernel(op)(node, inputs, f64);
     };
   };
+}
+
+/** Create the primitive of `source` and hand it to the executable (destroyed on dispose). */
+export function ownPrimitive(
+  env: OnednnEnv,
+  source: PrimitiveSource,
+  args: readonly PrimitiveArg[],
+  what: string,
+  hint: Deno.PointerObject | null = null,
+): DnnlPrimitive {
+  const p = new DnnlPrimitive(env.ctx, source, args, what, hint);
+  env.own(p);
+  return p;
+}
+
+/**
+ * `ownPrimitive`, or null when oneDNN only has its reference implementation
+ * for it (`ref:any`: measured 3–30 ns per element, slower than the host
+ * kernels — a u8 comparison result against a scalar, a partial reduction).
+ */
+export function ownFastPrimitive(
+  env: OnednnEnv,
+  source: PrimitiveSource,
+  args: readonly PrimitiveArg[],
+  what: string,
+): DnnlPrimitive | null {
+  const p = new DnnlPrimitive(env.ctx, source, args, what);
+  if (p.impl.startsWith("ref")) {
+    p.destroy();
+    return null;
+  }
+  env.own(p);
+  return p;
 }

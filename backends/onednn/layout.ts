@@ -11,9 +11,9 @@
  * @module
  */
 import type { TensorData } from "../../core/host_tensor.ts";
-import type { OnednnEnv } from "./kernel.ts";
+import { type OnednnEnv, ownPrimitive } from "./kernel.ts";
 import { descBytes, type QUERY_MD, queryDesc, sameDesc } from "./memory.ts";
-import { ARG, DnnlPrimitive, primitiveDesc, reorderDesc } from "./primitive.ts";
+import { ARG, type DnnlPrimitive, primitiveDesc, reorderDesc } from "./primitive.ts";
 
 /** One argument: its `DNNL_ARG_*`, actlab's plain descriptor, and which descriptor to query. */
 export interface LayoutArg {
@@ -57,14 +57,13 @@ export function layoutPrimitive(
     if (hint) ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
     throw e;
   }
-  const prim = new DnnlPrimitive(
-    ctx,
+  const prim = ownPrimitive(
+    env,
     { pd },
     args.map((a, i) => ({ arg: a.arg, md: chosen[i] })),
     what,
     hint,
   );
-  env.own(prim);
   const before: Reorder[] = [];
   const after: Reorder[] = [];
   const sizes: number[] = [];
@@ -75,11 +74,10 @@ export function layoutPrimitive(
     sizes.push(descBytes(ctx, chosen[i]));
     const [src, dst] = a.output ? [chosen[i], a.plain] : [a.plain, chosen[i]];
     const label = `${what}: reorder arg ${a.arg} ${a.output ? "to plain" : "from plain"}`;
-    const r = new DnnlPrimitive(ctx, { pd: reorderDesc(ctx, src, dst, label) }, [
+    const r = ownPrimitive(env, { pd: reorderDesc(ctx, src, dst, label) }, [
       { arg: ARG.SRC, md: src },
       { arg: ARG.DST, md: dst },
     ], label);
-    env.own(r);
     (a.output ? after : before).push({ prim: r, arg: i, region });
     return region;
   });

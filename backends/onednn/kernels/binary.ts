@@ -29,9 +29,9 @@ import type { Node } from "../../../core/graph.ts";
 import { broadcastStrides, sameShape, stridesOf } from "../../../core/shape.ts";
 import { mergeAxes } from "../host/nest.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
-import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
+import { type OnednnEnv, ownFastPrimitive, registerOnednnKernel } from "../kernel.ts";
 import { memoryDesc } from "../memory.ts";
-import { ARG, DnnlPrimitive, opDescBuffer } from "../primitive.ts";
+import { ARG, opDescBuffer } from "../primitive.ts";
 import { check } from "../status.ts";
 
 const ALG = {
@@ -78,18 +78,12 @@ function binary(op: BinaryOp) {
       "dnnl_binary_desc_init",
       what,
     );
-    const p = new DnnlPrimitive(env.ctx, desc, [
+    const p = ownFastPrimitive(env, desc, [
       { arg: ARG.SRC, md: src0 },
       { arg: ARG.SRC_1, md: src1 },
       { arg: ARG.DST, md: dst },
     ], what);
-    // oneDNN's reference implementation (e.g. a u8 result against a scalar: 30 ns per
-    // element, measured) is far slower than the host kernel.
-    if (p.impl.startsWith("ref")) {
-      p.destroy();
-      return null;
-    }
-    env.own(p);
+    if (p === null) return null;
     const run: KernelRun = swap
       ? (out, [a, b]) => p.run([b, a, out])
       : (out, [a, b]) => p.run([a, b, out]);

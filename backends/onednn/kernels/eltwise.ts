@@ -10,9 +10,9 @@
  */
 import type { Node } from "../../../core/graph.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
-import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
+import { type OnednnEnv, ownPrimitive, registerOnednnKernel } from "../kernel.ts";
 import { memoryDesc } from "../memory.ts";
-import { ARG, DnnlPrimitive, opDescBuffer } from "../primitive.ts";
+import { ARG, opDescBuffer } from "../primitive.ts";
 import { check } from "../status.ts";
 
 const FORWARD_INFERENCE = 96; // dnnl_prop_kind_t dnnl_forward_inference
@@ -50,11 +50,10 @@ function eltwise(op: keyof typeof ALGS) {
       "dnnl_eltwise_forward_desc_init",
       what,
     );
-    const p = new DnnlPrimitive(env.ctx, desc, [
+    const p = ownPrimitive(env, desc, [
       { arg: ARG.SRC, md },
       { arg: ARG.DST, md },
     ], what);
-    env.own(p);
     return (out, [x]) => p.run([x, out]);
   };
 }

@@ -10,9 +10,9 @@
  */
 import type { Node } from "../../../core/graph.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
-import { registerOnednnKernel } from "../kernel.ts";
+import { ownPrimitive, registerOnednnKernel } from "../kernel.ts";
 import { memoryDesc, rowMajorStrides } from "../memory.ts";
-import { ARG, DnnlPrimitive, opDescBuffer } from "../primitive.ts";
+import { ARG, opDescBuffer } from "../primitive.ts";
 import { check } from "../status.ts";
 
 /** Dims and strides of operand `shape` as oneDNN reads it: rank `r`, maybe transposed. */
@@ -52,8 +52,7 @@ registerOnednnKernel("matmul", (env, node: Node, [an, bn, biasNode]: readonly No
     ...bias ? [{ arg: ARG.BIAS, md: bias }] : [],
     { arg: ARG.DST, md: dst },
   ];
-  const p = new DnnlPrimitive(env.ctx, desc, args, what);
-  env.own(p);
+  const p = ownPrimitive(env, desc, args, what);
   if (bias) return (out, [x, y, b]) => p.run([x, y, b, out]);
   return (out, [x, y]) => p.run([x, y, out]);
 });

@@ -20,9 +20,9 @@ import { attrsOf } from "../../../core/ops/attrs.ts";
 import { type Pool2dGeometry, pool2dGeometry } from "../../../core/ops/pool.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
 import { poolHostKernels } from "../host/pool.ts";
-import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
+import { type OnednnEnv, ownPrimitive, registerOnednnKernel } from "../kernel.ts";
 import { descBytes, dims, memoryDesc, queryDesc } from "../memory.ts";
-import { ARG, DnnlPrimitive, opDescBuffer, primitiveDesc } from "../primitive.ts";
+import { ARG, opDescBuffer, primitiveDesc } from "../primitive.ts";
 import { check } from "../status.ts";
 
 const FORWARD_TRAINING = 64; // dnnl_prop_kind_t dnnl_forward_training
@@ -93,11 +93,10 @@ registerOnednnKernel("max_pool2d", (env: OnednnEnv, node: Node, inputs: readonly
   const g = pool2dGeometry("max_pool2d", inputs[0].shape, attrsOf(node, "max_pool2d"));
   const d = descs(env, g);
   const what = label("max_pool2d", node, g);
-  const p = new DnnlPrimitive(env.ctx, forwardDesc(env, d, FORWARD_INFERENCE, what), [
+  const p = ownPrimitive(env, forwardDesc(env, d, FORWARD_INFERENCE, what), [
     { arg: ARG.SRC, md: d.src },
     { arg: ARG.DST, md: d.dst },
   ], what);
-  env.own(p);
   const run: KernelRun = (out, ins) => hasNaN(ins[0]) ? exact(out, ins) : p.run([ins[0], out]);
   return run;
 });
@@ -119,12 +118,11 @@ registerOnednnKernel("max_pool2d_grad", (env: OnednnEnv, node: Node, inputs: rea
     throw e;
   }
   // The forward primitive (from the hint's twin) fills the workspace the backward one reads.
-  const fwd = new DnnlPrimitive(ctx, forwardDesc(env, d, FORWARD_TRAINING, what), [
+  const fwd = ownPrimitive(env, forwardDesc(env, d, FORWARD_TRAINING, what), [
     { arg: ARG.SRC, md: d.src },
     { arg: ARG.DST, md: d.dst },
     { arg: ARG.WORKSPACE, md: ws },
   ], `${what} (forward)`);
-  env.own(fwd);
   const desc = opDescBuffer();
   try {
     check(
@@ -146,8 +144,8 @@ registerOnednnKernel("max_pool2d_grad", (env: OnednnEnv, node: Node, inputs: rea
     ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
     throw e;
   }
-  const bwd = new DnnlPrimitive(
-    ctx,
+  const bwd = ownPrimitive(
+    env,
     desc,
     [
       { arg: ARG.DIFF_DST, md: d.dst },
@@ -157,7 +155,6 @@ registerOnednnKernel("max_pool2d_grad", (env: OnednnEnv, node: Node, inputs: rea
     what,
     hint,
   );
-  env.own(bwd);
   const regions = env.scratch.reserve([descBytes(ctx, d.dst), descBytes(ctx, ws)]);
   const run: KernelRun = (out, ins) => {
     if (hasNaN(ins[0])) return exact(out, ins);

@@ -21,9 +21,9 @@ import type { Node } from "../../../core/graph.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import { sameShape } from "../../../core/shape.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
-import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
+import { type OnednnEnv, ownFastPrimitive, registerOnednnKernel } from "../kernel.ts";
 import { memoryDesc } from "../memory.ts";
-import { ARG, DnnlPrimitive, opDescBuffer } from "../primitive.ts";
+import { ARG, opDescBuffer } from "../primitive.ts";
 import { check } from "../status.ts";
 
 /** Shortest contiguous reduced run a partial reduction must have to run on oneDNN (see header). */
@@ -58,15 +58,11 @@ function reduction(op: keyof typeof ALG) {
       "dnnl_reduction_desc_init",
       what,
     );
-    const p = new DnnlPrimitive(env.ctx, desc, [
+    const p = ownFastPrimitive(env, desc, [
       { arg: ARG.SRC, md: src },
       { arg: ARG.DST, md: dst },
     ], what);
-    if (p.impl.startsWith("ref")) {
-      p.destroy();
-      return null;
-    }
-    env.own(p);
+    if (p === null) return null;
     return (out, [x]) => p.run([x, out]);
   };
 }

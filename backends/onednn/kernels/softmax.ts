@@ -20,9 +20,9 @@ import type { TensorData } from "../../../core/host_tensor.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
 import { softmaxHostKernels } from "../host/softmax.ts";
-import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
+import { type OnednnEnv, ownPrimitive, registerOnednnKernel } from "../kernel.ts";
 import { memoryDesc } from "../memory.ts";
-import { ARG, DnnlPrimitive, opDescBuffer } from "../primitive.ts";
+import { ARG, opDescBuffer } from "../primitive.ts";
 import { check } from "../status.ts";
 
 const FORWARD_INFERENCE = 96; // dnnl_prop_kind_t dnnl_forward_inference
@@ -56,11 +56,10 @@ registerOnednnKernel("softmax", (env: OnednnEnv, node: Node, inputs: readonly No
     "dnnl_softmax_v2_forward_desc_init",
     what,
   );
-  const p = new DnnlPrimitive(env.ctx, desc, [
+  const p = ownPrimitive(env, desc, [
     { arg: ARG.SRC, md },
     { arg: ARG.DST, md },
   ], what);
-  env.own(p);
   const run: KernelRun = (out, ins) => allFinite(ins[0]) ? p.run([ins[0], out]) : exact(out, ins);
   return run;
 });

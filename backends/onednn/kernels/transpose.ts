@@ -12,9 +12,9 @@
 import type { Node } from "../../../core/graph.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
-import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
+import { type OnednnEnv, ownPrimitive, registerOnednnKernel } from "../kernel.ts";
 import { memoryDesc, rowMajorStrides } from "../memory.ts";
-import { ARG, DnnlPrimitive, reorderDesc } from "../primitive.ts";
+import { ARG, reorderDesc } from "../primitive.ts";
 
 registerOnednnKernel("transpose", (env: OnednnEnv, node: Node, [xn]: readonly Node[]) => {
   if (node.dtype !== "f32" || node.shape.length === 0) return null;
@@ -23,11 +23,10 @@ registerOnednnKernel("transpose", (env: OnednnEnv, node: Node, [xn]: readonly No
   const what = `transpose node ${node.id}: [${xn.shape}] perm [${perm}]`;
   const src = memoryDesc(env.ctx, node.shape, perm.map((p) => inStrides[p]));
   const dst = memoryDesc(env.ctx, node.shape);
-  const p = new DnnlPrimitive(env.ctx, { pd: reorderDesc(env.ctx, src, dst, what) }, [
+  const p = ownPrimitive(env, { pd: reorderDesc(env.ctx, src, dst, what) }, [
     { arg: ARG.SRC, md: src },
     { arg: ARG.DST, md: dst },
   ], what);
-  env.own(p);
   const run: KernelRun = (out, [x]) => p.run([x, out]);
   return run;
 });
