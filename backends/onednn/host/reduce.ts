@@ -5,7 +5,8 @@
  * in ascending input index from 0 (`sum`, `mean`, then `/ count`) or from −∞
  * (`max`: a NaN wins, the first of equal values stays). Instead of the
  * reference's per-element index table, the shape is merged into alternating
- * kept/reduced runs (axes.ts) and the input is scanned once in flat order in
+ * kept/reduced runs (nest.ts `mergeAxes` with the output's strides, 0 on a
+ * reduced axis) and the input is scanned once in flat order in
  * blocks of its two innermost runs:
  * - innermost reduced ([kept a, reduced b]): local double accumulators over
  *   contiguous runs of b, four outputs at a time (independent add chains
@@ -25,7 +26,8 @@ import { sizeOf } from "../../../core/host_tensor.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
 import { type HostKernel, registerHostKernel } from "../kernel.ts";
-import { mergeAxes } from "./axes.ts";
+import { mergeAxes } from "./nest.ts";
+import { stridesOf } from "../../../core/shape.ts";
 
 /** The loop plan of one reduction. */
 interface Plan {
@@ -49,11 +51,27 @@ interface Plan {
   readonly acc: Float64Array;
 }
 
+/**
+ * `shape` as alternating kept/reduced runs: size-1 axes dropped, adjacent
+ * axes of one kind merged (stride 0 in the output marks a reduced run); a
+ * one-element tensor is one kept run of size 1.
+ */
+function keptReducedRuns(
+  shape: readonly number[],
+  axes: readonly number[],
+): { sizes: number[]; reduced: boolean[] } {
+  const outStrides = stridesOf(shape.map((d, i) => (axes.includes(i) ? 1 : d)))
+    .map((st, i) => (axes.includes(i) ? 0 : st));
+  const m = mergeAxes(shape, [stridesOf(shape), outStrides]);
+  if (m.dims.length === 0) return { sizes: [1], reduced: [false] };
+  return { sizes: m.dims, reduced: m.strides[1].map((st) => st === 0) };
+}
+
 function plan(node: Node, x: Node): Plan | null {
   if (node.dtype !== "f32" || x.dtype !== "f32") return null;
   if (sizeOf(x.shape) === 0 || sizeOf(node.shape) === 0) return null;
   const { axes } = attrsOf(node, ["sum", "mean", "max"]);
-  const { sizes, reduced } = mergeAxes(x.shape, axes);
+  const { sizes, reduced } = keptReducedRuns(x.shape, axes);
   const m = sizes.length;
   const strides = new Array<number>(m).fill(0);
   for (let i = m - 1, s = 1; i >= 0; i--) {
