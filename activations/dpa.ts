@@ -388,29 +388,60 @@ export class DpaActivation implements ActivationInstance {
 
     const criterionMask = maskOf(o.mask, vFixed, forwardView, backwardView, tau);
     const mask = o.mask === "random" ? randomMask(ctx, vFixed, criterionMask, tau) : criterionMask;
-    const numerator = sum(mul(mask, square(v)));
-    const denominator = sum(mask);
-    ctx.addPooledLoss("dpa_channel", numerator, denominator, o.channelLoss);
-    ctx.metric("masked_fraction", div(denominator, b * c));
+    this.finish(
+      ctx,
+      y,
+      { v, forwardView, backwardView, mask, criterionMask, fMem, gMem },
+      b * c,
+      (s) => matmul(eClass as Tensor, concat([s, gMem as Tensor], 0)),
+    );
+    return y;
+  }
 
+  /**
+   * What both memory paths end with: the channel loss over the masked
+   * entries, the masked fraction (of `maskable` entries), the backward
+   * memory's update from the output gradient's sign (`updateBackward`), and
+   * the trace.
+   */
+  private finish(
+    ctx: BuildContext,
+    y: Tensor,
+    t: {
+      v: Tensor;
+      forwardView: Tensor | null;
+      backwardView: Tensor | null;
+      mask: Tensor;
+      criterionMask: Tensor;
+      fMem: Tensor | null;
+      gMem: Tensor | null;
+    },
+    maskable: Tensor | number,
+    updateBackward: (sign: Tensor) => Tensor,
+  ): void {
+    const { site, options: o } = this;
+    const numerator = sum(mul(t.mask, square(t.v)));
+    const denominator = sum(t.mask);
+    ctx.addPooledLoss("dpa_channel", numerator, denominator, o.channelLoss);
+    ctx.metric("masked_fraction", div(denominator, maskable));
+    const gMem = t.gMem;
     if (gMem) {
       ctx.tap(y, (dy) => {
         const s = where(gt(poolSite("dpa", site, dy), 0), 1, -1);
-        ctx.updateBuffer(gMem, matmul(eClass as Tensor, concat([s, gMem], 0)));
+        ctx.updateBuffer(gMem, updateBackward(s));
       });
     }
     this.trace = {
-      pooled: v,
-      forwardView,
-      backwardView,
-      mask,
-      criterionMask,
+      pooled: t.v,
+      forwardView: t.forwardView,
+      backwardView: t.backwardView,
+      mask: t.mask,
+      criterionMask: t.criterionMask,
       numerator,
       denominator,
-      forwardMemory: fMem,
+      forwardMemory: t.fMem,
       backwardMemory: gMem,
     };
-    return y;
   }
 
   /** The train-phase memories, mask and loss with the linear-cost EMA (see the module header). */
@@ -442,27 +473,13 @@ export class DpaActivation implements ActivationInstance {
     const mask = o.mask === "random"
       ? randomMask(ctx, vFixed, criterionMask, o.tau, labelled)
       : criterionMask;
-    const numerator = sum(mul(mask, square(v)));
-    const denominator = sum(mask);
-    ctx.addPooledLoss("dpa_channel", numerator, denominator, o.channelLoss);
-    ctx.metric("masked_fraction", div(denominator, maximum(mul(sum(labelled), c), 1)));
-    if (gMem) {
-      ctx.tap(y, (dy) => {
-        const s = where(gt(poolSite("dpa", site, dy), 0), 1, -1);
-        ctx.updateBuffer(gMem, linearEmaUpdate(feeds, s, gMem));
-      });
-    }
-    this.trace = {
-      pooled: v,
-      forwardView,
-      backwardView,
-      mask,
-      criterionMask,
-      numerator,
-      denominator,
-      forwardMemory: fMem,
-      backwardMemory: gMem,
-    };
+    this.finish(
+      ctx,
+      y,
+      { v, forwardView, backwardView, mask, criterionMask, fMem, gMem },
+      maximum(mul(sum(labelled), c), 1),
+      (sign) => linearEmaUpdate(feeds, sign, gMem as Tensor),
+    );
   }
 }
 
