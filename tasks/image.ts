@@ -19,13 +19,14 @@ import { isImageFolderDataset } from "../data/imagefolder/dataset.ts";
 import { openImageFolderTask } from "./image_folder.ts";
 import { type Batch, evalBatches, trainBatchCount, trainBatches } from "../data/loader.ts";
 import type { TrainConfig } from "../train/config.ts";
-import type {
-  Task,
-  TaskBatch,
-  TaskInputs,
-  TaskOpenOptions,
-  TaskPlugin,
-  TaskTrainBatchOptions,
+import {
+  type Task,
+  type TaskBatch,
+  type TaskInputs,
+  type TaskOpenOptions,
+  type TaskPlugin,
+  type TaskTrainBatchOptions,
+  trainSplitGetter,
 } from "../train/task.ts";
 
 /** The shape facts of an image task (what a model is built for). */
@@ -157,15 +158,7 @@ export function imageTask(data: ImageTaskData): ImageTask {
     mean: ref.mean,
     std: ref.std,
   };
-  const needTrain = (): Dataset => {
-    if (!tr) {
-      throw new ActlabError(
-        `the image task for ${ev.name} was opened without its training split`,
-        "open it with { train: true } to train",
-      );
-    }
-    return tr;
-  };
+  const needTrain = trainSplitGetter(tr, `the image task for ${ev.name}`);
   return {
     ...imageTaskForShape(shape, ev.name),
     classNames: ev.classNames,

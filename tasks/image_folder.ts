@@ -8,8 +8,12 @@
  */
 import { type ImageFolderData, openImageFolder } from "../data/imagefolder/dataset.ts";
 import type { TrainConfig } from "../train/config.ts";
-import type { Task, TaskBatch, TaskOpenOptions } from "../train/task.ts";
-import { ActlabError } from "../core/errors.ts";
+import {
+  type Task,
+  type TaskBatch,
+  type TaskOpenOptions,
+  trainSplitGetter,
+} from "../train/task.ts";
 import { imageBatch, imageTaskForShape } from "./image.ts";
 import { classCounts } from "../data/long_tail.ts";
 import { trainBatchCount } from "../data/loader.ts";
@@ -17,15 +21,7 @@ import { trainBatchCount } from "../data/loader.ts";
 /** The task over an opened image folder (it closes the folder's pool on `dispose`). */
 export function imageFolderTask(data: ImageFolderData): Task {
   const { train, eval: ev, shape } = data;
-  const needTrain = () => {
-    if (!train) {
-      throw new ActlabError(
-        `the ${data.name} task was opened without its training split`,
-        "open it with { train: true } to train",
-      );
-    }
-    return train;
-  };
+  const needTrain = trainSplitGetter(train, `the ${data.name} task`);
   const toTask = (b: { x: Float32Array; labels: Int32Array; valid: number; index: number }) =>
     imageBatch(b.x, b.labels, shape, b.valid, b.index);
   const base = imageTaskForShape(

@@ -41,13 +41,14 @@ import {
 } from "../data/text/types.ts";
 import "../data/text/datasets.ts";
 import type { TrainConfig } from "../train/config.ts";
-import type {
-  Task,
-  TaskBatch,
-  TaskInputs,
-  TaskOpenOptions,
-  TaskPlugin,
-  TaskTrainBatchOptions,
+import {
+  type Task,
+  type TaskBatch,
+  type TaskInputs,
+  type TaskOpenOptions,
+  type TaskPlugin,
+  type TaskTrainBatchOptions,
+  trainSplitGetter,
 } from "../train/task.ts";
 
 /** The sequence length T when `--max-length` is not given (BERT fine-tuning's usual 128). */
@@ -259,15 +260,7 @@ export function textTask(options: TextTaskOptions): TextTask {
   const evalSplit = options.evalSplit === "train"
     ? trainSplit ?? encodeChecked(ds.train, tokenizer, t, `${ds.name} train`, k)
     : encodeChecked(ds.test, tokenizer, t, `${ds.name} test`, k);
-  const needTrain = (): EncodedSplit => {
-    if (!trainSplit) {
-      throw new ActlabError(
-        `the text task for ${ds.name} was opened without its training split`,
-        "open it with { train: true } to train",
-      );
-    }
-    return trainSplit;
-  };
+  const needTrain = trainSplitGetter(trainSplit, `the text task for ${ds.name}`);
   return {
     kind: "text",
     dataset: ds.name,

@@ -23,6 +23,7 @@
  * selects one and `create` builds it from the run's configuration.
  * @module
  */
+import { ActlabError } from "../core/errors.ts";
 import { Registry } from "../core/registry.ts";
 import type { Graph, Tensor } from "../core/graph.ts";
 import type { HostTensor } from "../core/host_tensor.ts";
@@ -152,6 +153,22 @@ export interface TaskPlugin {
 }
 
 const tasks = new Registry<TaskPlugin>("task");
+
+/**
+ * A getter of a task's training split that fails clearly when the task was
+ * opened for evaluation only (`{ train: false }`) and is then asked to train.
+ */
+export function trainSplitGetter<T>(split: T | null | undefined, what: string): () => T {
+  return () => {
+    if (split === null || split === undefined) {
+      throw new ActlabError(
+        `${what} was opened without its training split`,
+        "open it with { train: true } to train",
+      );
+    }
+    return split;
+  };
+}
 
 /** Register a task kind (names are unique). */
 export function registerTask(plugin: TaskPlugin): void {
