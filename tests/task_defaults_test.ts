@@ -17,6 +17,8 @@ import "../models/mod.ts";
 import { checkDeclaration, resolveOptionsForTask } from "../plugin/options.ts";
 import { byClassCount } from "../plugin/task_default.ts";
 import type { TrainConfig } from "../train/config.ts";
+import { trainSplitGetter } from "../train/task.ts";
+import { ActlabError } from "../core/errors.ts";
 import { train } from "../mod.ts";
 import { buildLayer } from "./build_harness.ts";
 
@@ -159,5 +161,17 @@ Deno.test("config.json: 100 classes → DPA λ 5 and ARR λ 20 from the CIFAR-10
   assert.match(
     (c.regulariserOptionsProvenance as Record<string, string>).lambda,
     /CIFAR-100 setting, configs\/dnrt\.py/,
+  );
+});
+
+Deno.test("a task opened without its training split says so when asked to train", () => {
+  const split = { n: 3 };
+  assert.equal(trainSplitGetter(split, "the image task for x")(), split);
+  assert.throws(
+    () => trainSplitGetter(null, "the text task for sst2")(),
+    (e: Error) =>
+      e instanceof ActlabError &&
+      /the text task for sst2 was opened without its training split/.test(e.message) &&
+      /\{ train: true \}/.test(e.message),
   );
 });
