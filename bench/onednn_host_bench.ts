@@ -18,11 +18,12 @@
  */
 import { ELEMENTWISE_HOST_KERNELS } from "../backends/onednn/host/elementwise.ts";
 import { MOVEMENT_HOST_KERNELS } from "../backends/onednn/host/movement.ts";
-import { getKernel, type KernelRun } from "../backends/reference/kernel.ts";
+import { getKernel } from "../backends/reference/kernel.ts";
 import "../backends/reference/kernels/mod.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
-import { allocData, type DType, sizeOf, type TensorData } from "../core/host_tensor.ts";
+import { allocData, type DType, sizeOf } from "../core/host_tensor.ts";
 import * as o from "../core/ops.ts";
+import { lcgFill, medianNs } from "./kernel_timing.ts";
 
 const HOST = { ...ELEMENTWISE_HOST_KERNELS, ...MOVEMENT_HOST_KERNELS };
 const WARM = Number(Deno.env.get("WARM") ?? 3);
@@ -76,28 +77,6 @@ const CASES: [string, Spec[], (...t: Tensor[]) => Tensor][] = [
   ["sigmoid [2M]", [f(2 ** 21)], (x) => o.sigmoid(x)],
 ];
 
-function fill(dtype: DType, n: number, seed: number): TensorData {
-  const d = allocData(dtype, n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    d[i] = dtype === "bool" ? s & 1 : s / 2 ** 31 - 1;
-  }
-  return d;
-}
-
-function medianNs(run: KernelRun, out: TensorData, ins: TensorData[]): number {
-  for (let i = 0; i < WARM; i++) run(out, ins);
-  const t: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    const t0 = performance.now();
-    run(out, ins);
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return (t[REPS >> 1] * 1e6) / out.length;
-}
-
 /** Run every reference elementwise kernel on small inputs of each dtype it takes. */
 function polluteReference(): void {
   const binary = ["add", "sub", "mul", "div", "maximum", "minimum", "lt", "le", "gt", "ge", "eq"];
@@ -119,7 +98,7 @@ function polluteReference(): void {
     const g = new Graph();
     const node = g.nodes[build(...specs.map(([s, d], i) => g.input(`x${i}`, s, d))).id];
     const run = getKernel(node.op)(node, node.inputs.map((i) => g.nodes[i]), false);
-    const ins = specs.map(([s, d], i) => fill(d, sizeOf(s), i + 1));
+    const ins = specs.map(([s, d], i) => lcgFill(d, sizeOf(s), i + 1));
     const out = allocData(node.dtype, sizeOf(node.shape));
     for (let i = 0; i < 200; i++) run(out, ins);
   }
@@ -136,17 +115,17 @@ for (const [name, specs, build] of CASES.filter(([name]) => name.includes(only))
   const xs = specs.map(([s, d], i) => g.input(`x${i}`, s, d));
   const node = g.nodes[build(...xs).id];
   const inputs = node.inputs.map((i) => g.nodes[i]);
-  const ins = specs.map(([s, d], i) => fill(d, sizeOf(s), i + 1));
+  const ins = specs.map(([s, d], i) => lcgFill(d, sizeOf(s), i + 1));
   const n = sizeOf(node.shape);
   const want = allocData(node.dtype, n);
   const got = allocData(node.dtype, n);
-  const ref = medianNs(getKernel(node.op)(node, inputs, false), want, ins);
+  const ref = medianNs(getKernel(node.op)(node, inputs, false), want, ins, WARM, REPS);
   const run = HOST[node.op](node, inputs);
   if (!run) {
     console.log(name.padEnd(44) + ref.toFixed(2).padStart(10) + "  declines: the reference runs");
     continue;
   }
-  const host = medianNs(run, got, ins);
+  const host = medianNs(run, got, ins, WARM, REPS);
   const same = got.every((v, i) => v === want[i] || (Number.isNaN(v) && Number.isNaN(want[i])));
   if (!same) throw new Error(`${name}: host and reference outputs differ`);
   console.log(

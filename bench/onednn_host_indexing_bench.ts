@@ -17,11 +17,12 @@
  */
 import { INDEXING_HOST_KERNELS } from "../backends/onednn/host/indexing.ts";
 import type { HostKernel } from "../backends/onednn/kernel.ts";
-import { getKernel, type KernelRun } from "../backends/reference/kernel.ts";
+import { getKernel } from "../backends/reference/kernel.ts";
 import "../backends/reference/kernels/mod.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
-import { allocData, type DType, sizeOf, type TensorData } from "../core/host_tensor.ts";
+import { allocData, type DType, sizeOf } from "../core/host_tensor.ts";
 import * as o from "../core/ops.ts";
+import { lcgFill, medianNs } from "./kernel_timing.ts";
 
 const WARM = Number(Deno.env.get("WARM") ?? 5);
 const REPS = 15;
@@ -127,29 +128,6 @@ const CASES: [string, Spec[], (...t: Tensor[]) => Tensor][] = [
   ["one_hot [4096] depth 100", [ids(4096, 100)], (i) => o.oneHot(i, 100)],
 ];
 
-function fill([shape, dtype, bound]: Spec, seed: number): TensorData {
-  const n = sizeOf(shape);
-  const d = allocData(dtype, n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    d[i] = bound !== undefined ? s % bound : dtype === "bool" ? s & 1 : s / 2 ** 31 - 1;
-  }
-  return d;
-}
-
-function medianNs(run: KernelRun, out: TensorData, ins: TensorData[]): number {
-  for (let i = 0; i < WARM; i++) run(out, ins);
-  const t: number[] = [];
-  for (let i = 0; i < REPS; i++) {
-    const t0 = performance.now();
-    run(out, ins);
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return (t[REPS >> 1] * 1e6) / out.length;
-}
-
 /** Run every reference indexing kernel on small inputs of each dtype it takes. */
 function polluteReference(): void {
   const builds: [Spec[], (...t: Tensor[]) => Tensor][] = [];
@@ -170,7 +148,9 @@ function polluteReference(): void {
     const g = new Graph();
     const node = g.nodes[build(...specs.map(([s, d], i) => g.input(`x${i}`, s, d))).id];
     const run = getKernel(node.op)(node, node.inputs.map((i) => g.nodes[i]), false);
-    const ins = specs.map((spec, i) => fill(spec, i + 1));
+    const ins = specs.map(([shape, dtype, bound], i) =>
+      lcgFill(dtype, sizeOf(shape), i + 1, bound)
+    );
     const out = allocData(node.dtype, sizeOf(node.shape));
     for (let i = 0; i < 200; i++) run(out, ins);
   }
@@ -187,11 +167,11 @@ for (const [name, specs, build] of CASES.filter(([name]) => name.includes(only))
   const xs = specs.map(([s, d], i) => g.input(`x${i}`, s, d));
   const node = g.nodes[build(...xs).id];
   const inputs = node.inputs.map((i) => g.nodes[i]);
-  const ins = specs.map((spec, i) => fill(spec, i + 1));
+  const ins = specs.map(([shape, dtype, bound], i) => lcgFill(dtype, sizeOf(shape), i + 1, bound));
   const n = sizeOf(node.shape);
   const want = allocData(node.dtype, n);
   const got = allocData(node.dtype, n);
-  const ref = medianNs(getKernel(node.op)(node, inputs, false), want, ins);
+  const ref = medianNs(getKernel(node.op)(node, inputs, false), want, ins, WARM, REPS);
   const kernel: HostKernel | undefined = INDEXING_HOST_KERNELS[node.op];
   const run = kernel ? kernel(node, inputs) : null;
   if (!run) {
@@ -199,7 +179,7 @@ for (const [name, specs, build] of CASES.filter(([name]) => name.includes(only))
     console.log(name.padEnd(44) + ref.toFixed(2).padStart(10) + `  ${why}: the reference runs`);
     continue;
   }
-  const host = medianNs(run, got, ins);
+  const host = medianNs(run, got, ins, WARM, REPS);
   const same = got.every((v, i) => v === want[i] || (Number.isNaN(v) && Number.isNaN(want[i])));
   if (!same) throw new Error(`${name}: host and reference outputs differ`);
   console.log(
