@@ -1,7 +1,9 @@
 /**
  * The op-definition interface and the catalogue registry. Every op declares
  * attribute validation, shape/dtype inference and (when differentiable) its
- * VJP written in catalogue ops. Backends implement one kernel per op.
+ * VJP written in catalogue ops. Backends implement one kernel per op — or,
+ * for a composite op (one with `decompose`), run its decomposition instead
+ * (core/expand.ts) where they have no faster kernel of their own.
  * @module
  */
 import { ActlabError } from "./errors.ts";
@@ -45,6 +47,12 @@ export interface OpDef<A extends Attrs = Attrs> {
    * written in catalogue ops. Absent for non-differentiable ops.
    */
   vjp?(args: VjpArgs<A>): (Tensor | null)[];
+  /**
+   * A composite op's meaning in simpler catalogue ops, built on `inputs` in
+   * their graph: a backend without its own kernel for the op runs this
+   * (core/expand.ts), so only a backend with a fused kernel implements it.
+   */
+  decompose?(inputs: readonly Tensor[], attrs: A): Tensor;
 }
 
 const catalogue = new Map<string, OpDef>();
@@ -97,4 +105,9 @@ export function intList(op: string, key: string, v: AttrValue | undefined, len?:
     );
   }
   return [...v];
+}
+
+/** Whether op `name` is a composite (has a decomposition backends may run instead of a kernel). */
+export function isComposite(name: string): boolean {
+  return getOp(name).decompose !== undefined;
 }

@@ -13,3 +13,4 @@ export * from "./ops/matmul.ts";
 export * from "./ops/conv.ts";
 export * from "./ops/pool.ts";
 export * from "./ops/norm.ts";
+export * from "./ops/batch_norm.ts";

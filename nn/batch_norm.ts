@@ -3,12 +3,13 @@
  * `[B, C, H, W]`), with PyTorch's semantics: the train phase normalises with
  * the batch statistics (biased variance) and moves the running statistics
  * with `momentum` (the running variance takes the unbiased batch variance);
+ * the train phase runs on the composite ops `batch_moments` / `batch_norm`;
  * the eval phase normalises with the running statistics.
  * @module
  */
 import { ActlabError } from "../core/errors.ts";
 import type { Tensor } from "../core/graph.ts";
-import { add, mean, mul, reshape, rsqrt, square, sub } from "../core/ops.ts";
+import { add, batchMoments, batchNormalize, mul, reshape, rsqrt, slice, sub } from "../core/ops.ts";
 import { fmtShape } from "../core/shape.ts";
 import type { BuildContext } from "../plugin/context.ts";
 import { constantInit, zerosInit } from "./init.ts";
@@ -57,12 +58,12 @@ export function batchNorm(ctx: BuildContext, x: Tensor, opts: BatchNormOptions =
       "use a batch size of at least 2",
     );
   }
-  const mu = mean(x, axes, true);
-  const centred = sub(x, mu);
-  const variance = mean(square(centred), axes, true);
-  const y = mul(centred, rsqrt(add(variance, eps)));
-  const muC = reshape(mu, [c]);
-  const varC = reshape(variance, [c]);
+  // The statistics and the normalisation as composite ops (core/ops/batch_norm.ts): one
+  // oneDNN primitive each on onednn-cpu, the same elementwise/reduction ops elsewhere.
+  const moments = batchMoments(x);
+  const y = batchNormalize(x, moments, eps);
+  const muC = reshape(slice(moments, [0, 0], [1, c]), [c]);
+  const varC = reshape(slice(moments, [1, 0], [2, c]), [c]);
   ctx.updateBuffer(runningMean, add(mul(runningMean, 1 - momentum), mul(muC, momentum)));
   ctx.updateBuffer(
     runningVar,

@@ -4,6 +4,7 @@
  * state updates become graph outputs with their real element types.
  * @module
  */
+import { expandComposites } from "../../core/expand.ts";
 import { ActlabError } from "../../core/errors.ts";
 import type { Graph, Node } from "../../core/graph.ts";
 import type { HostTensor } from "../../core/host_tensor.ts";
@@ -85,8 +86,12 @@ function valueInfo(name: string, node: Node): OnnxValueInfo {
   return { name, elemType: onnxType(node.dtype), shape: [...node.shape] };
 }
 
-/** Lower `graph` to an ONNX model. */
-export function lowerGraph(graph: Graph, options: LowerGraphOptions = {}): LoweredGraph {
+/**
+ * Lower `graph` to an ONNX model; composite ops are lowered through their
+ * decompositions (the returned nodes belong to the expanded graph).
+ */
+export function lowerGraph(composite: Graph, options: LowerGraphOptions = {}): LoweredGraph {
+  const graph = expandComposites(composite);
   const naming = options.naming ?? PREFIXED;
   const baked = options.stateValues;
   const outNames = [...(options.outputs ?? graph.outputs.keys())];

@@ -6,6 +6,7 @@
  * onnxruntime-node.
  * @module
  */
+import { expandComposites } from "../../core/expand.ts";
 import type * as Ort from "onnxruntime-node";
 import { ActlabError } from "../../core/errors.ts";
 import type { Graph } from "../../core/graph.ts";
@@ -138,9 +139,11 @@ async function probeProvider(provider: Provider): Promise<Availability> {
 
 async function compile(
   provider: Provider,
-  graph: Graph,
+  composite: Graph,
   options: CompileOptions = {},
 ): Promise<Executable> {
+  // The executable and the lowering must see the same (expanded) graph.
+  const graph = expandComposites(composite);
   const l = await loadOrt();
   if (!l.ok) throw new ActlabError(`onnxruntime-node is unavailable: ${l.reason}`, l.fix);
   const ort = l.ort;

@@ -5,6 +5,7 @@
  */
 import type { Graph } from "../../core/graph.ts";
 import type { Availability, Backend, CompileOptions, Executable } from "../backend.ts";
+import { expandComposites } from "../../core/expand.ts";
 import { ReferenceExecutable } from "./executable.ts";
 import "./kernels/mod.ts";
 
@@ -23,6 +24,6 @@ export const referenceBackend: Backend = {
   },
   // deno-lint-ignore require-await -- async so that graph errors reject instead of throwing
   async compile(graph: Graph, options?: CompileOptions): Promise<Executable> {
-    return new ReferenceExecutable(graph, options);
+    return new ReferenceExecutable(expandComposites(graph), options);
   },
 };

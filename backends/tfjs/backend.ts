@@ -7,6 +7,7 @@
  * (`../lazy_runtime.ts`).
  * @module
  */
+import { expandComposites } from "../../core/expand.ts";
 import { ActlabError } from "../../core/errors.ts";
 import type { Graph } from "../../core/graph.ts";
 import type { Availability, Backend, CompileOptions, Executable } from "../backend.ts";
@@ -55,7 +56,7 @@ function createTfjsBackend(spec: Spec): Backend {
     async compile(graph: Graph, options?: CompileOptions): Promise<Executable> {
       const r = await runtime();
       if (!r.ok) throw new ActlabError(`backend "${spec.name}" is unavailable: ${r.reason}`, r.fix);
-      return await r.runtime.compile(spec.name, spec.flavour, graph, options);
+      return await r.runtime.compile(spec.name, spec.flavour, expandComposites(graph), options);
     },
   };
 }

@@ -5,6 +5,7 @@
  * follows `setWebGpuProvider` / `ACTLAB_WEBGPU_PROVIDER` (default `deno`).
  * @module
  */
+import { expandComposites } from "../../core/expand.ts";
 import type { Graph } from "../../core/graph.ts";
 import type { Availability, Backend, CompileOptions, Executable } from "../backend.ts";
 import { acquireDevice, defaultProvider, type WebGpuProvider } from "./device.ts";
@@ -58,7 +59,7 @@ export function createWebGpuBackend(options: WebGpuBackendOptions = {}): Backend
     },
     async compile(graph: Graph, options?: CompileOptions): Promise<Executable> {
       const ctx = await acquireDevice(provider());
-      return await WebGpuExecutable.create(ctx, graph, options);
+      return await WebGpuExecutable.create(ctx, expandComposites(graph), options);
     },
   };
 }

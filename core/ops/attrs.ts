@@ -7,6 +7,7 @@
  */
 import { ActlabError } from "../errors.ts";
 import type { Node } from "../graph.ts";
+import type { BatchNormAttrs } from "./batch_norm.ts";
 import type { Conv2dAttrs, Conv2dFilterGradAttrs, Conv2dInputGradAttrs } from "./conv.ts";
 import type { CastAttrs, PowAttrs, ThresholdAttrs } from "./elementwise.ts";
 import type {
@@ -90,6 +91,12 @@ export interface OpAttrMap {
   readonly log_softmax: SoftmaxAttrs;
   /** Layer normalisation. */
   readonly layer_norm: LayerNormAttrs;
+  /** Its gradient. */
+  readonly layer_norm_grad: LayerNormAttrs;
+  /** Batch normalisation with the batch's own statistics. */
+  readonly batch_norm: BatchNormAttrs;
+  /** Its gradient. */
+  readonly batch_norm_grad: BatchNormAttrs;
 }
 
 /** Names of the ops that have attributes. */

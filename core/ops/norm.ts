@@ -2,6 +2,10 @@
  * Normalisation ops with fused kernels: softmax and log-softmax along one
  * axis, and layer normalisation over trailing axes (no affine part: callers
  * multiply by gamma and add beta). Each VJP reuses the op's own output.
+ * Layer norm's VJP is itself one op, `layer_norm_grad`, a composite
+ * (core/expand.ts): backends with a fused kernel (onednn-cpu: oneDNN's layer
+ * normalisation backward) run it as one; the rest run its decomposition, the
+ * formula below in elementwise and reduction ops.
  * @module
  */
 import type { Attrs, AttrValue, Tensor } from "../graph.ts";
@@ -39,6 +43,32 @@ function axisAttr(op: string, raw: Record<string, AttrValue>, x: TensorInfo): So
   return { axis: normalizeAxes([axis], x.shape.length, op)[0] };
 }
 
+/** Validate layer norm's numAxes and eps against input `x`. */
+function layerNormAttrs(op: string, raw: Record<string, AttrValue>, x: TensorInfo): LayerNormAttrs {
+  const numAxes = raw.numAxes ?? 1;
+  const eps = raw.eps ?? 1e-5;
+  const rank = x.shape.length;
+  if (
+    typeof numAxes !== "number" || !Number.isInteger(numAxes) || numAxes < 1 || numAxes > rank
+  ) {
+    return attrError(
+      op,
+      `numAxes must be an integer in [1, ${rank}] for input ${fmtShape(x.shape)}, got ${
+        JSON.stringify(numAxes)
+      }`,
+      "normalise over 1 (features) up to all axes",
+    );
+  }
+  if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) {
+    return attrError(
+      op,
+      `eps must be a finite number >= 0, got ${JSON.stringify(eps)}`,
+      "pass eps: 1e-5",
+    );
+  }
+  return { numAxes, eps };
+}
+
 for (const op of ["softmax", "log_softmax"]) {
   defineOp<SoftmaxAttrs>({
     name: op,
@@ -60,31 +90,7 @@ for (const op of ["softmax", "log_softmax"]) {
 defineOp<LayerNormAttrs>({
   name: "layer_norm",
   arity: 1,
-  attrs: (raw, [x]) => {
-    const op = "layer_norm";
-    const numAxes = raw.numAxes ?? 1;
-    const eps = raw.eps ?? 1e-5;
-    const rank = x.shape.length;
-    if (
-      typeof numAxes !== "number" || !Number.isInteger(numAxes) || numAxes < 1 || numAxes > rank
-    ) {
-      return attrError(
-        op,
-        `numAxes must be an integer in [1, ${rank}] for input ${fmtShape(x.shape)}, got ${
-          JSON.stringify(numAxes)
-        }`,
-        "normalise over 1 (features) up to all axes",
-      );
-    }
-    if (typeof eps !== "number" || !(eps >= 0) || !Number.isFinite(eps)) {
-      return attrError(
-        op,
-        `eps must be a finite number >= 0, got ${JSON.stringify(eps)}`,
-        "pass eps: 1e-5",
-      );
-    }
-    return { numAxes, eps };
-  },
+  attrs: (raw, [x]) => layerNormAttrs("layer_norm", raw, x),
   infer: ([x], a) => {
     floatInput("layer_norm", x);
     const trailing = x.shape.slice(x.shape.length - a.numAxes);
@@ -97,14 +103,34 @@ defineOp<LayerNormAttrs>({
     }
     return { shape: x.shape, dtype: "f32" };
   },
+  vjp: ({ inputs: [x], output: y, grad: g, attrs }) => [
+    x.graph.apply("layer_norm_grad", [x, y, g], { numAxes: attrs.numAxes, eps: attrs.eps }),
+  ],
+});
+
+defineOp<LayerNormAttrs>({
+  name: "layer_norm_grad",
+  arity: 3,
+  attrs: (raw, [x]) => layerNormAttrs("layer_norm_grad", raw, x),
+  infer: ([x, y, g]) => {
+    for (const t of [x, y, g]) floatInput("layer_norm_grad", t);
+    if (fmtShape(y.shape) !== fmtShape(x.shape) || fmtShape(g.shape) !== fmtShape(x.shape)) {
+      return attrError(
+        "layer_norm_grad",
+        `x ${fmtShape(x.shape)}, y ${fmtShape(y.shape)} and g ${fmtShape(g.shape)} differ`,
+        "pass layer_norm's input, its output and the output's gradient",
+      );
+    }
+    return { shape: x.shape, dtype: "f32" };
+  },
   // With r = 1/sqrt(var + eps) and y = (x − mean)·r:
   // dx = r · (g − mean(g) − y · mean(g·y)), means over the normalised axes.
-  vjp: ({ inputs: [x], output: y, grad: g, attrs }) => {
+  decompose: ([x, y, g], attrs) => {
     const axes = x.shape.map((_, i) => i).slice(x.rank - attrs.numAxes);
     const centred = sub(x, mean(x, axes, true));
     const r = rsqrt(add(mean(square(centred), axes, true), attrs.eps));
     const inner = sub(sub(g, mean(g, axes, true)), mul(y, mean(mul(g, y), axes, true)));
-    return [mul(r, inner)];
+    return mul(r, inner);
   },
 });
 

@@ -1,4 +1,7 @@
-/** Gradient-check cases for softmax, log_softmax (incl. ±50 logits) and layer_norm. */
+/**
+ * Gradient-check cases for softmax, log_softmax (incl. ±50 logits), layer_norm
+ * and batch_norm (with its own batch_moments: the training-phase gradient).
+ */
 import * as o from "../../core/ops.ts";
 import type { GradCase } from "../gradcheck.ts";
 
@@ -53,5 +56,25 @@ cases.push(
     name: "[2,6] numAxes 1, eps 0.1",
     inputs: [{ shape: [2, 6], range: [-0.5, 0.5] }],
     build: (x) => o.layerNorm(x, 1, 0.1),
+  },
+);
+cases.push(
+  {
+    op: "batch_norm",
+    name: "[4,3,2,2] with batch_moments",
+    inputs: [{ shape: [4, 3, 2, 2], range: [-2, 2] }],
+    build: (x) => o.batchNormalize(x, o.batchMoments(x)),
+  },
+  {
+    op: "batch_norm",
+    name: "[5,3] with batch_moments, eps 0.1",
+    inputs: [{ shape: [5, 3], range: [-1, 1] }],
+    build: (x) => o.batchNormalize(x, o.batchMoments(x), 0.1),
+  },
+  {
+    op: "batch_norm",
+    name: "[3,2,3,1] scaled output",
+    inputs: [{ shape: [3, 2, 3, 1], range: [-3, 1] }],
+    build: (x) => o.mul(o.batchNormalize(x, o.batchMoments(x)), x),
   },
 );
