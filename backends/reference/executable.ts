@@ -3,7 +3,7 @@
  * (or Float64Array) kernels, reusing pooled buffers as `core/plan` assigns.
  * @module
  */
-import type { Graph } from "../../core/graph.ts";
+import type { Graph, Node } from "../../core/graph.ts";
 import {
   allocData,
   type DType,
@@ -28,10 +28,42 @@ function elemBytes(dtype: DType, f64: boolean): number {
   return dtype === "bool" ? 1 : dtype === "f32" && f64 ? 8 : 4;
 }
 
-function view(buf: ArrayBuffer, dtype: DType, n: number, f64: boolean): TensorData {
-  if (dtype === "f32") return f64 ? new Float64Array(buf, 0, n) : new Float32Array(buf, 0, n);
-  if (dtype === "i32") return new Int32Array(buf, 0, n);
-  return new Uint8Array(buf, 0, n);
+/** Where one buffer lives: its own ArrayBuffer, or a region of the executable's backing store. */
+interface Region {
+  readonly buffer: ArrayBuffer;
+  readonly offset: number;
+}
+
+function view(at: Region, dtype: DType, n: number, f64: boolean): TensorData {
+  const { buffer, offset } = at;
+  if (dtype === "f32") {
+    return f64 ? new Float64Array(buffer, offset, n) : new Float32Array(buffer, offset, n);
+  }
+  if (dtype === "i32") return new Int32Array(buffer, offset, n);
+  return new Uint8Array(buffer, offset, n);
+}
+
+/**
+ * One block of memory for all of an executable's buffers, state and
+ * constants, asked for once with its size in bytes (onednn-cpu: a
+ * WebAssembly memory, so that its WASM kernels can address every tensor).
+ */
+export type BackingStore = (bytes: number) => ArrayBuffer;
+
+/** Regions are 64-byte aligned in a backing store (a cache line; oneDNN's vector loads). */
+const REGION_ALIGN = 64;
+
+/** Regions of `sizes` bytes: one ArrayBuffer each, or consecutive aligned regions of `backing`. */
+function regions(sizes: readonly number[], backing?: BackingStore): Region[] {
+  if (!backing) return sizes.map((b) => ({ buffer: new ArrayBuffer(Math.max(b, 8)), offset: 0 }));
+  const offsets: number[] = [];
+  let total = 0;
+  for (const b of sizes) {
+    offsets.push(total);
+    total += Math.ceil(Math.max(b, 8) / REGION_ALIGN) * REGION_ALIGN;
+  }
+  const buffer = backing(total);
+  return offsets.map((offset) => ({ buffer, offset }));
 }
 
 /** Copy `src` into fresh storage of the executable's precision. */
@@ -67,20 +99,22 @@ export class ReferenceExecutable extends ExecutableBase {
   private readonly state = new Map<string, TensorData>();
   /** Aliases of a source (feed, state, constant): [node, source], re-pointed every run. */
   private readonly sourceAliases: [number, number][] = [];
-  /** The pooled buffers, detached on dispose. */
-  private readonly slots: ArrayBuffer[];
+  /** The ArrayBuffers this executable allocated, detached on dispose (none with a backing store). */
+  private readonly ownBuffers: ArrayBuffer[];
   /** The input nodes each node's kernel reads (its own, plus a fusion's extras). */
   private readonly inputIds: (readonly number[])[] = [];
 
   /**
-   * Plan the graph, allocate pooled buffers and prepare every node's kernel,
-   * taken from `kernelFor` (the reference kernels unless given).
+   * Plan the graph, allocate pooled buffers (in `backing` when given) and
+   * prepare every node's kernel, taken from `kernelFor` (the reference
+   * kernels unless given).
    */
   constructor(
     graph: Graph,
     options: CompileOptions = {},
     kernelFor: KernelLookup = getKernel,
     fusions?: Fusions,
+    backing?: BackingStore,
   ) {
     super(graph, options, { aliasOps: ALIAS_OPS, aliasNodes: fusions?.aliasNodes });
     this.f64 = options.precision === "f64";
@@ -89,11 +123,24 @@ export class ReferenceExecutable extends ExecutableBase {
       const n = graph.nodes[id];
       slotBytes[b] = Math.max(slotBytes[b], sizeOf(n.shape) * elemBytes(n.dtype, this.f64));
     }
-    const slots = slotBytes.map((b) => new ArrayBuffer(Math.max(b, 8)));
-    this.slots = slots;
-    for (const { name, node } of this.states.values()) {
-      this.state.set(name, allocData(node.dtype, sizeOf(node.shape), this.f64));
-    }
+    const bytesOf = (n: Node) => sizeOf(n.shape) * elemBytes(n.dtype, this.f64);
+    const stateNodes = [...this.states.values()].map((s) => s.node);
+    const constants = this.plan.order.map((id) => graph.nodes[id])
+      .filter((n) => n.op === "constant");
+    const all = regions([
+      ...slotBytes,
+      ...stateNodes.map(bytesOf),
+      ...constants.map(bytesOf),
+    ], backing);
+    this.ownBuffers = backing ? [] : all.map((r) => r.buffer);
+    const slots = all.slice(0, slotBytes.length);
+    const stateAt = all.slice(slotBytes.length, slotBytes.length + stateNodes.length);
+    const constantAt = new Map(
+      constants.map((n, k) => [n.id, all[slotBytes.length + stateNodes.length + k]]),
+    );
+    [...this.states.values()].forEach(({ name, node }, k) => {
+      this.state.set(name, view(stateAt[k], node.dtype, sizeOf(node.shape), this.f64));
+    });
     for (const id of this.plan.order) {
       const node = graph.nodes[id];
       const buf = this.plan.bufferOf.get(id);
@@ -109,7 +156,9 @@ export class ReferenceExecutable extends ExecutableBase {
         const inputs = this.inputIds[id].map((i) => graph.nodes[i]);
         this.runs[id] = kernelFor(node.op)(node, inputs, this.f64);
       } else if (node.op === "constant") {
-        this.values[id] = convert(attrsOf(node, "constant").value.data, node.dtype, this.f64);
+        const data = view(constantAt.get(id)!, node.dtype, sizeOf(node.shape), this.f64);
+        data.set(attrsOf(node, "constant").value.data);
+        this.values[id] = data;
       } else if (node.op === "state") {
         this.values[id] = this.state.get(attrsOf(node, "state").name)!;
       }
@@ -167,12 +216,13 @@ export class ReferenceExecutable extends ExecutableBase {
    * memory at once, where dropping the references waits for V8's garbage
    * collector — which let a disposed executable's buffers linger beside the
    * next one (`--backend auto` times two backends, then trains on one).
-   * Feeds are the caller's arrays and are left alone.
+   * A backing store cannot be detached (a WebAssembly memory's buffer):
+   * dropping the views leaves it to the collector. Feeds are the caller's
+   * arrays and are left alone.
    */
   protected release(): void {
-    for (const slot of this.slots) slot.transfer(0);
-    for (const data of this.state.values()) (data.buffer as ArrayBuffer).transfer(0);
-    this.slots.length = 0;
+    for (const buffer of this.ownBuffers) buffer.transfer(0);
+    this.ownBuffers.length = 0;
     this.state.clear();
     this.values.length = 0;
   }
