@@ -7,7 +7,8 @@
  * model through ACTLAB_ONEDNN_MODEL, ACTLAB_ONEDNN_BATCH,
  * ACTLAB_ONEDNN_IMAGE=C,H,W) in img/s on each backend, each in its own process (ORT's idle pool threads spin and
  * would slow the others, see step_child.ts); (3) where an onednn-cpu step's
- * time goes, per op (kernel runs timed one by one; the 15 largest printed).
+ * time goes, per op (kernel runs timed one by one; the 15 largest printed)
+ * and per fused loop program (the 8 largest).
  * onednn-cpu runs twice: OpenMP on every core (the default) and with
  * ACTLAB_THREADS=1 (`@1`) — on a machine shared with other busy processes,
  * oneDNN's spinning barriers make the 2-thread run far slower than 1 thread.
@@ -25,6 +26,7 @@ import { loadDnnl } from "../backends/onednn/library.ts";
 import type { KernelLookup } from "../backends/reference/executable.ts";
 import { getBackend } from "../backends/registry.ts";
 import type { Graph } from "../core/graph.ts";
+import { FUSED_OP, type FusedProgram } from "../backends/onednn/fuse_loops.ts";
 import { matmulGflops, ortMatmulGflops } from "./peer_bench.ts";
 import { trainStepRunner } from "./train_step.ts";
 
@@ -42,19 +44,29 @@ const SPEC = {
 const WARMUP = 2;
 const STEPS = 8;
 
-/** Per-op milliseconds, filled by the profiling lookup. */
+/** Per-op milliseconds, filled by the profiling lookup (fused loops also by their program). */
 const opMs = new Map<string, { ms: number; calls: number }>();
+
+/** A fused node's profile key: `fused <kind> [domain] steps`. */
+function fusedKey(program: string): string {
+  const p = JSON.parse(program) as FusedProgram;
+  return `fused ${p.kind} [${p.domain}] ${p.steps.map((s) => s.op).join(",") || "(sum of a leaf)"}`;
+}
 
 function profiled(k: KernelLookup): KernelLookup {
   return (op) => (node, inputs, f64) => {
     const run = k(op)(node, inputs, f64);
+    const keys = op === FUSED_OP ? [op, fusedKey(node.attrs.program as string)] : [op];
     return (out, ins) => {
       const t0 = performance.now();
       run(out, ins);
-      const e = opMs.get(op) ?? { ms: 0, calls: 0 };
-      e.ms += performance.now() - t0;
-      e.calls++;
-      opMs.set(op, e);
+      const ms = performance.now() - t0;
+      for (const key of keys) {
+        const e = opMs.get(key) ?? { ms: 0, calls: 0 };
+        e.ms += ms;
+        e.calls++;
+        opMs.set(key, e);
+      }
     };
   };
 }
@@ -101,13 +113,18 @@ async function child(mode: string): Promise<void> {
   }
   const backend = mode === "onednn-profiled" ? profiledBackend : getBackend(mode);
   const times = await stepMs(backend);
-  const ops = [...opMs.entries()].map(([op, e]) => ({
+  const ops = [...opMs.entries()].filter(([op]) => !op.startsWith("fused ")).map(([op, e]) => ({
     op,
     ms: e.ms / STEPS,
     calls: e.calls / STEPS,
   }))
     .sort((a, b) => b.ms - a.ms);
-  console.log(JSON.stringify({ ms: median(times), ops }));
+  const fused = [...opMs.entries()].filter(([op]) => op.startsWith("fused ")).map(([op, e]) => ({
+    op,
+    ms: e.ms / STEPS,
+    calls: e.calls / STEPS,
+  })).sort((a, b) => b.ms - a.ms);
+  console.log(JSON.stringify({ ms: median(times), ops, fused }));
 }
 
 /** Run `mode` in a child; `mode@T` runs it with ACTLAB_THREADS=T (oneDNN's OpenMP pool). */
@@ -163,6 +180,7 @@ if (import.meta.main) {
       const r = await spawn(mode) as {
         ms: number;
         ops: { op: string; ms: number; calls: number }[];
+        fused: { op: string; ms: number; calls: number }[];
       };
       console.log(
         `  ${mode.padEnd(16)} ${r.ms.toFixed(1).padStart(8)} ms/step  ${
@@ -182,6 +200,10 @@ if (import.meta.main) {
               (100 * o.ms / total).toFixed(1).padStart(5)
             } %  ${o.calls} calls`,
           );
+        }
+        console.log("  the largest fused loops (by program):");
+        for (const o of r.fused.slice(0, 8)) {
+          console.log(`    ${o.ms.toFixed(2).padStart(8)} ms  ${o.calls} calls  ${o.op}`);
         }
       }
     }

@@ -124,10 +124,14 @@ const SMALL: Record<
     options: { width: 1 / 32, dropout: 0 },
     paramRtol: 1e-3,
   },
+  // VGG-11-BN: likewise on onednn-cpu, whose batch-norm primitives sum in float32 in their own
+  // order (gradients agree to 2e-7 of their largest): the first AdamW step moves a near-zero-
+  // gradient classifier weight by 1.1e-4 of max |param|; the moments agree to 1e-4.
   vgg11_bn: {
     shape: [3, 32, 32],
     batch: 4,
     options: { width: 1 / 32, dropout: 0, convBias: false },
+    paramRtol: 1e-3,
   },
   resnet32: { shape: [3, 8, 8], batch: 6, options: { blocks: 1, width: 1 / 4 } },
   // MobileNetV2 and ShuffleNetV2 in their CIFAR geometry (3 downsamplings) at 16 px, so no map
@@ -182,7 +186,9 @@ const SMALL: Record<
     options: { embedDim: 8, depth: 2, numHeads: 2, patchSize: 4, qkvBias: false },
   },
   // LayerScale at 0.1 rather than CaiT's 1e-5, so the attention and MLP branches (talking
-  // heads, class attention) move the logits by more than float32 rounding does.
+  // heads, class attention) move the logits by more than float32 rounding does. On onednn-cpu
+  // (oneDNN's layer-norm primitives sum in float32) the first AdamW step moves a class-attention
+  // norm bias whose gradient is near zero by 1.1e-4 of max |param|; the moments agree to 1e-4.
   cait_xxs24: {
     shape: [3, 8, 8],
     batch: 6,
@@ -195,6 +201,7 @@ const SMALL: Record<
       qkvBias: false,
       initValues: 0.1,
     },
+    paramRtol: 1e-3,
   },
   // Patch 1 and ratios 2/2/2/1 on 8 px: stage grids 8/4/2/1, keys reduced to 4x4/2x2/1x1.
   pvt_tiny: {

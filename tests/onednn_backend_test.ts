@@ -12,11 +12,10 @@ import assert from "node:assert/strict";
 import type { Availability } from "../backends/backend.ts";
 import { onednnCpuBackend } from "../backends/onednn/mod.ts";
 import { dnnlContext } from "../backends/onednn/engine.ts";
-import { onednnLookup, onednnOps } from "../backends/onednn/kernel.ts";
+import { kernelEnv, onednnLookup, onednnOps } from "../backends/onednn/kernel.ts";
 import "../backends/onednn/kernels/mod.ts";
 import { loadDnnl } from "../backends/onednn/library.ts";
 import type { DnnlPrimitive } from "../backends/onednn/primitive.ts";
-import { ScratchArena } from "../backends/onednn/scratch.ts";
 import { erfF32 } from "../backends/onednn/kernels/erf.ts";
 import { getKernel } from "../backends/reference/kernel.ts";
 import { erf as referenceErf } from "../backends/reference/kernels/math.ts";
@@ -39,6 +38,9 @@ Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN o
   assert.deepEqual(onednnOps(), [
     "abs",
     "add",
+    "batch_moments",
+    "batch_norm",
+    "batch_norm_grad",
     "conv2d",
     "conv2d_filter_grad",
     "conv2d_input_grad",
@@ -46,6 +48,9 @@ Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN o
     "eq",
     "erf",
     "exp",
+    "fused",
+    "layer_norm",
+    "layer_norm_grad",
     "log",
     "matmul",
     "max_pool2d",
@@ -145,11 +150,7 @@ function kernelParity(
   const owned: DnnlPrimitive[] = [];
   const lib = loadDnnl();
   assert.ok(lib.ok);
-  const run = onednnLookup({
-    ctx: dnnlContext(lib.lib),
-    own: (p) => owned.push(p),
-    scratch: new ScratchArena(),
-  })(node.op)(
+  const run = onednnLookup(kernelEnv(dnnlContext(lib.lib), (p) => owned.push(p)))(node.op)(
     node,
     inputs,
     false,
@@ -530,11 +531,7 @@ Deno.test({
       const y = o[op](g.input("a", [...a], dtype), g.input("b", [...b], dtype));
       const node = g.nodes[y.id];
       const owned: DnnlPrimitive[] = [];
-      onednnLookup({
-        ctx: dnnlContext(lib.lib),
-        own: (p) => owned.push(p),
-        scratch: new ScratchArena(),
-      })(op)(
+      onednnLookup(kernelEnv(dnnlContext(lib.lib), (p) => owned.push(p)))(op)(
         node,
         node.inputs.map((i) => g.nodes[i]),
         false,

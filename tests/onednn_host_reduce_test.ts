@@ -20,13 +20,13 @@ import { dnnlContext } from "../backends/onednn/engine.ts";
 import {
   type HostKernel,
   hostOps,
+  kernelEnv,
   type OnednnEnv,
   onednnLookup,
 } from "../backends/onednn/kernel.ts";
 import "../backends/onednn/kernels/mod.ts";
 import { loadDnnl } from "../backends/onednn/library.ts";
 import type { DnnlPrimitive } from "../backends/onednn/primitive.ts";
-import { ScratchArena } from "../backends/onednn/scratch.ts";
 import "../backends/onednn/host/mod.ts";
 import { layerNormHostKernels } from "../backends/onednn/host/layer_norm.ts";
 import { poolHostKernels } from "../backends/onednn/host/pool.ts";
@@ -316,11 +316,7 @@ Deno.test({
       const node = g.nodes[o[op](g.input("x", shape), axes, true).id];
       const inputs = node.inputs.map((i) => g.nodes[i]);
       const owned: DnnlPrimitive[] = [];
-      const env: OnednnEnv = {
-        ctx: dnnlContext(dnnl.lib),
-        own: (p: DnnlPrimitive): void => void owned.push(p),
-        scratch: new ScratchArena(),
-      };
+      const env: OnednnEnv = kernelEnv(dnnlContext(dnnl.lib), (p) => void owned.push(p));
       const run = onednnLookup(env)(op)(node, inputs, false);
       assert.equal(owned.length, 0, `${op} [${shape}] axes [${axes}] declined by oneDNN`);
       const x = [values(sizeOf(shape), "mixed", 900)];

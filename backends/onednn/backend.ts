@@ -1,10 +1,13 @@
 /**
  * The `onednn-cpu` backend: oneDNN 2.x (libdnnl.so.2) through Deno FFI for
  * the ops listed by `onednnOps()` — matmul; conv2d and both its gradients in
- * oneDNN's blocked layouts; softmax; add / sub / mul / div / eq where the
- * binary primitive takes the broadcast; neg / abs / square / sqrt / exp /
- * log / tanh; whole-tensor and long-row sum / mean; max pooling; transpose;
- * and `erf` in float32 TypeScript (oneDNN has none) — then the host kernels
+ * oneDNN's blocked layouts; batch and layer normalisation with their
+ * gradients (the composite ops, core/ops/batch_norm.ts); softmax; add / sub /
+ * mul / div / eq where the binary primitive takes the broadcast; neg / abs /
+ * square / sqrt / exp / log / tanh; whole-tensor and long-row sum / mean;
+ * max pooling; transpose; and `erf` in float32 TypeScript (oneDNN has none)
+ * — with chains of cheap elementwise ops and their reductions fused into
+ * WebAssembly SIMD loops (fuse_loops.ts, kernels/fused.ts) — then the host kernels
  * (`host/`, specialised float32 TypeScript, bit-exact with the reference) for
  * the ops oneDNN lacks or cannot run with actlab's semantics (ordered
  * comparisons and `threshold` with NaN, first-maximum pooling, short-row
@@ -22,16 +25,22 @@ import { hostOps, onednnOps } from "./kernel.ts";
 import "./kernels/mod.ts";
 import "./host/mod.ts";
 import { loadDnnl } from "./library.ts";
+import { loadAssembler } from "./wasm/assemble.ts";
 
-function available(): Availability {
+async function available(): Promise<Availability> {
   const r = loadDnnl();
   if (!r.ok) return { available: false, reason: r.reason, fix: r.fix };
   const { version, path, threads } = r.lib;
+  const wasm = await loadAssembler();
   return {
     available: true,
-    reason: `oneDNN ${version} (${path}), threads: ${threads}; oneDNN kernels: ${
-      onednnOps().join(", ")
-    }; host (TypeScript) kernels: ${hostOps().join(", ")}; every other op: reference kernels`,
+    reason:
+      `oneDNN ${version} (${path}), threads: ${threads}; oneDNN kernels: ${
+        onednnOps().join(", ")
+      }; host (TypeScript) kernels: ${hostOps().join(", ")}; every other op: reference kernels; ` +
+      (wasm.ok
+        ? "fused loops: WebAssembly SIMD"
+        : `fused loops: JavaScript (the WebAssembly assembler did not load: ${wasm.reason})`),
     fix: "",
   };
 }
@@ -40,12 +49,13 @@ function available(): Availability {
 export const onednnCpuBackend: Backend = {
   name: "onednn-cpu",
   description: "oneDNN 2.x (libdnnl.so.2 via Deno FFI) for matmul, conv2d with its two " +
-    "gradients (blocked layouts), max pooling, softmax, transpose, f32 binary/eltwise ops and " +
-    "reductions, matmul + bias fusion, a float32 erf; specialised " +
-    "TypeScript kernels, bit-exact with the reference, for the rest (f32)",
+    "gradients (blocked layouts), batch/layer norm and their gradients, max pooling, softmax, " +
+    "transpose, f32 binary/eltwise ops and reductions, matmul + bias fusion, a float32 erf; " +
+    "elementwise chains fused into WebAssembly SIMD loops and specialised TypeScript kernels, " +
+    "bit-exact with the reference, for the rest (f32)",
   speedRank: 50,
   probe(): Promise<Availability> {
-    return Promise.resolve(available());
+    return available();
   },
   // deno-lint-ignore require-await -- async so that errors reject instead of throwing
   async compile(graph: Graph, options: CompileOptions = {}): Promise<Executable> {

@@ -8,17 +8,24 @@ import type { Graph } from "../../core/graph.ts";
 import type { CompileOptions } from "../backend.ts";
 import { type KernelLookup, ReferenceExecutable } from "../reference/executable.ts";
 import type { DnnlContext } from "./engine.ts";
-import { onednnLookup } from "./kernel.ts";
+import { kernelEnv, type OnednnEnv, onednnLookup } from "./kernel.ts";
 import "./kernels/mod.ts";
 import "./host/mod.ts";
 import type { DnnlPrimitive } from "./primitive.ts";
-import { ScratchArena } from "./scratch.ts";
-import { onednnFusions } from "./fuse.ts";
+import type { ScratchArena } from "./scratch.ts";
+import { fusionMode, onednnFusions } from "./fuse.ts";
+import { fuseLoops } from "./fuse_loops.ts";
+import { onednnComposite, pairBatchNorms } from "./kernels/norm.ts";
+import { expandComposites } from "../../core/expand.ts";
+import { loadAssembler } from "./wasm/assemble.ts";
+import { type WasmArena, wasmBacking } from "./wasm/memory.ts";
+import { fusedScratchBytes } from "./fuse_loops.ts";
 
 /** Executable produced by the onednn-cpu backend (f32 only). */
 export class OnednnExecutable extends ReferenceExecutable {
   private readonly owned: DnnlPrimitive[];
   private readonly scratch: ScratchArena;
+  private readonly wasm: WasmArena;
 
   private constructor(
     graph: Graph,
@@ -26,28 +33,49 @@ export class OnednnExecutable extends ReferenceExecutable {
     ctx: DnnlContext,
     owned: DnnlPrimitive[],
     wrap: (k: KernelLookup) => KernelLookup,
-    scratch: ScratchArena = new ScratchArena(),
+    env: OnednnEnv = kernelEnv(ctx, (p) => owned.push(p)),
   ) {
+    // Composites without a oneDNN kernel become their decompositions; then the matmul + bias
+    // pairs are chosen, and loop fusion leaves their adds alone.
+    const expanded = expandComposites(graph, onednnComposite);
+    const fusions = onednnFusions(expanded);
+    const keep = new Set(fusions.aliasNodes.keys());
+    const loops = fusionMode() === "all" ? fuseLoops(expanded, keep) : null;
+    const planned = loops?.graph ?? expanded;
+    pairBatchNorms(planned, env.shared);
     super(
-      graph,
+      planned,
       options,
-      wrap(onednnLookup({ ctx, own: (p) => owned.push(p), scratch })),
-      onednnFusions(graph),
+      wrap(onednnLookup(env)),
+      fusions,
+      wasmBacking(env.wasm, fusedScratchBytes(planned)),
     );
     this.owned = owned;
-    this.scratch = scratch;
+    this.scratch = env.scratch;
+    this.wasm = env.wasm;
+    this.loopFusion = { groups: loops?.groups ?? 0, absorbed: loops?.absorbed ?? 0 };
+  }
+
+  /** The loop-fusion groups made (fused nodes) and the nodes they absorbed. */
+  readonly loopFusion: { readonly groups: number; readonly absorbed: number };
+
+  /** How many fused nodes run as WebAssembly kernels (the rest run their JavaScript loop). */
+  get wasmKernels(): number {
+    return this.wasm.kernels;
   }
 
   /**
    * Compile `graph` on `ctx`; primitives created before a failure are
    * destroyed. `wrap` may wrap the kernel lookup (a profiler timing each op).
    */
-  static create(
+  static async create(
     graph: Graph,
     options: CompileOptions,
     ctx: DnnlContext,
     wrap: (k: KernelLookup) => KernelLookup = (k) => k,
-  ): OnednnExecutable {
+  ): Promise<OnednnExecutable> {
+    // Without the assembler the fused nodes run their JavaScript loops (kernels/fused.ts).
+    await loadAssembler();
     const owned: DnnlPrimitive[] = [];
     try {
       return new OnednnExecutable(graph, options, ctx, owned, wrap);

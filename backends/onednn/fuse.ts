@@ -9,7 +9,7 @@
  * source (state or constant), so it is alive whenever the matmul runs.
  * oneDNN adds the bias to its float32 accumulator — the same single rounding
  * as a separate float32 add. `ACTLAB_ONEDNN_FUSE=off` turns fusion off (to
- * measure it).
+ * measure it); loop fusion (fuse_loops.ts) runs after it.
  * @module
  */
 import type { Graph, Node } from "../../core/graph.ts";
@@ -17,8 +17,10 @@ import { envVar } from "../../core/env.ts";
 import { sizeOf } from "../../core/host_tensor.ts";
 import type { Fusions } from "../reference/executable.ts";
 
-function fusionOff(): boolean {
-  return envVar("ACTLAB_ONEDNN_FUSE") === "off";
+/** Which fusions run: `ACTLAB_ONEDNN_FUSE` = `off` (none), `bias` (matmul + bias only), else all. */
+export function fusionMode(): "off" | "bias" | "all" {
+  const v = envVar("ACTLAB_ONEDNN_FUSE");
+  return v === "off" || v === "bias" ? v : "all";
 }
 
 /** How many times each node is read: by other nodes, as an output, as a state update. */
@@ -40,7 +42,7 @@ function isBias(b: Node, m: Node): boolean {
 export function onednnFusions(graph: Graph): Fusions {
   const aliasNodes = new Map<number, number>();
   const extraInputs = new Map<number, number[]>();
-  if (fusionOff()) return { aliasNodes, extraInputs };
+  if (fusionMode() === "off") return { aliasNodes, extraInputs };
   const count = readers(graph);
   for (const a of graph.nodes) {
     if (a.op !== "add" || a.dtype !== "f32" || a.inputs[0] === a.inputs[1]) continue;

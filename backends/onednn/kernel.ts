@@ -23,7 +23,8 @@ import { getKernel, type KernelRun } from "../reference/kernel.ts";
 import "../reference/kernels/mod.ts";
 import type { DnnlContext } from "./engine.ts";
 import { DnnlPrimitive, type PrimitiveArg, type PrimitiveSource } from "./primitive.ts";
-import type { ScratchArena } from "./scratch.ts";
+import { ScratchArena } from "./scratch.ts";
+import { type WasmArena, wasmArena } from "./wasm/memory.ts";
 
 /** What a oneDNN kernel prepares against: the context, and the owner of what it creates. */
 export interface OnednnEnv {
@@ -33,6 +34,18 @@ export interface OnednnEnv {
   own(p: DnnlPrimitive): void;
   /** The executable's scratch for tensors kept in a primitive's own layout. */
   readonly scratch: ScratchArena;
+  /** The WebAssembly memory holding the executable's buffers (for the WASM kernels). */
+  readonly wasm: WasmArena;
+  /**
+   * What one node's kernel leaves for another's, by key, while the
+   * executable compiles (a max pooling's workspace, for its gradient).
+   */
+  readonly shared: Map<string, unknown>;
+}
+
+/** A fresh environment: `own` receives each created primitive; empty scratch, no memory yet. */
+export function kernelEnv(ctx: DnnlContext, own: (p: DnnlPrimitive) => void): OnednnEnv {
+  return { ctx, own, scratch: new ScratchArena(), wasm: wasmArena(), shared: new Map() };
 }
 
 /**

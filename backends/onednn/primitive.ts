@@ -30,6 +30,8 @@ export const ARG = {
   DIFF_DST: 145,
   DIFF_WEIGHTS: 161,
   WORKSPACE: 64,
+  MEAN: 49,
+  VARIANCE: 50,
 } as const;
 
 /** A primitive argument: its `DNNL_ARG_*` and memory descriptor. */

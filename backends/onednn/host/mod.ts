@@ -6,3 +6,4 @@ import "./movement.ts";
 import "./pool.ts";
 import "./reduce.ts";
 import "./softmax.ts";
+import "./fused.ts";

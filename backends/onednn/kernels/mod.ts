@@ -8,3 +8,5 @@ import "./softmax.ts";
 import "./pool.ts";
 import "./transpose.ts";
 import "./erf.ts";
+import "./norm.ts";
+import "./fused.ts";

@@ -15,7 +15,6 @@
  * @module
  */
 import type { Node } from "../../../core/graph.ts";
-import type { TensorData } from "../../../core/host_tensor.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import { type Pool2dGeometry, pool2dGeometry } from "../../../core/ops/pool.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
@@ -24,15 +23,24 @@ import { type OnednnEnv, ownPrimitive, registerOnednnKernel } from "../kernel.ts
 import { descBytes, dims, memoryDesc, queryDesc } from "../memory.ts";
 import { ARG, opDescBuffer, primitiveDesc } from "../primitive.ts";
 import { check } from "../status.ts";
+import { scans } from "../wasm/scan.ts";
 
 const FORWARD_TRAINING = 64; // dnnl_prop_kind_t dnnl_forward_training
-const FORWARD_INFERENCE = 96; // dnnl_prop_kind_t dnnl_forward_inference
 const POOLING_MAX = 0x1ff; // dnnl_alg_kind_t dnnl_pooling_max
 
-/** Whether `x` holds a NaN. */
-function hasNaN(x: TensorData): boolean {
-  for (let i = 0; i < x.length; i++) if (x[i] !== x[i]) return true;
-  return false;
+/**
+ * A forward node's workspace (oneDNN's argmax positions), kept for its
+ * gradient node: `valid` is false on a run where the forward took the host
+ * kernel (a NaN in x), and the gradient then takes it too.
+ */
+interface PoolWorkspace {
+  readonly bytes: Uint8Array;
+  valid: boolean;
+}
+
+/** The key of a max pooling of node `x` with `attrs`: a forward and its gradient share it. */
+function workspaceKey(x: Node, attrs: Record<string, unknown>): string {
+  return `max_pool2d ${x.id} ${JSON.stringify(attrs)}`;
 }
 
 interface PoolDescs {
@@ -90,14 +98,31 @@ registerOnednnKernel("max_pool2d", (env: OnednnEnv, node: Node, inputs: readonly
   if (node.dtype !== "f32") return null;
   const exact = poolHostKernels.max_pool2d(node, inputs);
   if (exact === null) return null;
-  const g = pool2dGeometry("max_pool2d", inputs[0].shape, attrsOf(node, "max_pool2d"));
+  const attrs = attrsOf(node, "max_pool2d");
+  const g = pool2dGeometry("max_pool2d", inputs[0].shape, attrs);
   const d = descs(env, g);
   const what = label("max_pool2d", node, g);
-  const p = ownPrimitive(env, forwardDesc(env, d, FORWARD_INFERENCE, what), [
+  const { hasNaN } = scans(env.wasm);
+  // Training mode: the workspace of argmax positions is kept for the gradient node.
+  const hint = primitiveDesc(env.ctx, forwardDesc(env, d, FORWARD_TRAINING, what), what);
+  let ws: Uint8Array;
+  try {
+    ws = queryDesc(env.ctx, hint, "workspace");
+  } finally {
+    env.ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
+  }
+  const p = ownPrimitive(env, forwardDesc(env, d, FORWARD_TRAINING, what), [
     { arg: ARG.SRC, md: d.src },
     { arg: ARG.DST, md: d.dst },
+    { arg: ARG.WORKSPACE, md: ws },
   ], what);
-  const run: KernelRun = (out, ins) => hasNaN(ins[0]) ? exact(out, ins) : p.run([ins[0], out]);
+  const kept: PoolWorkspace = { bytes: new Uint8Array(descBytes(env.ctx, ws)), valid: false };
+  env.shared.set(workspaceKey(inputs[0], attrs), kept);
+  const run: KernelRun = (out, ins) => {
+    kept.valid = !hasNaN(ins[0]);
+    if (kept.valid) p.run([ins[0], out, kept.bytes]);
+    else exact(out, ins);
+  };
   return run;
 });
 
@@ -155,6 +180,19 @@ registerOnednnKernel("max_pool2d_grad", (env: OnednnEnv, node: Node, inputs: rea
     what,
     hint,
   );
+  const { hasNaN } = scans(env.wasm);
+  // The forward node of the same x and attributes ran first and kept its workspace: no
+  // recomputation, and its NaN verdict holds for this x.
+  const kept = env.shared.get(workspaceKey(inputs[0], attrsOf(node, "max_pool2d_grad"))) as
+    | PoolWorkspace
+    | undefined;
+  if (kept) {
+    const run: KernelRun = (
+      out,
+      ins,
+    ) => (kept.valid ? bwd.run([ins[1], kept.bytes, out]) : exact(out, ins));
+    return run;
+  }
   const regions = env.scratch.reserve([descBytes(ctx, d.dst), descBytes(ctx, ws)]);
   const run: KernelRun = (out, ins) => {
     if (hasNaN(ins[0])) return exact(out, ins);

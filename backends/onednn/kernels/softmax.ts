@@ -16,7 +16,6 @@
  * @module
  */
 import type { Node } from "../../../core/graph.ts";
-import type { TensorData } from "../../../core/host_tensor.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
 import { softmaxHostKernels } from "../host/softmax.ts";
@@ -24,15 +23,10 @@ import { type OnednnEnv, ownPrimitive, registerOnednnKernel } from "../kernel.ts
 import { memoryDesc } from "../memory.ts";
 import { ARG, opDescBuffer } from "../primitive.ts";
 import { check } from "../status.ts";
+import { scans } from "../wasm/scan.ts";
 
 const FORWARD_INFERENCE = 96; // dnnl_prop_kind_t dnnl_forward_inference
 const SOFTMAX_ACCURATE = 0x30000; // dnnl_alg_kind_t dnnl_softmax_accurate
-
-/** Whether every element is finite (`x - x` is NaN exactly for NaN and ±∞). */
-function allFinite(x: TensorData): boolean {
-  for (let i = 0; i < x.length; i++) if (x[i] - x[i] !== 0) return false;
-  return true;
-}
 
 registerOnednnKernel("softmax", (env: OnednnEnv, node: Node, inputs: readonly Node[]) => {
   if (node.dtype !== "f32") return null;
@@ -60,6 +54,8 @@ registerOnednnKernel("softmax", (env: OnednnEnv, node: Node, inputs: readonly No
     { arg: ARG.SRC, md },
     { arg: ARG.DST, md },
   ], what);
-  const run: KernelRun = (out, ins) => allFinite(ins[0]) ? p.run([ins[0], out]) : exact(out, ins);
+  const { hasNonFinite } = scans(env.wasm);
+  const run: KernelRun = (out, ins) =>
+    hasNonFinite(ins[0]) ? exact(out, ins) : p.run([ins[0], out]);
   return run;
 });

@@ -1,0 +1,303 @@
+/**
+ * Loop fusion on onednn-cpu: chains of cheap elementwise ops become one
+ * generated host loop (`host/fused.ts`), as XLA's and TorchInductor's loop
+ * fusion do. A training graph is mostly such chains around the big kernels:
+ * a ReLU's backward is `mul(g, cast(ge(x, 0), f32))`, every site's sparsity
+ * metric `mean(cast(eq(y, 0), f32))`, batch norm's statistics and their
+ * gradients `sum(mul(g, sub(x, broadcast_to(μ))))`, AdamW's update a dozen
+ * ops per parameter. Unfused, each op is a full pass over memory and an
+ * intermediate buffer (convnet + DPA, batch 128: ≈ 60 ms of its 228 ms step
+ * in `eq`, `ge`, `cast`, `threshold` and `broadcast_to` alone).
+ *
+ * A group has a root — a fusible elementwise op, or a `sum` / `mean` whose
+ * input is one — and the fusible nodes it reads that nothing else reads (no
+ * other node, output or state update) and whose shape is the root's domain
+ * (the root's shape, or a reduction's input shape), found from the root
+ * backwards. Everything else a group reads is a leaf, read in place with
+ * broadcast strides (so `broadcast_to` inside a group costs nothing); scalar
+ * constants become literals. The root is rewritten into a node of op `fused`
+ * whose inputs are the leaves and whose attrs hold the program; the absorbed
+ * nodes are no longer read and the planner drops them with their buffers.
+ *
+ * Fusible ops are those a JavaScript loop runs at memory speed: arithmetic,
+ * comparisons, selects, casts, `sqrt`, and the index-only `broadcast_to` and
+ * `stop_gradient`; transcendental ops stay on oneDNN's vectorised kernels.
+ * Every f32 intermediate is rounded to float32 (`Math.fround`) where the
+ * reference stores it, and a fused `sum` / `mean` accumulates in float64 in
+ * ascending input order as the reference does, so a fused group's result is
+ * the reference's bit for bit. `ACTLAB_ONEDNN_FUSE=bias` keeps only the
+ * matmul + bias fusion, `off` none (to measure them).
+ * @module
+ */
+import type { AttrValue, Graph, Node } from "../../core/graph.ts";
+import { Graph as GraphClass } from "../../core/graph.ts";
+import { type DType, sizeOf } from "../../core/host_tensor.ts";
+import { attrsOf } from "../../core/ops/attrs.ts";
+import { sameShape } from "../../core/shape.ts";
+
+/** One step of a fused program: `const t<k> = <op>(args)`. */
+export interface FusedStep {
+  /** The catalogue op. */
+  readonly op: string;
+  /** Operands as code: `l<k>` (leaf k), `t<k>` (step k) or a number literal. */
+  readonly args: readonly string[];
+  /** Operand dtypes, in order. */
+  readonly argDtypes: readonly DType[];
+  /** The result's dtype. */
+  readonly dtype: DType;
+  /** The op's scalar parameter (`threshold`'s τ; 0 otherwise). */
+  readonly p: number;
+  /** `threshold`'s inclusiveness (false otherwise). */
+  readonly inclusive: boolean;
+}
+
+/** What a `fused` node computes over its domain. */
+export interface FusedProgram {
+  /** `map` writes the last step per element; `sum` / `mean` reduce it over `axes`. */
+  readonly kind: "map" | "sum" | "mean";
+  /** The shape the steps run over (the output's, or a reduction's input shape). */
+  readonly domain: readonly number[];
+  /** The reduced axes of the domain (empty for `map`). */
+  readonly axes: readonly number[];
+  /** The steps in order; the last is the value stored or accumulated. */
+  readonly steps: readonly FusedStep[];
+}
+
+/** The op of a rewritten root. */
+export const FUSED_OP = "fused";
+
+/** Ops a fused loop computes (their reference formulas are in host/fused.ts). */
+export const FUSIBLE_OPS: ReadonlySet<string> = new Set([
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "maximum",
+  "minimum",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "eq",
+  "neg",
+  "abs",
+  "sign",
+  "square",
+  "sqrt",
+  "rsqrt",
+  "where",
+  "cast",
+  "threshold",
+  "broadcast_to",
+  "stop_gradient",
+]);
+
+/**
+ * Fusible ops that become a one-step loop even alone: oneDNN has no kernel
+ * for them with actlab's semantics (NaN in comparisons and selects, a bool
+ * result), so alone they would run a JavaScript host kernel; as a fused node
+ * they run the WASM one. The oneDNN-native ops (add, mul, sqrt, …) alone
+ * stay on oneDNN's two-thread kernels.
+ */
+const SOLO_OPS: ReadonlySet<string> = new Set([
+  "threshold",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "eq",
+  "maximum",
+  "minimum",
+  "sign",
+  "rsqrt",
+  "where",
+  "cast",
+]);
+
+/**
+ * Whether the last axis of `domain` longer than 1 is kept by a reduction over
+ * `axes`: then a lone `sum` / `mean` is fused too (a loop with no steps), as
+ * the WASM loop adds whole rows into a row of accumulators two lanes at a
+ * time — bias gradients, sums over the batch. Along a reduced innermost axis
+ * the add chain is serial either way, and the existing kernels stay.
+ */
+function innermostKept(domain: readonly number[], axes: readonly number[]): boolean {
+  for (let i = domain.length - 1; i >= 0; i--) if (domain[i] !== 1) return !axes.includes(i);
+  return false;
+}
+
+/** Bounds on one generated loop (a larger group is cut at its leaves). */
+const MAX_STEPS = 48;
+const MAX_LEAVES = 12;
+
+function fusible(n: Node): boolean {
+  if (!FUSIBLE_OPS.has(n.op)) return false;
+  // i32 arithmetic has its own integer formulas; a loop mixing them gains little.
+  return n.dtype === "f32" || n.dtype === "bool";
+}
+
+/** How many times each node is read by live nodes, outputs and state updates. */
+function readerCounts(graph: Graph, live: Uint8Array): Int32Array {
+  const count = new Int32Array(graph.nodes.length);
+  for (const n of graph.nodes) if (live[n.id]) { for (const i of n.inputs) count[i]++; }
+  for (const id of graph.outputs.values()) count[id]++;
+  for (const slot of graph.states.values()) if (slot.update !== undefined) count[slot.update]++;
+  return count;
+}
+
+/** A scalar f32/bool constant as a literal, else null. */
+function literal(n: Node): string | null {
+  if (n.op !== "constant" || sizeOf(n.shape) !== 1 || n.dtype === "i32") return null;
+  const v = attrsOf(n, "constant").value.data[0];
+  if (Object.is(v, -0)) return "(-0)";
+  return Number.isFinite(v) ? `(${v})` : null;
+}
+
+/** A group found from its root: the absorbed nodes (root last) and the leaves. */
+interface Group {
+  readonly members: number[];
+  readonly leaves: number[];
+}
+
+/**
+ * The group of `root` over `domain`: grown backwards through single-reader
+ * fusible nodes of the domain's shape; null when nothing joins the root or
+ * the loop would read too many leaves.
+ */
+function grow(
+  graph: Graph,
+  root: Node,
+  domain: readonly number[],
+  readers: Int32Array,
+  taken: ReadonlySet<number>,
+): Group | null {
+  const inGroup = new Set<number>([root.id]);
+  const stack = [...root.inputs];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    const n = graph.nodes[id];
+    if (
+      inGroup.has(id) || taken.has(id) || readers[id] !== 1 || !fusible(n) ||
+      !sameShape(n.shape, domain) || inGroup.size >= MAX_STEPS
+    ) continue;
+    inGroup.add(id);
+    for (const i of n.inputs) stack.push(i);
+  }
+  if (inGroup.size < 2 && !SOLO_OPS.has(root.op)) return null;
+  const members = [...inGroup].sort((a, b) => a - b); // ids are topological: the root is last
+  const leaves: number[] = [];
+  for (const id of members) {
+    for (const i of graph.nodes[id].inputs) {
+      if (!inGroup.has(i) && !leaves.includes(i) && literal(graph.nodes[i]) === null) {
+        leaves.push(i);
+      }
+    }
+  }
+  return leaves.length > MAX_LEAVES ? null : { members, leaves };
+}
+
+function programOf(
+  graph: Graph,
+  group: Group,
+  kind: FusedProgram["kind"],
+  domain: readonly number[],
+  axes: readonly number[],
+): FusedProgram {
+  const ref = new Map<number, string>();
+  group.leaves.forEach((id, k) => ref.set(id, `l${k}`));
+  const steps: FusedStep[] = [];
+  for (const id of group.members) {
+    const n = graph.nodes[id];
+    if (kind !== "map" && id === group.members[group.members.length - 1]) break; // the reduction
+    const args = n.inputs.map((i) => ref.get(i) ?? literal(graph.nodes[i])!);
+    const th = n.op === "threshold" ? attrsOf(n, "threshold") : null;
+    steps.push({
+      op: n.op,
+      args,
+      argDtypes: n.inputs.map((i) => graph.nodes[i].dtype),
+      dtype: n.dtype,
+      p: th?.tau ?? 0,
+      inclusive: th?.inclusive ?? false,
+    });
+    ref.set(id, `t${steps.length - 1}`);
+  }
+  return { kind, domain, axes, steps };
+}
+
+/** `graph` with fused roots rewritten (the same object when nothing fuses). */
+export interface LoopFusion {
+  /** The graph to plan and run. */
+  readonly graph: Graph;
+  /** How many groups were fused, and how many nodes they absorbed. */
+  readonly groups: number;
+  /** Nodes absorbed into groups (roots excluded). */
+  readonly absorbed: number;
+}
+
+/**
+ * Fuse the elementwise chains of `graph` into `fused` nodes; `keep` are
+ * nodes that must stay as they are (another fusion's members).
+ */
+export function fuseLoops(graph: Graph, keep: ReadonlySet<number> = new Set()): LoopFusion {
+  const taken = new Set<number>(keep);
+  const rewritten = new Map<number, Node>();
+  let absorbed = 0;
+  // Only nodes the outputs and state updates need (the planner drops the rest anyway).
+  const live = new Uint8Array(graph.nodes.length);
+  for (const id of graph.outputs.values()) live[id] = 1;
+  for (const slot of graph.states.values()) if (slot.update !== undefined) live[slot.update] = 1;
+  for (let id = graph.nodes.length - 1; id >= 0; id--) {
+    if (live[id]) { for (const i of graph.nodes[id].inputs) live[i] = 1; }
+  }
+  const readers = readerCounts(graph, live);
+  for (let id = graph.nodes.length - 1; id >= 0; id--) {
+    const n = graph.nodes[id];
+    if (taken.has(id) || !live[id]) continue;
+    let kind: FusedProgram["kind"];
+    let domain: readonly number[];
+    let axes: readonly number[] = [];
+    if ((n.op === "sum" || n.op === "mean") && n.dtype === "f32") {
+      const x = graph.nodes[n.inputs[0]];
+      if (x.dtype !== "f32") continue;
+      kind = n.op;
+      domain = x.shape;
+      axes = attrsOf(n, n.op).axes;
+    } else if (fusible(n)) {
+      kind = "map";
+      domain = n.shape;
+    } else continue;
+    if (sizeOf(domain) === 0) continue;
+    const group = grow(graph, n, domain, readers, taken) ??
+      (kind !== "map" && innermostKept(domain, axes)
+        ? { members: [id], leaves: [...n.inputs] }
+        : null);
+    if (!group) continue;
+    for (const m of group.members) taken.add(m);
+    absorbed += group.members.length - 1;
+    const program = programOf(graph, group, kind, domain, axes);
+    rewritten.set(id, {
+      id,
+      op: FUSED_OP,
+      inputs: group.leaves,
+      attrs: Object.freeze({ program: JSON.stringify(program) as AttrValue, kind }),
+      shape: n.shape,
+      dtype: n.dtype,
+    });
+  }
+  if (rewritten.size === 0) return { graph, groups: 0, absorbed: 0 };
+  const out = new GraphClass();
+  for (const n of graph.nodes) out.nodes.push(rewritten.get(n.id) ?? n);
+  for (const [k, v] of graph.inputs) out.inputs.set(k, v);
+  for (const [k, v] of graph.states) out.states.set(k, { ...v });
+  for (const [k, v] of graph.outputs) out.outputs.set(k, v);
+  return { graph: out, groups: rewritten.size, absorbed };
+}
+
+/** Bytes of float64 accumulators the largest fused reduction of `graph` needs. */
+export function fusedScratchBytes(graph: Graph): number {
+  let most = 0;
+  for (const n of graph.nodes) {
+    if (n.op === FUSED_OP && n.attrs.kind !== "map") most = Math.max(most, 8 * sizeOf(n.shape));
+  }
+  return most;
+}

@@ -1,0 +1,370 @@
+/**
+ * A fused loop (../fuse_loops.ts) as a WebAssembly SIMD function, in the
+ * WebAssembly text format (assembled by assemble.ts). The JavaScript loop of
+ * host/fused.ts runs ≈ 3 ns per element on a 4-op group; the same group in
+ * f32x4 lanes runs at memory speed (≈ 0.75 ns, measured on a 2.46 M-element
+ * `ge, cast, mul, add` group, Intel Xeon, one core).
+ *
+ * The function walks one position of the nest's outer axes: `rows` rows of
+ * `cols` elements, each operand at a byte address advanced by its row stride
+ * per row and read along the row with column stride 1 (`v128.load` of four
+ * elements) or 0 (loaded once per row and splat). Steps that read only
+ * row-invariant operands are computed once per row. Four elements per
+ * vector iteration, then a scalar tail with the same formulas.
+ *
+ * Every formula gives the reference's float32 result bit for bit (NaN
+ * payloads aside): f32 `add`, `sub`, `mul`, `div` and `sqrt` round once, as
+ * the reference's double result rounded to float32 does (a double carries
+ * more than 2·24 + 2 bits, so its rounding is innocuous); `rsqrt` runs in
+ * f64 as the reference does (`1 / Math.sqrt(x)`, then rounded); comparisons
+ * give 0/1; selects (`maximum`, `minimum`, `where`, `threshold`) pick an
+ * operand's bits with `bitselect`, so −0 and NaN travel as in the reference;
+ * bool tensors are bytes read and written as 0/1. A reduction adds the f32
+ * values into float64 accumulators in ascending input order, as the
+ * reference does: along a reduced row into one running sum (lane 0, 1, 2, 3
+ * in turn; 0/1 values — comparisons, bool casts — are counted in i32 lanes
+ * instead, exact in any order), along a kept row into a row of accumulators
+ * (f64x2 lanes, each its own output).
+ *
+ * The generator declines (null) what it does not cover: i32 operands (the
+ * reference compares and casts them as exact integers) and outputs other
+ * than f32 or bool.
+ * @module
+ */
+import type { DType } from "../../../core/host_tensor.ts";
+import type { FusedProgram, FusedStep } from "../fuse_loops.ts";
+
+/** The operands' dtypes and column strides a function is generated for. */
+export interface FusedLayout {
+  /** The output's dtype (the accumulator is f64 for a reduction). */
+  readonly outDtype: DType;
+  /** Each leaf's dtype. */
+  readonly leafDtypes: readonly DType[];
+  /** Column strides: the output's (or accumulator's) first, then each leaf's (0 or 1). */
+  readonly colStrides: readonly number[];
+}
+
+const ONE = "(v128.const f32x4 1 1 1 1)";
+const ZERO = "(v128.const f32x4 0 0 0 0)";
+/** Bytes 8–15 (the two high f32 lanes) moved down. */
+const HIGH = "8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15";
+
+function literalValue(arg: string): number | null {
+  return arg.startsWith("(") ? Number(arg.slice(1, -1)) : null;
+}
+
+function f32Const(v: number): string {
+  return `(f32.const ${
+    Object.is(v, -0) ? "-0" : v === Infinity ? "inf" : v === -Infinity ? "-inf" : v
+  })`;
+}
+
+/** An operand as a vector (`v`) or scalar (`s`) expression. */
+function operand(arg: string, mode: "v" | "s"): string {
+  const lit = literalValue(arg);
+  if (lit !== null) return mode === "v" ? `(f32x4.splat ${f32Const(lit)})` : f32Const(lit);
+  return `(local.get $${mode}${arg})`;
+}
+
+function vectorFormula(s: FusedStep): string | null {
+  const [a, b, c] = s.args.map((x) => operand(x, "v"));
+  const cmp = (op: string) => `(v128.and (f32x4.${op} ${a} ${b}) ${ONE})`;
+  switch (s.op) {
+    case "add":
+    case "sub":
+    case "mul":
+    case "div":
+      return `(f32x4.${s.op} ${a} ${b})`;
+    case "maximum":
+      return `(v128.bitselect ${a} ${b} (v128.or (f32x4.ge ${a} ${b}) (f32x4.ne ${a} ${a})))`;
+    case "minimum":
+      return `(v128.bitselect ${a} ${b} (v128.or (f32x4.le ${a} ${b}) (f32x4.ne ${a} ${a})))`;
+    case "lt":
+    case "le":
+    case "gt":
+    case "ge":
+    case "eq":
+      return cmp(s.op);
+    case "neg":
+    case "abs":
+    case "sqrt":
+      return `(f32x4.${s.op} ${a})`;
+    case "square":
+      return `(f32x4.mul ${a} ${a})`;
+    case "sign":
+      return `(f32x4.sub (v128.and (f32x4.gt ${a} ${ZERO}) ${ONE}) (v128.and (f32x4.lt ${a} ${ZERO}) ${ONE}))`;
+    case "rsqrt": {
+      const half = (x: string) =>
+        `(f32x4.demote_f64x2_zero (f64x2.div (f64x2.splat (f64.const 1)) (f64x2.sqrt (f64x2.promote_low_f32x4 ${x}))))`;
+      return `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${half(a)} ${
+        half(`(i8x16.shuffle ${HIGH} ${a} ${a})`)
+      })`;
+    }
+    case "where":
+      return `(v128.bitselect ${b} ${c} (f32x4.ne ${a} ${ZERO}))`;
+    case "threshold":
+      return `(v128.and ${a} (f32x4.${s.inclusive ? "ge" : "gt"} ${a} (f32x4.splat ${
+        f32Const(s.p)
+      })))`;
+    case "cast":
+      return s.dtype === "bool" ? `(v128.and (f32x4.ne ${a} ${ZERO}) ${ONE})` : a;
+    case "broadcast_to":
+    case "stop_gradient":
+      return a;
+  }
+  return null;
+}
+
+function scalarFormula(s: FusedStep): string | null {
+  const [a, b, c] = s.args.map((x) => operand(x, "s"));
+  const z = "(f32.const 0)";
+  switch (s.op) {
+    case "add":
+    case "sub":
+    case "mul":
+    case "div":
+      return `(f32.${s.op} ${a} ${b})`;
+    case "maximum":
+      return `(select ${a} ${b} (i32.or (f32.ge ${a} ${b}) (f32.ne ${a} ${a})))`;
+    case "minimum":
+      return `(select ${a} ${b} (i32.or (f32.le ${a} ${b}) (f32.ne ${a} ${a})))`;
+    case "lt":
+    case "le":
+    case "gt":
+    case "ge":
+    case "eq":
+      return `(f32.convert_i32_u (f32.${s.op} ${a} ${b}))`;
+    case "neg":
+    case "abs":
+    case "sqrt":
+      return `(f32.${s.op} ${a})`;
+    case "square":
+      return `(f32.mul ${a} ${a})`;
+    case "sign":
+      return `(f32.sub (f32.convert_i32_u (f32.gt ${a} ${z})) (f32.convert_i32_u (f32.lt ${a} ${z})))`;
+    case "rsqrt":
+      return `(f32.demote_f64 (f64.div (f64.const 1) (f64.sqrt (f64.promote_f32 ${a}))))`;
+    case "where":
+      return `(select ${b} ${c} (f32.ne ${a} ${z}))`;
+    case "threshold":
+      return `(select ${a} ${z} (f32.${s.inclusive ? "ge" : "gt"} ${a} ${f32Const(s.p)}))`;
+    case "cast":
+      return s.dtype === "bool" ? `(f32.convert_i32_u (f32.ne ${a} ${z}))` : a;
+    case "broadcast_to":
+    case "stop_gradient":
+      return a;
+  }
+  return null;
+}
+
+/** Byte address of element `$i` (`i` scaled by the element size) of pointer `$ptr`. */
+function at(ptr: string, bytes: number, index = "(local.get $i)"): string {
+  const scaled = bytes === 1 ? index : `(i32.shl ${index} (i32.const ${Math.log2(bytes)}))`;
+  return `(i32.add (local.get $${ptr}) ${scaled})`;
+}
+
+function loadVector(dtype: DType, addr: string): string {
+  return dtype === "bool"
+    ? `(f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 ${addr}))))`
+    : `(v128.load align=4 ${addr})`;
+}
+
+function loadScalar(dtype: DType, addr: string): string {
+  return dtype === "bool"
+    ? `(f32.convert_i32_u (i32.load8_u ${addr}))`
+    : `(f32.load align=4 ${addr})`;
+}
+
+/** Whether a step's values are all 0 or 1 (a comparison, or a bool cast to f32). */
+function zeroOne(s: FusedStep): boolean {
+  return ["lt", "le", "gt", "ge", "eq"].includes(s.op) ||
+    (s.op === "cast" && (s.dtype === "bool" || s.argDtypes[0] === "bool"));
+}
+
+/**
+ * The WAT module of `program` for `layout` (one exported function `k`), or
+ * null when it has an operand or output type the generator does not cover.
+ * Parameters: output (or f64 accumulator) address, each leaf's address,
+ * rows, cols, then the output's and each leaf's row stride in bytes.
+ */
+export function fusedWat(program: FusedProgram, layout: FusedLayout): string | null {
+  const { steps, kind } = program;
+  const { outDtype, leafDtypes, colStrides } = layout;
+  const reduce = kind !== "map";
+  if (leafDtypes.some((d) => d === "i32") || steps.some((s) => s.argDtypes.includes("i32"))) {
+    return null;
+  }
+  if (!reduce && outDtype !== "f32" && outDtype !== "bool") return null;
+  const vec = steps.map(vectorFormula);
+  const sca = steps.map(scalarFormula);
+  if (vec.includes(null) || sca.includes(null)) return null;
+
+  const k = leafDtypes.length;
+  const leafBytes = leafDtypes.map((d) => (d === "bool" ? 1 : 4));
+  const varying = new Set<string>();
+  for (let j = 0; j < k; j++) if (colStrides[j + 1] === 1) varying.add(`l${j}`);
+  const stepVaries = steps.map((s, j) => {
+    const v = s.args.some((a) => varying.has(a));
+    if (v) varying.add(`t${j}`);
+    return v;
+  });
+  const last = steps.length - 1;
+  const leaves = leafDtypes.map((_, j) => j);
+
+  const params = [
+    "(param $o i32)",
+    ...leaves.map((j) => `(param $p${j} i32)`),
+    "(param $rows i32) (param $cols i32) (param $so i32)",
+    ...leaves.map((j) => `(param $s${j} i32)`),
+  ].join(" ");
+  const countPath = reduce && colStrides[0] === 0 && last >= 0 && zeroOne(steps[last]);
+  // Four rows at a time where each row is its own output's add chain (see `group` below).
+  const grouped = reduce && colStrides[0] === 0 && !countPath;
+  const suffixes = grouped ? ["", "_0", "_1", "_2", "_3"] : [""];
+  const locals = [
+    "(local $r i32) (local $i i32) (local $count v128)",
+    ...suffixes.map((q) =>
+      [
+        `(local $acc${q} f64)`,
+        q ? `(local $o${q} i32)` : "",
+        ...leaves.map((j) => `(local $vl${j}${q} v128) (local $sl${j}${q} f32)`),
+        ...leaves.map((j) => (q ? `(local $p${j}${q} i32)` : "")),
+        ...steps.map((_, j) => `(local $vt${j}${q} v128) (local $st${j}${q} f32)`),
+      ].join(" ")
+    ),
+  ].join(" ");
+
+  /** One row's code, its locals suffixed `q` (operand names in formulas are rewritten). */
+  const row = (q: string) => {
+    const ren = (code: string) => code.replace(/\$(vl|sl|vt|st)(\d+)\b/g, `$$$1$2${q}`);
+    const ptr = (name: string) => `${name}${q}`;
+    // Once per row: invariant leaves (scalar load, splat) and invariant steps.
+    const head = [
+      ...leaves.filter((j) => colStrides[j + 1] === 0).map((j) =>
+        `(local.set $sl${j}${q} ${loadScalar(leafDtypes[j], `(local.get $${ptr(`p${j}`)})`)})
+         (local.set $vl${j}${q} (f32x4.splat (local.get $sl${j}${q})))`
+      ),
+      ...steps.map((_, j) =>
+        stepVaries[j]
+          ? ""
+          : `(local.set $st${j}${q} ${
+            ren(sca[j]!)
+          }) (local.set $vt${j}${q} (f32x4.splat (local.get $st${j}${q})))`
+      ),
+    ].join("\n");
+    const vecBody = [
+      ...leaves.filter((j) => colStrides[j + 1] === 1).map((j) =>
+        `(local.set $vl${j}${q} ${loadVector(leafDtypes[j], at(ptr(`p${j}`), leafBytes[j]))})`
+      ),
+      ...steps.map((_, j) => (stepVaries[j] ? `(local.set $vt${j}${q} ${ren(vec[j]!)})` : "")),
+    ].join("\n");
+    const scaBody = [
+      ...leaves.filter((j) => colStrides[j + 1] === 1).map((j) =>
+        `(local.set $sl${j}${q} ${loadScalar(leafDtypes[j], at(ptr(`p${j}`), leafBytes[j]))})`
+      ),
+      ...steps.map((_, j) => (stepVaries[j] ? `(local.set $st${j}${q} ${ren(sca[j]!)})` : "")),
+    ].join("\n");
+    // A reduction without steps sums its one leaf.
+    const v = last >= 0 ? `(local.get $vt${last}${q})` : `(local.get $vl0${q})`;
+    const sv = last >= 0 ? `(local.get $st${last}${q})` : `(local.get $sl0${q})`;
+    const o = ptr("o");
+    const acc = `$acc${q}`;
+    let vecStore: string, scaStore: string, start = "", end = "";
+    if (!reduce) {
+      if (outDtype === "f32") {
+        vecStore = `(v128.store align=4 ${at(o, 4)} ${v})`;
+        scaStore = `(f32.store align=4 ${at(o, 4)} ${sv})`;
+      } else {
+        vecStore = `(v128.store32_lane align=1 0 ${
+          at(o, 1)
+        } (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (i32x4.trunc_sat_f32x4_u ${v}) ${ZERO}))`;
+        scaStore = `(i32.store8 ${at(o, 1)} (i32.trunc_f32_u ${sv}))`;
+      }
+    } else if (countPath) {
+      // A reduced row of 0/1 values: their sum is an exact integer in any order, so count in
+      // i32 lanes and add the row's count at its end (one add chain per row, not per element).
+      start =
+        `(local.set ${acc} (f64.load (local.get $${o}))) (local.set $count (v128.const i32x4 0 0 0 0))`;
+      end = `(local.set ${acc} (f64.add (local.get ${acc}) (f64.convert_i32_u (i32.add
+         (i32.add (i32x4.extract_lane 0 (local.get $count)) (i32x4.extract_lane 1 (local.get $count)))
+         (i32.add (i32x4.extract_lane 2 (local.get $count)) (i32x4.extract_lane 3 (local.get $count)))))))
+       (f64.store (local.get $${o}) (local.get ${acc}))`;
+      vecStore = `(local.set $count (i32x4.add (local.get $count) (i32x4.trunc_sat_f32x4_u ${v})))`;
+      scaStore = `(local.set ${acc} (f64.add (local.get ${acc}) (f64.promote_f32 ${sv})))`;
+    } else if (colStrides[0] === 0) {
+      // A reduced row: one running sum, the four lanes added in order.
+      start = `(local.set ${acc} (f64.load (local.get $${o})))`;
+      end = `(f64.store (local.get $${o}) (local.get ${acc}))`;
+      vecStore = [0, 1, 2, 3].map((lane) =>
+        `(local.set ${acc} (f64.add (local.get ${acc}) (f64.promote_f32 (f32x4.extract_lane ${lane} ${v}))))`
+      ).join("\n");
+      scaStore = `(local.set ${acc} (f64.add (local.get ${acc}) (f64.promote_f32 ${sv})))`;
+    } else {
+      // A kept row: each output's accumulator gains this row's value.
+      const acc2 = (offset: number, lanes: string) =>
+        `(v128.store offset=${offset} align=8 ${
+          at(o, 8)
+        } (f64x2.add (v128.load offset=${offset} align=8 ${
+          at(o, 8)
+        }) (f64x2.promote_low_f32x4 ${lanes})))`;
+      vecStore = `${acc2(0, v)}\n${acc2(16, `(i8x16.shuffle ${HIGH} ${v} ${v})`)}`;
+      scaStore = `(f64.store align=8 ${at(o, 8)} (f64.add (f64.load align=8 ${
+        at(o, 8)
+      }) (f64.promote_f32 ${sv})))`;
+    }
+    return { head, vecBody, scaBody, vecStore, scaStore, start, end };
+  };
+
+  const loops = (rs: ReturnType<typeof row>[]) => `
+   ${rs.map((x) => x.head + "\n" + x.start).join("\n")}
+   (local.set $i (i32.const 0))
+   (block $vdone (loop $vtop
+    (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $cols)))
+    ${rs.map((x) => x.vecBody + "\n" + x.vecStore).join("\n")}
+    (local.set $i (i32.add (local.get $i) (i32.const 4)))
+    (br $vtop)))
+   (block $sdone (loop $stop
+    (br_if $sdone (i32.ge_u (local.get $i) (local.get $cols)))
+    ${rs.map((x) => x.scaBody + "\n" + x.scaStore).join("\n")}
+    (local.set $i (i32.add (local.get $i) (i32.const 1)))
+    (br $stop)))
+   ${rs.map((x) => x.end).join("\n")}`;
+  const advance = (times: number) =>
+    [
+      `(local.set $o (i32.add (local.get $o) (i32.mul (local.get $so) (i32.const ${times}))))`,
+      ...leaves.map((j) =>
+        `(local.set $p${j} (i32.add (local.get $p${j}) (i32.mul (local.get $s${j}) (i32.const ${times}))))`
+      ),
+      `(local.set $r (i32.add (local.get $r) (i32.const ${times})))`,
+    ].join("\n");
+  // Rows of a reduction along its rows are separate outputs when the output's row stride is
+  // not 0: four of them run interleaved, four independent add chains instead of one, each
+  // output still adding its own row in order.
+  const group = !grouped ? "" : `
+  (if (i32.ne (local.get $so) (i32.const 0)) (then
+   (block $gdone (loop $gtop
+    (br_if $gdone (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
+    ${
+    [0, 1, 2, 3].map((k) =>
+      [
+        `(local.set $o_${k} (i32.add (local.get $o) (i32.mul (local.get $so) (i32.const ${k}))))`,
+        ...leaves.map((j) =>
+          `(local.set $p${j}_${k} (i32.add (local.get $p${j}) (i32.mul (local.get $s${j}) (i32.const ${k}))))`
+        ),
+      ].join(" ")
+    ).join("\n")
+  }
+    ${loops(["_0", "_1", "_2", "_3"].map(row))}
+    ${advance(4)}
+    (br $gtop)))))`;
+
+  return `(module
+ (import "env" "memory" (memory 1))
+ (func (export "k") ${params} ${locals}
+  ${group}
+  (block $rdone (loop $rtop
+   (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+   ${loops([row("")])}
+   ${advance(1)}
+   (br $rtop)))))`;
+}

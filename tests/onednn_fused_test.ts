@@ -1,0 +1,271 @@
+/**
+ * onednn-cpu's loop fusion (backends/onednn/fuse_loops.ts) and its two
+ * kernels — the WebAssembly SIMD loop over the executable's memory and the
+ * JavaScript loop for operands outside it — against the reference, bit for
+ * bit (NaN payloads aside): random chains of fusible ops over broadcast f32
+ * and bool operands holding NaN, ±0, ±∞ and values at the thresholds, as
+ * maps and as sum / mean reductions over random axes. Operands that are
+ * states live in the WebAssembly memory (the WASM kernels run); feeds do not
+ * (the JavaScript loops run). Also: what the pass fuses and what it must
+ * leave alone, and the vectorised NaN scans.
+ */
+import assert from "node:assert/strict";
+import { onednnCpuBackend } from "../backends/onednn/mod.ts";
+import type { OnednnExecutable } from "../backends/onednn/executable.ts";
+import { FUSED_OP, fuseLoops } from "../backends/onednn/fuse_loops.ts";
+import { loadAssembler } from "../backends/onednn/wasm/assemble.ts";
+import { scans } from "../backends/onednn/wasm/scan.ts";
+import { wasmArena, wasmBacking } from "../backends/onednn/wasm/memory.ts";
+import { referenceBackend } from "../backends/reference/mod.ts";
+import { Graph, type Tensor } from "../core/graph.ts";
+import { type DType, type HostTensor, sizeOf } from "../core/host_tensor.ts";
+import * as o from "../core/ops.ts";
+import { lcg } from "./gradcheck.ts";
+import { ortAvailability } from "./ort_support.ts";
+
+const ok = await ortAvailability(onednnCpuBackend);
+
+const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 1e-40, -1e-40, 0.5, -0.5, 1, 3e38];
+
+/** A random value: a special one a tenth of the time, else uniform in [-2, 2]. */
+function value(rand: () => number): number {
+  return rand() < 0.1 ? SPECIAL[Math.floor(rand() * SPECIAL.length)] : rand() * 4 - 2;
+}
+
+const DOMAINS = [[3, 5, 7], [2, 3, 4, 9], [17], [4, 1, 6], [2, 8, 33], [1, 13]];
+
+/** A shape broadcastable to `domain`: some axes 1, maybe fewer leading axes. */
+function leafShape(domain: readonly number[], rand: () => number): number[] {
+  const shape = domain.map((d) => (rand() < 0.35 ? 1 : d));
+  return rand() < 0.3 ? shape.slice(Math.floor(rand() * shape.length)) : shape;
+}
+
+interface Built {
+  readonly graph: Graph;
+  readonly values: Record<string, HostTensor>;
+}
+
+/**
+ * A random graph over `domain`: f32 and bool leaves (states, or feeds) and a
+ * chain of fusible ops whose last value is the output, or is reduced.
+ */
+function randomGraph(seed: number, leavesAs: "state" | "feed"): Built {
+  const rand = lcg(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const domain = pick(DOMAINS);
+  const g = new Graph();
+  const values: Record<string, HostTensor> = {};
+  const leaf = (name: string, shape: number[], dtype: DType): Tensor => {
+    const n = sizeOf(shape);
+    values[name] = {
+      dtype,
+      shape,
+      data: dtype === "bool"
+        ? Uint8Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0))
+        : Float32Array.from({ length: n }, () => value(rand)),
+    };
+    return leavesAs === "state" ? g.state(name, shape, dtype) : g.input(name, shape, dtype);
+  };
+  const floats: Tensor[] = [o.broadcastTo(leaf("a", [...domain], "f32"), domain)];
+  for (let k = 0; k < 3; k++) floats.push(leaf(`f${k}`, leafShape(domain, rand), "f32"));
+  const bools: Tensor[] = [leaf("b", leafShape(domain, rand), "bool")];
+  const full = (t: Tensor) =>
+    t.shape.length === domain.length && t.shape.every((d, i) => d === domain[i]);
+  for (let step = 0; step < 4 + Math.floor(rand() * 6); step++) {
+    const a = pick(floats);
+    const b = pick(floats);
+    const r = rand();
+    let t: Tensor;
+    if (r < 0.35) t = o[pick(["add", "sub", "mul", "div", "maximum", "minimum"] as const)](a, b);
+    else if (r < 0.5) {
+      bools.push(o[pick(["lt", "le", "gt", "ge", "eq"] as const)](a, rand() < 0.5 ? b : 0.5));
+      continue;
+    } else if (r < 0.6) t = o.where(pick(bools), a, b);
+    else if (r < 0.7) t = o.cast(pick(bools), "f32");
+    else if (r < 0.78) t = o.threshold(a, pick([0, 0.5, -0.5]), rand() < 0.5);
+    else if (r < 0.84) t = o.cast(o.cast(a, "bool"), "f32");
+    else t = o[pick(["neg", "abs", "sign", "square", "sqrt", "rsqrt"] as const)](a);
+    floats.push(full(t) ? t : o.broadcastTo(t, domain));
+  }
+  let y = floats[floats.length - 1];
+  if (!full(y)) y = o.broadcastTo(y, domain);
+  const reduce = rand();
+  if (reduce < 0.4) {
+    const axes = domain.map((_, i) => i).filter(() => rand() < 0.5);
+    y = (rand() < 0.5 ? o.sum : o.mean)(
+      y,
+      axes.length > 0 ? axes : [domain.length - 1],
+      rand() < 0.5,
+    );
+  } else if (reduce < 0.5) y = o.mean(o.cast(o.gt(y, 0), "f32")); // a count
+  g.output("y", y);
+  return { graph: g, values };
+}
+
+/** Bits of an f32/bool tensor, every NaN made one value (payloads aside). */
+function bits(t: HostTensor): number[] {
+  if (t.dtype !== "f32") return [...t.data];
+  const i32 = new Int32Array(Float32Array.from(t.data).buffer);
+  return [...i32].map((v, k) => (Number.isNaN(t.data[k]) ? 0x7fc00000 : v));
+}
+
+async function runOn(
+  backend: typeof onednnCpuBackend,
+  b: Built,
+  leavesAs: "state" | "feed",
+): Promise<{ y: HostTensor; exe: OnednnExecutable | null }> {
+  const exe = await backend.compile(b.graph);
+  try {
+    if (leavesAs === "state") await exe.writeState(b.values);
+    const out = await exe.run(leavesAs === "feed" ? b.values : {});
+    return { y: out.y, exe: backend === onednnCpuBackend ? exe as OnednnExecutable : null };
+  } finally {
+    exe.dispose();
+  }
+}
+
+for (const leavesAs of ["state", "feed"] as const) {
+  Deno.test({
+    name: `onednn-cpu fused loops (${
+      leavesAs === "state" ? "WASM, operands in its memory" : "JavaScript, operands are feeds"
+    }): 60 random chains bit-exact with reference`,
+    ignore: !ok,
+    fn: async () => {
+      let wasm = 0, groups = 0;
+      for (let seed = 1; seed <= 60; seed++) {
+        const b = randomGraph(seed, leavesAs);
+        const want = await runOn(referenceBackend, b, leavesAs);
+        const got = await runOn(onednnCpuBackend, b, leavesAs);
+        assert.deepEqual(bits(got.y), bits(want.y), `seed ${seed}: bit-exact`);
+        groups += got.exe!.loopFusion.groups;
+        wasm += got.exe!.wasmKernels;
+      }
+      assert.ok(groups >= 60, `every chain fused (${groups} groups)`);
+      // With feeds, the kernels exist but take their JavaScript loops for feed operands.
+      if (leavesAs === "state") assert.equal(wasm, groups, "every fused node ran as WASM");
+    },
+  });
+}
+
+/** Fixed reductions covering each accumulation path of the WASM loop. */
+const REDUCTIONS: [string, number[], number[], (x: Tensor, w: Tensor) => Tensor][] = [
+  // Innermost axis reduced, 7 kept rows: four rows interleaved, then three one by one.
+  ["rows interleaved", [7, 13], [7, 1], (x, w) => o.sum(o.mul(x, w), [1])],
+  // Every axis reduced but a leaf keeps the rows from merging: rows share one output.
+  ["rows into one output", [4, 6], [4, 1], (x, w) => o.mean(o.sub(x, w))],
+  // Innermost axis kept: a row of accumulators, two lanes at a time.
+  ["kept innermost", [5, 9, 6], [1, 9, 6], (x, w) => o.sum(o.mul(x, w), [0, 1], true)],
+  // 0/1 values counted in integer lanes.
+  ["count", [3, 8, 11], [1, 8, 1], (x, w) => o.mean(o.cast(o.gt(x, w), "f32"), [0, 2])],
+  // A lone sum over a kept innermost axis (no steps).
+  ["lone sum", [6, 10], [6, 10], (x, w) => o.sum(o.add(o.sum(x, [0]), o.sum(w, [0])), [0])],
+];
+
+for (const [name, xs, ws, build] of REDUCTIONS) {
+  Deno.test({
+    name: `onednn-cpu fused reduction (${name}): WASM bit-exact with reference`,
+    ignore: !ok,
+    fn: async () => {
+      const rand = lcg(name.length);
+      const g = new Graph();
+      const x = g.state("x", xs);
+      const w = g.state("w", ws);
+      g.output("y", build(x, w));
+      const values: Record<string, HostTensor> = {
+        x: {
+          dtype: "f32",
+          shape: xs,
+          data: Float32Array.from({ length: sizeOf(xs) }, () => value(rand)),
+        },
+        w: {
+          dtype: "f32",
+          shape: ws,
+          data: Float32Array.from({ length: sizeOf(ws) }, () => value(rand)),
+        },
+      };
+      const b = { graph: g, values };
+      const want = await runOn(referenceBackend, b, "state");
+      const got = await runOn(onednnCpuBackend, b, "state");
+      assert.ok(got.exe!.wasmKernels >= 1, "ran a WASM kernel");
+      assert.deepEqual(bits(got.y), bits(want.y));
+    },
+  });
+}
+
+Deno.test({
+  name:
+    "onednn-cpu fused reductions add in the reference's order (2⁻⁶⁰ + 1 − 1 is 0 only in order)",
+  ignore: !ok,
+  fn: async () => {
+    // Along the reduced axis, from a shifting start: 2⁻⁶⁰, 1, −1, then zeros. In order the
+    // float64 sum is 0 (2⁻⁶⁰ + 1 rounds to 1); in any other order of the three it is not.
+    const t = 2 ** -60;
+    for (const [xs, axes] of [[[7, 15], [1]], [[15, 6], [0]], [[2, 15, 3], [1]]] as const) {
+      const g = new Graph();
+      const x = g.state("x", [...xs]);
+      g.output("y", o.sum(o.mul(x, o.scalar(x, 1)), [...axes]));
+      const n = sizeOf(xs);
+      const stride = xs.slice(axes[0] + 1).reduce((a, d) => a * d, 1);
+      const data = Float32Array.from({ length: n }, (_, i) => {
+        const k = Math.floor(i / stride) % xs[axes[0]];
+        const start = Math.floor(i / (stride * xs[axes[0]])) % 11;
+        return [t, 1, -1][k - start] ?? 0;
+      });
+      const b = { graph: g, values: { x: { dtype: "f32" as const, shape: [...xs], data } } };
+      const want = await runOn(referenceBackend, b, "state");
+      const got = await runOn(onednnCpuBackend, b, "state");
+      assert.ok(got.exe!.wasmKernels >= 1);
+      assert.deepEqual(bits(got.y), bits(want.y), `[${xs}] over ${axes}`);
+    }
+  },
+});
+
+Deno.test("fuseLoops: a metric chain fuses; outputs, shared nodes and kept nodes do not", () => {
+  const g = new Graph();
+  const x = g.input("x", [4, 8]);
+  const y = o.threshold(x, 0);
+  const shared = o.square(y); // read twice below: stays a node of its own
+  g.output("sparsity", o.mean(o.cast(o.eq(y, 0), "f32")));
+  g.output("a", o.add(shared, 1));
+  g.output("b", o.mul(shared, 2));
+  const visible = o.neg(y);
+  g.output("visible", visible); // an output: never absorbed
+  g.output("c", o.sub(visible, 1));
+  const f = fuseLoops(g);
+  const fused = f.graph.nodes.filter((n) => n.op === FUSED_OP);
+  const programs = fused.map((n) => JSON.parse(n.attrs.program as string));
+  const metric = programs.find((p) => p.kind === "mean");
+  assert.deepEqual(metric?.steps.map((s: { op: string }) => s.op), ["eq", "cast"]);
+  assert.equal(f.graph.nodes[g.outputs.get("visible")!].op, "neg");
+  assert.equal(f.graph.nodes[shared.id].op, "square");
+  // The threshold alone is a one-step loop (no oneDNN kernel has its NaN semantics).
+  assert.equal(f.graph.nodes[y.id].op, FUSED_OP);
+  const kept = fuseLoops(g, new Set([y.id]));
+  assert.equal(kept.graph.nodes[y.id].op, "threshold");
+});
+
+Deno.test({
+  name: "onednn-cpu WASM scans find a NaN or ±∞ in the vector body and in the tail",
+  ignore: !ok,
+  fn: async () => {
+    assert.ok((await loadAssembler()).ok);
+    const arena = wasmArena();
+    const buffer = wasmBacking(arena, 0)(4096);
+    const s = scans(arena);
+    for (const n of [1, 3, 4, 7, 64, 1021]) {
+      for (const at of [0, n - 1, Math.floor(n / 2)]) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          const x = new Float32Array(buffer, 64, n).fill(1.5);
+          x[at] = bad;
+          assert.equal(s.hasNaN(x), Number.isNaN(bad), `n ${n} at ${at}: ${bad}`);
+          assert.equal(s.hasNonFinite(x), true, `n ${n} at ${at}: ${bad}`);
+          x[at] = -0;
+          assert.equal(s.hasNaN(x) || s.hasNonFinite(x), false, `n ${n}: finite`);
+        }
+      }
+    }
+    // Outside the memory: the JavaScript loops answer the same.
+    assert.equal(s.hasNaN(Float32Array.of(1, NaN)), true);
+    assert.equal(s.hasNonFinite(Float32Array.of(1, 2)), false);
+  },
+});
