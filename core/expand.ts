@@ -16,9 +16,9 @@ import { Graph, type Node, type StateSlot, Tensor } from "./graph.ts";
  */
 export function expandComposites(
   graph: Graph,
-  native: (node: Node) => boolean = () => false,
+  native: (node: Node, graph: Graph) => boolean = () => false,
 ): Graph {
-  const expands = graph.nodes.map((n) => getOp(n.op).decompose !== undefined && !native(n));
+  const expands = graph.nodes.map((n) => getOp(n.op).decompose !== undefined && !native(n, graph));
   if (!expands.includes(true)) return graph;
   const out = new Graph();
   const newId = new Int32Array(graph.nodes.length);

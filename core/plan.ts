@@ -57,11 +57,36 @@ export interface PlanOptions {
    * both and the node itself runs nothing.
    */
   readonly aliasNodes?: ReadonlyMap<number, number>;
+  /**
+   * Nodes another node's kernel computes (node → that node, which comes
+   * earlier in the schedule and reads what the node reads): the node's
+   * buffer is allocated when its computing node runs, and the node itself
+   * runs nothing — one kernel with several results (onednn-cpu: a batch-norm
+   * gradient with its scale and shift gradients).
+   */
+  readonly siblings?: ReadonlyMap<number, number>;
 }
 
 function nodeBytes(graph: Graph, id: number): number {
   const n = graph.nodes[id];
   return sizeOf(n.shape) * bytesPerElement(n.dtype);
+}
+
+/** Which nodes `roots` depend on (themselves included). Ids are topological. */
+export function liveFrom(graph: Graph, roots: Iterable<number>): boolean[] {
+  const live = new Array<boolean>(graph.nodes.length).fill(false);
+  for (const r of roots) live[r] = true;
+  for (let id = graph.nodes.length - 1; id >= 0; id--) {
+    if (live[id]) { for (const i of graph.nodes[id].inputs) live[i] = true; }
+  }
+  return live;
+}
+
+/** Which nodes every output and state update of `graph` depends on. */
+export function liveNodes(graph: Graph): boolean[] {
+  const roots = [...graph.outputs.values()];
+  for (const slot of graph.states.values()) if (slot.update !== undefined) roots.push(slot.update);
+  return liveFrom(graph, roots);
 }
 
 /** Plan the evaluation of `graph`'s outputs and state updates. */
@@ -80,12 +105,8 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
   }
   for (const slot of graph.states.values()) if (slot.update !== undefined) roots.push(slot.update);
 
-  // Dead-code elimination: keep what the roots depend on. Ids are topological.
-  const live = new Array<boolean>(graph.nodes.length).fill(false);
-  for (const r of roots) live[r] = true;
-  for (let id = graph.nodes.length - 1; id >= 0; id--) {
-    if (live[id]) { for (const i of graph.nodes[id].inputs) live[i] = true; }
-  }
+  // Dead-code elimination: keep what the roots depend on.
+  const live = liveFrom(graph, roots);
   const order: number[] = [];
   for (let id = 0; id < graph.nodes.length; id++) if (live[id]) order.push(id);
 
@@ -110,6 +131,46 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
   let liveBytes = 0;
   let peakPooled = 0;
   let sourceBytes = 0;
+  const siblingsOf = new Map<number, number[]>();
+  for (const [s, a] of options.siblings ?? []) {
+    if (!(a < s) || !live[s] || !live[a]) {
+      throw new ActlabError(
+        `plan: node ${s} cannot be computed by node ${a} (it must come later, and both be needed)`,
+        "pair a node only with an earlier, live node (a bug in the executor's fusion pass)",
+      );
+    }
+    siblingsOf.set(a, [...siblingsOf.get(a) ?? [], s]);
+  }
+  const allocate = (id: number, pos: number) => {
+    const bytes = nodeBytes(graph, id);
+    // Best fit among free buffers; the output is allocated before this node's
+    // inputs are released, so an op never writes over a buffer it reads.
+    let best = -1;
+    if (!options.noReuse) {
+      for (let k = 0; k < free.length; k++) {
+        const b = free[k];
+        if (bufferBytes[b] >= bytes && (best < 0 || bufferBytes[b] < bufferBytes[free[best]])) {
+          best = k;
+        }
+      }
+    }
+    let buf: number;
+    if (best >= 0) {
+      buf = free.splice(best, 1)[0];
+    } else {
+      buf = bufferBytes.length;
+      bufferBytes.push(bytes);
+    }
+    bufferOf.set(id, buf);
+    liveBytes += bytes;
+    peakPooled = Math.max(peakPooled, liveBytes);
+    const end = storageEnd.get(id) ?? lastUse.get(id) ?? pos; // unused values die right away
+    if (end !== Infinity) {
+      const list = releaseAt.get(end) ?? [];
+      list.push(id);
+      releaseAt.set(end, list);
+    }
+  };
   order.forEach((id, pos) => {
     const node = graph.nodes[id];
     const bytes = nodeBytes(graph, id);
@@ -119,34 +180,11 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
     } else if (root !== undefined) {
       const buf = bufferOf.get(root);
       if (buf !== undefined) bufferOf.set(id, buf);
+    } else if (options.siblings?.has(id)) {
+      // Allocated with the node that computes it.
     } else {
-      // Best fit among free buffers; the output is allocated before this node's
-      // inputs are released, so an op never writes over a buffer it reads.
-      let best = -1;
-      if (!options.noReuse) {
-        for (let k = 0; k < free.length; k++) {
-          const b = free[k];
-          if (bufferBytes[b] >= bytes && (best < 0 || bufferBytes[b] < bufferBytes[free[best]])) {
-            best = k;
-          }
-        }
-      }
-      let buf: number;
-      if (best >= 0) {
-        buf = free.splice(best, 1)[0];
-      } else {
-        buf = bufferBytes.length;
-        bufferBytes.push(bytes);
-      }
-      bufferOf.set(id, buf);
-      liveBytes += bytes;
-      peakPooled = Math.max(peakPooled, liveBytes);
-      const end = storageEnd.get(id) ?? lastUse.get(id) ?? pos; // unused values die right away
-      if (end !== Infinity) {
-        const list = releaseAt.get(end) ?? [];
-        list.push(id);
-        releaseAt.set(end, list);
-      }
+      allocate(id, pos);
+      for (const s of siblingsOf.get(id) ?? []) allocate(s, pos);
     }
     for (const dead of releaseAt.get(pos) ?? []) {
       free.push(bufferOf.get(dead)!);

@@ -61,7 +61,7 @@ export function batchNorm(ctx: BuildContext, x: Tensor, opts: BatchNormOptions =
   // The statistics and the normalisation as composite ops (core/ops/batch_norm.ts): one
   // oneDNN primitive each on onednn-cpu, the same elementwise/reduction ops elsewhere.
   const moments = batchMoments(x);
-  const y = batchNormalize(x, moments, eps);
+  const out = batchNormalize(x, moments, weight, bias, eps);
   const muC = reshape(slice(moments, [0, 0], [1, c]), [c]);
   const varC = reshape(slice(moments, [1, 0], [2, c]), [c]);
   ctx.updateBuffer(runningMean, add(mul(runningMean, 1 - momentum), mul(muC, momentum)));
@@ -69,7 +69,7 @@ export function batchNorm(ctx: BuildContext, x: Tensor, opts: BatchNormOptions =
     runningVar,
     add(mul(runningVar, 1 - momentum), mul(varC, (momentum * count) / (count - 1))),
   );
-  return add(mul(y, reshape(weight, bshape)), reshape(bias, bshape));
+  return out;
 }
 
 /** `batchNorm` for NCHW inputs (PyTorch `BatchNorm2d`). */

@@ -36,8 +36,10 @@ Deno.test("expandComposites: no composite, the same graph object", () => {
 Deno.test("batch norm composites expand to the ops batchNorm built before, bit for bit", async () => {
   const g = new Graph();
   const x = g.input("x", SHAPE);
+  const w = g.input("w", [4]);
+  const b = g.input("b", [4]);
   const m = o.batchMoments(x);
-  g.output("y", o.batchNormalize(x, m, 1e-5));
+  g.output("y", o.batchNormalize(x, m, w, b, 1e-5));
   g.output("moments", m);
   const s = g.state("count", [1]);
   g.setStateUpdate("count", o.add(s, 1));
@@ -45,22 +47,28 @@ Deno.test("batch norm composites expand to the ops batchNorm built before, bit f
   // The construction nn/batch_norm.ts used before (mean, centred, variance, normalise).
   const h = new Graph();
   const hx = h.input("x", SHAPE);
+  const hw = o.reshape(h.input("w", [4]), [1, 4, 1, 1]);
+  const hb = o.reshape(h.input("b", [4]), [1, 4, 1, 1]);
   const axes = [0, 2, 3];
   const mu = o.mean(hx, axes, true);
   const centred = o.sub(hx, mu);
   const variance = o.mean(o.square(centred), axes, true);
-  h.output("y", o.mul(centred, o.rsqrt(o.add(variance, 1e-5))));
+  h.output("y", o.add(o.mul(o.mul(centred, o.rsqrt(o.add(variance, 1e-5))), hw), hb));
   h.output("moments", o.concat([o.reshape(mu, [1, 4]), o.reshape(variance, [1, 4])], 0));
 
   const expanded = expandComposites(g);
   assert.ok(expanded.nodes.every((n) => !isComposite(n.op)), "nothing composite left");
-  assert.deepEqual([...expanded.inputs.keys()], ["x"]);
+  assert.deepEqual([...expanded.inputs.keys()], ["x", "w", "b"]);
   assert.deepEqual([...expanded.outputs.keys()], ["y", "moments"]);
   assert.ok(expanded.states.get("count")?.update !== undefined, "the state update survives");
 
-  const x0 = feed(5);
-  const got = await (await referenceBackend.compile(g)).run({ x: x0 });
-  const want = await (await referenceBackend.compile(h)).run({ x: x0 });
+  const params = (seed: number): HostTensor => {
+    const rand = lcg(seed);
+    return { dtype: "f32", shape: [4], data: Float32Array.from({ length: 4 }, () => rand() + 0.5) };
+  };
+  const f = { x: feed(5), w: params(6), b: params(7) };
+  const got = await (await referenceBackend.compile(g)).run(f);
+  const want = await (await referenceBackend.compile(h)).run(f);
   assert.deepEqual(got.y.data, want.y.data);
   assert.deepEqual(got.moments.data, want.moments.data);
 });
@@ -68,7 +76,8 @@ Deno.test("batch norm composites expand to the ops batchNorm built before, bit f
 Deno.test("expandComposites keeps the nodes `native` claims", () => {
   const g = new Graph();
   const x = g.input("x", SHAPE);
-  g.output("y", o.batchNormalize(x, o.batchMoments(x)));
+  const [w, b] = [g.input("w", [4]), g.input("b", [4])];
+  g.output("y", o.batchNormalize(x, o.batchMoments(x), w, b));
   const kept = expandComposites(g, (n) => n.op === "batch_norm");
   assert.deepEqual(
     kept.nodes.filter((n) => isComposite(n.op)).map((n) => n.op),
@@ -80,12 +89,13 @@ Deno.test("batchNormalize: moments must be batchMoments of the same x", () => {
   const g = new Graph();
   const x = g.input("x", SHAPE);
   const other = g.input("z", SHAPE);
+  const [w, b] = [g.input("w", [4]), g.input("b", [4])];
   assert.throws(
-    () => o.batchNormalize(x, o.batchMoments(other)),
+    () => o.batchNormalize(x, o.batchMoments(other), w, b),
     (e) => e instanceof ActlabError && /batch_moments\(x\) of the same x/.test(e.message),
   );
   assert.throws(
-    () => o.batchNormalize(x, g.input("m", [2, 4])),
+    () => o.batchNormalize(x, g.input("m", [2, 4]), w, b),
     (e) => e instanceof ActlabError && /"input" node/.test(e.message),
   );
 });

@@ -31,6 +31,7 @@ const NO_FLOAT_INPUT: Record<string, string> = {
 const NO_GRADIENT: Record<string, string> = {
   layer_norm_grad: "layer_norm's VJP: checked by the layer_norm cases; not differentiable again",
   batch_norm_grad: "batch_norm's VJP: checked by the batch_norm cases; not differentiable again",
+  batch_norm_param_grad: "batch_norm's VJP for weight and bias: checked by the batch_norm cases",
   batch_moments: "a statistic without gradient; batch_norm's VJP carries its dependence on x",
 };
 

@@ -41,6 +41,7 @@ Deno.test("onednn-cpu is registered, ranks after ort-cpu, and names its oneDNN o
     "batch_moments",
     "batch_norm",
     "batch_norm_grad",
+    "batch_norm_param_grad",
     "conv2d",
     "conv2d_filter_grad",
     "conv2d_input_grad",

@@ -18,6 +18,7 @@ import {
   type TensorData,
 } from "../core/host_tensor.ts";
 import {
+  abs,
   add,
   broadcastTo,
   cast,
@@ -487,4 +488,22 @@ Deno.test("plan: an aliased reshape keeps its input's buffer from being reused w
   assert.notEqual(p.bufferOf.get(b.id), p.bufferOf.get(a.id));
   // By hand: a (= r), b and b's reshape live together, then a, b's reshape and c: 3 × 64 bytes.
   assert.equal(p.peakPooledBytes, 3 * 64);
+});
+
+Deno.test("plan: a sibling's buffer is allocated with the node that computes it, and kept", () => {
+  const g = new Graph();
+  const x = g.input("x", [64]);
+  const a = neg(x);
+  const s = abs(x); // computed by a's kernel
+  const t = exp(a); // allocated after both: must not take s's buffer
+  g.output("y", add(t, s));
+  const p = plan(g, { siblings: new Map([[s.id, a.id]]) });
+  const [ba, bs, bt] = [a.id, s.id, t.id].map((id) => p.bufferOf.get(id));
+  assert.ok(ba !== undefined && bs !== undefined && bt !== undefined);
+  assert.equal(new Set([ba, bs, bt]).size, 3, "a, s and t hold distinct buffers");
+  // Without the pairing, s is allocated later and may reuse what is free then.
+  assert.throws(
+    () => plan(g, { siblings: new Map([[a.id, s.id]]) }),
+    (e) => e instanceof ActlabError && /must come later/.test(e.message),
+  );
 });

@@ -15,7 +15,8 @@ import type { DnnlPrimitive } from "./primitive.ts";
 import type { ScratchArena } from "./scratch.ts";
 import { fusionMode, onednnFusions } from "./fuse.ts";
 import { fuseLoops } from "./fuse_loops.ts";
-import { onednnComposite, pairBatchNorms } from "./kernels/norm.ts";
+import { batchNormSiblings, pairBatchNorms } from "./kernels/batch_norm.ts";
+import { onednnComposite } from "./kernels/composites.ts";
 import { expandComposites } from "../../core/expand.ts";
 import { loadAssembler } from "./wasm/assemble.ts";
 import { type WasmArena, wasmBacking } from "./wasm/memory.ts";
@@ -38,16 +39,18 @@ export class OnednnExecutable extends ReferenceExecutable {
     // Composites without a oneDNN kernel become their decompositions; then the matmul + bias
     // pairs are chosen, and loop fusion leaves their adds alone.
     const expanded = expandComposites(graph, onednnComposite);
-    const fusions = onednnFusions(expanded);
-    const keep = new Set(fusions.aliasNodes.keys());
-    const loops = fusionMode() === "all" ? fuseLoops(expanded, keep) : null;
+    const bias = onednnFusions(expanded);
+    const loops = fusionMode() === "all"
+      ? fuseLoops(expanded, new Set(bias.aliasNodes.keys()))
+      : null;
     const planned = loops?.graph ?? expanded;
+    // Batch norm: forward with its moments, and backward with its parameters' gradients.
     pairBatchNorms(planned, env.shared);
     super(
       planned,
       options,
       wrap(onednnLookup(env)),
-      fusions,
+      { ...bias, siblings: batchNormSiblings(planned) },
       wasmBacking(env.wasm, fusedScratchBytes(planned)),
     );
     this.owned = owned;

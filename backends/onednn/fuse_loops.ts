@@ -37,6 +37,7 @@ import { Graph as GraphClass } from "../../core/graph.ts";
 import { type DType, sizeOf } from "../../core/host_tensor.ts";
 import { attrsOf } from "../../core/ops/attrs.ts";
 import { sameShape } from "../../core/shape.ts";
+import { liveNodes } from "../../core/plan.ts";
 
 /** One step of a fused program: `const t<k> = <op>(args)`. */
 export interface FusedStep {
@@ -141,7 +142,7 @@ function fusible(n: Node): boolean {
 }
 
 /** How many times each node is read by live nodes, outputs and state updates. */
-function readerCounts(graph: Graph, live: Uint8Array): Int32Array {
+function readerCounts(graph: Graph, live: readonly boolean[]): Int32Array {
   const count = new Int32Array(graph.nodes.length);
   for (const n of graph.nodes) if (live[n.id]) { for (const i of n.inputs) count[i]++; }
   for (const id of graph.outputs.values()) count[id]++;
@@ -247,12 +248,7 @@ export function fuseLoops(graph: Graph, keep: ReadonlySet<number> = new Set()): 
   const rewritten = new Map<number, Node>();
   let absorbed = 0;
   // Only nodes the outputs and state updates need (the planner drops the rest anyway).
-  const live = new Uint8Array(graph.nodes.length);
-  for (const id of graph.outputs.values()) live[id] = 1;
-  for (const slot of graph.states.values()) if (slot.update !== undefined) live[slot.update] = 1;
-  for (let id = graph.nodes.length - 1; id >= 0; id--) {
-    if (live[id]) { for (const i of graph.nodes[id].inputs) live[i] = 1; }
-  }
+  const live = liveNodes(graph);
   const readers = readerCounts(graph, live);
   for (let id = graph.nodes.length - 1; id >= 0; id--) {
     const n = graph.nodes[id];

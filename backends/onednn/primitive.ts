@@ -11,6 +11,7 @@ import type { TensorData } from "../../core/host_tensor.ts";
 import { type DnnlContext, outHandle } from "./engine.ts";
 import { createMemory } from "./memory.ts";
 import { check } from "./status.ts";
+import { ActlabError } from "../../core/errors.ts";
 
 /** An op descriptor buffer: large enough for every 2.6 op descriptor (conv: 5,976 bytes). */
 export function opDescBuffer(): Uint8Array {
@@ -32,6 +33,10 @@ export const ARG = {
   WORKSPACE: 64,
   MEAN: 49,
   VARIANCE: 50,
+  SCALE: 51,
+  SHIFT: 52,
+  DIFF_SCALE: 255,
+  DIFF_SHIFT: 256,
 } as const;
 
 /** A primitive argument: its `DNNL_ARG_*` and memory descriptor. */
@@ -116,6 +121,12 @@ export class DnnlPrimitive {
   /** Execute on `data` (one buffer per arg, in the constructor's order) and wait. */
   run(data: readonly (TensorData | Uint8Array)[]): void {
     const s = this.ctx.lib.symbols;
+    if (data.length !== this.memories.length) {
+      throw new ActlabError(
+        `${this.what}: ${data.length} buffers for ${this.memories.length} arguments`,
+        "pass one buffer per argument, in order (a bug in a onednn-cpu kernel)",
+      );
+    }
     for (let i = 0; i < this.memories.length; i++) {
       check(
         s.dnnl_memory_set_data_handle(this.memories[i], data[i] as Float32Array),

@@ -89,6 +89,12 @@ export interface Fusions {
   readonly aliasNodes: ReadonlyMap<number, number>;
   /** Producer → the extra input nodes its fused kernel reads. */
   readonly extraInputs: ReadonlyMap<number, readonly number[]>;
+  /**
+   * Node → the earlier node whose kernel writes it (the planner's
+   * `siblings`): the node runs nothing, and its buffer is passed to that
+   * kernel after its inputs and extra inputs, to be written.
+   */
+  readonly siblings?: ReadonlyMap<number, number>;
 }
 
 /** Executable produced by the reference backend. */
@@ -116,7 +122,15 @@ export class ReferenceExecutable extends ExecutableBase {
     fusions?: Fusions,
     backing?: BackingStore,
   ) {
-    super(graph, options, { aliasOps: ALIAS_OPS, aliasNodes: fusions?.aliasNodes });
+    super(graph, options, {
+      aliasOps: ALIAS_OPS,
+      aliasNodes: fusions?.aliasNodes,
+      siblings: fusions?.siblings,
+    });
+    const written = new Map<number, number[]>();
+    for (const [node, by] of fusions?.siblings ?? []) {
+      written.set(by, [...written.get(by) ?? [], node]);
+    }
     this.f64 = options.precision === "f64";
     const slotBytes = new Array<number>(this.plan.bufferBytes.length).fill(0);
     for (const [id, b] of this.plan.bufferOf) {
@@ -150,9 +164,15 @@ export class ReferenceExecutable extends ExecutableBase {
         if (buf !== undefined) {
           this.values[id] = view(slots[buf], node.dtype, sizeOf(node.shape), this.f64);
         } else this.sourceAliases.push([id, root]);
+      } else if (buf !== undefined && fusions?.siblings?.has(id)) {
+        this.values[id] = view(slots[buf], node.dtype, sizeOf(node.shape), this.f64);
       } else if (buf !== undefined) {
         this.values[id] = view(slots[buf], node.dtype, sizeOf(node.shape), this.f64);
-        this.inputIds[id] = [...node.inputs, ...fusions?.extraInputs.get(id) ?? []];
+        this.inputIds[id] = [
+          ...node.inputs,
+          ...fusions?.extraInputs.get(id) ?? [],
+          ...written.get(id) ?? [],
+        ];
         const inputs = this.inputIds[id].map((i) => graph.nodes[i]);
         this.runs[id] = kernelFor(node.op)(node, inputs, this.f64);
       } else if (node.op === "constant") {

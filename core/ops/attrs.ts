@@ -95,8 +95,10 @@ export interface OpAttrMap {
   readonly layer_norm_grad: LayerNormAttrs;
   /** Batch normalisation with the batch's own statistics. */
   readonly batch_norm: BatchNormAttrs;
-  /** Its gradient. */
+  /** Its input's gradient. */
   readonly batch_norm_grad: BatchNormAttrs;
+  /** Its weight's and bias's gradients. */
+  readonly batch_norm_param_grad: BatchNormAttrs;
 }
 
 /** Names of the ops that have attributes. */

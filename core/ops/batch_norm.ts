@@ -5,18 +5,23 @@
  *   variance (row 1). A statistic with no gradient of its own: it feeds the
  *   running averages (never differentiated) and `batch_norm`, whose VJP
  *   already carries the statistics' dependence on x.
- * - `batch_norm(x, moments)` → `(x − mean) / sqrt(var + eps)`, where
- *   `moments` must be `batch_moments(x)` of the same x (the builder checks):
- *   its VJP with respect to x is the full training-mode gradient,
- *   `batch_norm_grad`, and none flows to `moments`.
- * - `batch_norm_grad(x, moments, y, g)` → `r · (g − mean(g) − y · mean(g·y))`
- *   with `r = 1/sqrt(var + eps)` and means over the normalised axes (the same
- *   formula as layer norm's, over other axes); not differentiable again.
- * onednn-cpu runs the three on oneDNN's batch normalisation primitives
- * (forward training, forward with given statistics, backward); every other
- * backend runs their decompositions below — the forward ones are exactly
- * the ops nn/batch_norm.ts built before, so forward values are unchanged.
- * The affine scale and shift stay outside (nn/batch_norm.ts).
+ * - `batch_norm(x, moments, weight, bias)` → `x̂·weight + bias` per channel,
+ *   `x̂ = (x − mean) / sqrt(var + eps)`, where `moments` must be
+ *   `batch_moments(x)` of the same x (the builder checks): its VJP with
+ *   respect to x is the full training-mode gradient, `batch_norm_grad`, with
+ *   respect to weight and bias `batch_norm_param_grad`, and none flows to
+ *   `moments`.
+ * - `batch_norm_grad(x, moments, weight, g)` → `r · (ĝ − mean(ĝ) − x̂ ·
+ *   mean(ĝ·x̂))` with `ĝ = g·weight`, `r = 1/sqrt(var + eps)` and means over
+ *   the normalised axes (layer norm's formula, over other axes);
+ * - `batch_norm_param_grad(x, moments, g)` → `[2, C]`: Σ g·x̂ (the weight's
+ *   gradient, row 0) and Σ g (the bias's, row 1). Neither gradient op is
+ *   differentiable again.
+ * onednn-cpu runs them on oneDNN's batch normalisation primitives (forward
+ * with scale and shift; one backward call for all three gradients); every
+ * other backend runs their decompositions below — the forward ones are
+ * exactly the ops nn/batch_norm.ts built before, so forward values are
+ * unchanged.
  * @module
  */
 import { ActlabError } from "../errors.ts";
@@ -26,7 +31,7 @@ import { fmtShape } from "../shape.ts";
 import { add, mul, rsqrt, square, sub } from "./elementwise.ts";
 import { concat, slice } from "./indexing.ts";
 import { reshape } from "./movement.ts";
-import { mean } from "./reduce.ts";
+import { mean, sum } from "./reduce.ts";
 
 /** Attributes of `batch_norm` and `batch_norm_grad`. */
 export interface BatchNormAttrs extends Attrs {
@@ -102,23 +107,67 @@ defineOp({
   },
 });
 
+function checkParams(op: string, x: TensorInfo, params: readonly TensorInfo[]): void {
+  const c = x.shape[1];
+  for (const p of params) {
+    if (p.dtype !== "f32" || fmtShape(p.shape) !== fmtShape([c])) {
+      attrError(
+        op,
+        `weight and bias must be f32[${c}] for input ${fmtShape(x.shape)}, got ${p.dtype}${
+          fmtShape(p.shape)
+        }`,
+        "pass one value per channel",
+      );
+    }
+  }
+}
+
+function sameShapes(op: string, x: TensorInfo, g: TensorInfo): void {
+  if (fmtShape(g.shape) !== fmtShape(x.shape) || g.dtype !== "f32") {
+    attrError(
+      op,
+      `the gradient ${g.dtype}${fmtShape(g.shape)} must match the input ${fmtShape(x.shape)}`,
+      "pass batch_norm's input and its output's gradient",
+    );
+  }
+}
+
+/** x̂ = (x − mean)·r and r = 1/sqrt(var + eps), per channel broadcast as [1, C, 1, ...]. */
+function normalised(x: Tensor, m: Tensor, eps: number): { xhat: Tensor; r: Tensor } {
+  const { bshape } = channelAxes(x);
+  const r = rsqrt(add(momentRow(m, 1, bshape), eps));
+  return { xhat: mul(sub(x, momentRow(m, 0, bshape)), r), r };
+}
+
 defineOp<BatchNormAttrs>({
   name: "batch_norm",
-  arity: 2,
+  arity: 4,
   attrs: (raw) => epsAttr("batch_norm", raw),
-  infer: ([x, m]) => {
+  infer: ([x, m, w, b]) => {
     checkInput("batch_norm", x);
     checkMoments("batch_norm", x, m);
+    checkParams("batch_norm", x, [w, b]);
     return { shape: x.shape, dtype: "f32" };
   },
-  vjp: ({ inputs: [x, m], output: y, grad: g, attrs, needs }) => [
-    needs[0] ? x.graph.apply("batch_norm_grad", [x, m, y, g], { eps: attrs.eps }) : null,
-    null,
-  ],
-  decompose: ([x, m], { eps }) => {
+  vjp: ({ inputs: [x, m, w], grad: g, attrs, needs }) => {
+    // dx first: onednn-cpu computes the parameters' gradients in the same call.
+    const dx = needs[0] ? x.graph.apply("batch_norm_grad", [x, m, w, g], { eps: attrs.eps }) : null;
+    if (!needs[2] && !needs[3]) return [dx, null, null, null];
+    const pg = x.graph.apply("batch_norm_param_grad", [x, m, g], { eps: attrs.eps });
+    const c = x.shape[1];
+    return [
+      dx,
+      null,
+      needs[2] ? reshape(slice(pg, [0, 0], [1, c]), [c]) : null,
+      needs[3] ? reshape(slice(pg, [1, 0], [2, c]), [c]) : null,
+    ];
+  },
+  decompose: ([x, m, w, b], { eps }) => {
+    // As nn/batch_norm.ts built it before: normalise, then the affine part.
     const { bshape } = channelAxes(x);
     const centred = sub(x, momentRow(m, 0, bshape));
-    return mul(centred, rsqrt(add(momentRow(m, 1, bshape), eps)));
+    const xhat = mul(centred, rsqrt(add(momentRow(m, 1, bshape), eps)));
+    return add(mul(xhat, reshape(w, bshape)), reshape(b, bshape));
   },
 });
 
@@ -126,23 +175,37 @@ defineOp<BatchNormAttrs>({
   name: "batch_norm_grad",
   arity: 4,
   attrs: (raw) => epsAttr("batch_norm_grad", raw),
-  infer: ([x, m, y, g]) => {
+  infer: ([x, m, w, g]) => {
     checkInput("batch_norm_grad", x);
     checkMoments("batch_norm_grad", x, m);
-    if (fmtShape(y.shape) !== fmtShape(x.shape) || fmtShape(g.shape) !== fmtShape(x.shape)) {
-      return attrError(
-        "batch_norm_grad",
-        `x ${fmtShape(x.shape)}, y ${fmtShape(y.shape)} and g ${fmtShape(g.shape)} differ`,
-        "pass batch_norm's input, moments, output and the output's gradient",
-      );
-    }
+    checkParams("batch_norm_grad", x, [w]);
+    sameShapes("batch_norm_grad", x, g);
     return { shape: x.shape, dtype: "f32" };
   },
-  decompose: ([x, m, y, g], { eps }) => {
+  decompose: ([x, m, w, g], { eps }) => {
     const { axes, bshape } = channelAxes(x);
-    const r = rsqrt(add(momentRow(m, 1, bshape), eps));
-    const inner = sub(sub(g, mean(g, axes, true)), mul(y, mean(mul(g, y), axes, true)));
+    const { xhat, r } = normalised(x, m, eps);
+    const gh = mul(g, reshape(w, bshape));
+    const inner = sub(sub(gh, mean(gh, axes, true)), mul(xhat, mean(mul(gh, xhat), axes, true)));
     return mul(r, inner);
+  },
+});
+
+defineOp<BatchNormAttrs>({
+  name: "batch_norm_param_grad",
+  arity: 3,
+  attrs: (raw) => epsAttr("batch_norm_param_grad", raw),
+  infer: ([x, m, g]) => {
+    checkInput("batch_norm_param_grad", x);
+    checkMoments("batch_norm_param_grad", x, m);
+    sameShapes("batch_norm_param_grad", x, g);
+    return { shape: [2, x.shape[1]], dtype: "f32" };
+  },
+  decompose: ([x, m, g], { eps }) => {
+    const { axes } = channelAxes(x);
+    const c = x.shape[1];
+    const { xhat } = normalised(x, m, eps);
+    return concat([reshape(sum(mul(g, xhat), axes), [1, c]), reshape(sum(g, axes), [1, c])], 0);
   },
 });
 
@@ -153,10 +216,17 @@ export function batchMoments(x: Tensor): Tensor {
 
 /**
  * Normalise `x` [B, C, ...] per channel with its own batch statistics
- * `moments = batchMoments(x)`: `(x − mean) / sqrt(var + eps)`, differentiable
- * in x (the statistics' dependence included).
+ * `moments = batchMoments(x)` and apply `weight` and `bias` ([C]):
+ * `(x − mean) / sqrt(var + eps) · weight + bias`, differentiable in x (the
+ * statistics' dependence included), weight and bias.
  */
-export function batchNormalize(x: Tensor, moments: Tensor, eps = 1e-5): Tensor {
+export function batchNormalize(
+  x: Tensor,
+  moments: Tensor,
+  weight: Tensor,
+  bias: Tensor,
+  eps = 1e-5,
+): Tensor {
   const m = moments.node;
   if (m.op !== "batch_moments" || m.inputs[0] !== x.id) {
     throw new ActlabError(
@@ -164,5 +234,5 @@ export function batchNormalize(x: Tensor, moments: Tensor, eps = 1e-5): Tensor {
       "compute them with batchMoments(x)",
     );
   }
-  return x.graph.apply("batch_norm", [x, moments], { eps });
+  return x.graph.apply("batch_norm", [x, moments, weight, bias], { eps });
 }

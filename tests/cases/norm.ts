@@ -61,20 +61,26 @@ cases.push(
 cases.push(
   {
     op: "batch_norm",
-    name: "[4,3,2,2] with batch_moments",
-    inputs: [{ shape: [4, 3, 2, 2], range: [-2, 2] }],
-    build: (x) => o.batchNormalize(x, o.batchMoments(x)),
+    name: "[4,3,2,2] with batch_moments, weight and bias",
+    inputs: [{ shape: [4, 3, 2, 2], range: [-2, 2] }, { shape: [3], range: [0.5, 2] }, {
+      shape: [3],
+    }],
+    build: (x, w, b) => o.batchNormalize(x, o.batchMoments(x), w, b),
   },
   {
     op: "batch_norm",
     name: "[5,3] with batch_moments, eps 0.1",
-    inputs: [{ shape: [5, 3], range: [-1, 1] }],
-    build: (x) => o.batchNormalize(x, o.batchMoments(x), 0.1),
+    inputs: [{ shape: [5, 3], range: [-1, 1] }, { shape: [3], range: [-2, -0.5] }, {
+      shape: [3],
+    }],
+    build: (x, w, b) => o.batchNormalize(x, o.batchMoments(x), w, b, 0.1),
   },
   {
     op: "batch_norm",
     name: "[3,2,3,1] scaled output",
-    inputs: [{ shape: [3, 2, 3, 1], range: [-3, 1] }],
-    build: (x) => o.mul(o.batchNormalize(x, o.batchMoments(x)), x),
+    inputs: [{ shape: [3, 2, 3, 1], range: [-3, 1] }, { shape: [2], range: [0.5, 2] }, {
+      shape: [2],
+    }],
+    build: (x, w, b) => o.mul(o.batchNormalize(x, o.batchMoments(x), w, b), x),
   },
 );

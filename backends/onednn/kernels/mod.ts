@@ -8,5 +8,6 @@ import "./softmax.ts";
 import "./pool.ts";
 import "./transpose.ts";
 import "./erf.ts";
-import "./norm.ts";
+import "./batch_norm.ts";
+import "./layer_norm.ts";
 import "./fused.ts";
