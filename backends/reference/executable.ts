@@ -44,9 +44,10 @@ function view(at: Region, dtype: DType, n: number, f64: boolean): TensorData {
 }
 
 /**
- * One block of memory for all of an executable's buffers, state and
- * constants, asked for once with its size in bytes (onednn-cpu: a
- * WebAssembly memory, so that its WASM kernels can address every tensor).
+ * One block of memory for all of an executable's buffers, state, constants
+ * and feeds (copied in at each run), asked for once with its size in bytes
+ * (onednn-cpu: a WebAssembly memory, so that its WASM kernels can address
+ * every tensor).
  */
 export type BackingStore = (bytes: number) => ArrayBuffer;
 
@@ -107,6 +108,8 @@ export class ReferenceExecutable extends ExecutableBase {
   private readonly sourceAliases: [number, number][] = [];
   /** The ArrayBuffers this executable allocated, detached on dispose (none with a backing store). */
   private readonly ownBuffers: ArrayBuffer[];
+  /** Feed node → its region of the backing store, where each run's feed is copied. */
+  private readonly feedCopies = new Map<number, TensorData>();
   /** The input nodes each node's kernel reads (its own, plus a fusion's extras). */
   private readonly inputIds: (readonly number[])[] = [];
 
@@ -141,10 +144,13 @@ export class ReferenceExecutable extends ExecutableBase {
     const stateNodes = [...this.states.values()].map((s) => s.node);
     const constants = this.plan.order.map((id) => graph.nodes[id])
       .filter((n) => n.op === "constant");
+    // With a backing store, feeds are copied into it each run (kernels there address every tensor).
+    const feedsIn = backing ? this.feedNodes : [];
     const all = regions([
       ...slotBytes,
       ...stateNodes.map(bytesOf),
       ...constants.map(bytesOf),
+      ...feedsIn.map(bytesOf),
     ], backing);
     this.ownBuffers = backing ? [] : all.map((r) => r.buffer);
     const slots = all.slice(0, slotBytes.length);
@@ -152,6 +158,10 @@ export class ReferenceExecutable extends ExecutableBase {
     const constantAt = new Map(
       constants.map((n, k) => [n.id, all[slotBytes.length + stateNodes.length + k]]),
     );
+    const feedsAt = slotBytes.length + stateNodes.length + constants.length;
+    feedsIn.forEach((n, k) => {
+      this.feedCopies.set(n.id, view(all[feedsAt + k], n.dtype, sizeOf(n.shape), this.f64));
+    });
     [...this.states.values()].forEach(({ name, node }, k) => {
       this.state.set(name, view(stateAt[k], node.dtype, sizeOf(node.shape), this.f64));
     });
@@ -190,6 +200,12 @@ export class ReferenceExecutable extends ExecutableBase {
   protected async execute(feeds: readonly Feed[]): Promise<Record<string, HostTensor>> {
     const g = this.graph;
     for (const { node, value } of feeds) {
+      const copy = this.feedCopies.get(node.id);
+      if (copy) {
+        copy.set(value.data);
+        this.values[node.id] = copy;
+        continue;
+      }
       this.values[node.id] = this.f64 && node.dtype === "f32" &&
           !(value.data instanceof Float64Array)
         ? convert(value.data, "f32", true)

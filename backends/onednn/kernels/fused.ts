@@ -1,14 +1,15 @@
 /**
  * `fused` nodes (../fuse_loops.ts) as WebAssembly SIMD functions
  * (../wasm/fused_wat.ts) over the executable's WebAssembly memory, where
- * every pooled buffer, state and constant lives. The function covers the two
- * inner levels of the nest; this kernel calls it once per outer position.
- * A reduction accumulates into a float64 row in the memory's kernel scratch
- * and divides (`mean`) and rounds into the output here, as the reference
- * does. An operand outside the memory (a feed) runs the JavaScript loop
- * (host/fused.ts) for that run; a program the generator declines, no memory
- * (the executable's buffers did not fit one), or too little scratch leaves
- * the node to that loop too (the host tier).
+ * every pooled buffer, state, constant and feed lives. The function covers
+ * the two inner levels of the nest; this kernel calls it once per outer
+ * position. A reduction accumulates into a float64 row in the memory's
+ * kernel scratch and divides (`mean`) and rounds into the output here, as the
+ * reference does. An operand outside the memory (a safeguard: the executor
+ * copies feeds in) runs the JavaScript loop (host/fused.ts) for that run; a
+ * program the generator declines, no memory (the executable's buffers did not
+ * fit one), or too little scratch leaves the node to that loop too (the host
+ * tier).
  * @module
  */
 import type { Node } from "../../../core/graph.ts";

@@ -1,9 +1,10 @@
 /**
  * The onednn-cpu executable's buffers in one WebAssembly memory, so that its
- * WASM kernels (kernels/fused.ts) address every pooled buffer, state and
- * constant in place; oneDNN reads the same bytes through their addresses
- * (the memory never grows, so they never move). After the executor's
- * regions comes the kernels' scratch (a reduction's float64 accumulators).
+ * WASM kernels (kernels/fused.ts) address every pooled buffer, state,
+ * constant and feed (copied in each run) in place; oneDNN reads the same
+ * bytes through their addresses (the memory never grows, so they never
+ * move). After the executor's regions comes the kernels' scratch (a
+ * reduction's float64 accumulators).
  * A store too large for a 32-bit memory (4 GiB), or
  * `ACTLAB_ONEDNN_WASM=off`, gives a plain ArrayBuffer and no memory: every
  * fused node then runs its JavaScript loop.

@@ -5,7 +5,7 @@
  * NaN through a row)? The kernels that scan route such inputs to their
  * bit-exact host kernels. Four lanes at a time with the comparisons or-ed
  * into one mask; ≈ 0.1 ns per element against ≈ 1 ns for the JavaScript
- * loop, which still scans a tensor outside the memory (a feed).
+ * loop, which still scans a tensor outside the memory.
  * @module
  */
 import type { TensorData } from "../../../core/host_tensor.ts";
