@@ -49,16 +49,19 @@ registerOnednnKernel(FUSED_OP, (env: OnednnEnv, node: Node, leaves: readonly Nod
   const strideBytes = rowStrides.map((s, q) => s * bytes[q]);
   const args = new Array<number>(2 * (leaves.length + 1) + 2);
   const div = reducedCount(program);
+  // The memory never grows, so its buffer and the accumulator view are fixed.
+  const buf = memory.buffer;
+  const acc = reduce ? new Float64Array(buf, scratchOffset, outputs) : null;
+  const n = leaves.length;
+  args[n + 1] = rows;
+  args[n + 2] = cols;
+  for (let q = 0; q <= n; q++) args[n + 3 + q] = strideBytes[q];
   const run: KernelRun = (out: TensorData, ins: readonly TensorData[]) => {
-    const buf = memory.buffer;
-    if (out.buffer !== buf || ins.some((d) => d.buffer !== buf)) return js(out, ins);
-    const acc = reduce ? new Float64Array(buf, scratchOffset, outputs) : null;
+    let inside = out.buffer === buf;
+    for (let q = 0; q < n && inside; q++) inside = ins[q].buffer === buf;
+    if (!inside) return js(out, ins);
     acc?.fill(0);
     const o0 = acc ? scratchOffset : out.byteOffset;
-    const n = leaves.length;
-    args[n + 1] = rows;
-    args[n + 2] = cols;
-    for (let q = 0; q <= n; q++) args[n + 3 + q] = strideBytes[q];
     for (let j = 0; j < count; j++) {
       args[0] = o0 + bases[0][j] * bytes[0];
       for (let q = 0; q < n; q++) args[q + 1] = ins[q].byteOffset + bases[q + 1][j] * bytes[q + 1];
