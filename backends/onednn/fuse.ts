@@ -23,10 +23,13 @@ export function fusionMode(): "off" | "bias" | "all" {
   return v === "off" || v === "bias" ? v : "all";
 }
 
-/** How many times each node is read: by other nodes, as an output, as a state update. */
-function readers(graph: Graph): Int32Array {
+/**
+ * How many times each node is read: by other (live, when `live` is given)
+ * nodes, as an output, as a state update.
+ */
+export function readerCounts(graph: Graph, live?: readonly boolean[]): Int32Array {
   const count = new Int32Array(graph.nodes.length);
-  for (const n of graph.nodes) for (const i of n.inputs) count[i]++;
+  for (const n of graph.nodes) if (!live || live[n.id]) { for (const i of n.inputs) count[i]++; }
   for (const id of graph.outputs.values()) count[id]++;
   for (const slot of graph.states.values()) if (slot.update !== undefined) count[slot.update]++;
   return count;
@@ -43,7 +46,7 @@ export function onednnFusions(graph: Graph): Fusions {
   const aliasNodes = new Map<number, number>();
   const extraInputs = new Map<number, number[]>();
   if (fusionMode() === "off") return { aliasNodes, extraInputs };
-  const count = readers(graph);
+  const count = readerCounts(graph);
   for (const a of graph.nodes) {
     if (a.op !== "add" || a.dtype !== "f32" || a.inputs[0] === a.inputs[1]) continue;
     for (const [mi, bi] of [[a.inputs[0], a.inputs[1]], [a.inputs[1], a.inputs[0]]]) {

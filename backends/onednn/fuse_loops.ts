@@ -38,6 +38,7 @@ import { type DType, sizeOf } from "../../core/host_tensor.ts";
 import { attrsOf } from "../../core/ops/attrs.ts";
 import { sameShape } from "../../core/shape.ts";
 import { liveNodes } from "../../core/plan.ts";
+import { readerCounts } from "./fuse.ts";
 
 /** One step of a fused program: `const t<k> = <op>(args)`. */
 export interface FusedStep {
@@ -141,19 +142,16 @@ function fusible(n: Node): boolean {
   return n.dtype === "f32" || n.dtype === "bool";
 }
 
-/** How many times each node is read by live nodes, outputs and state updates. */
-function readerCounts(graph: Graph, live: readonly boolean[]): Int32Array {
-  const count = new Int32Array(graph.nodes.length);
-  for (const n of graph.nodes) if (live[n.id]) { for (const i of n.inputs) count[i]++; }
-  for (const id of graph.outputs.values()) count[id]++;
-  for (const slot of graph.states.values()) if (slot.update !== undefined) count[slot.update]++;
-  return count;
-}
-
-/** A scalar f32/bool constant as a literal, else null. */
+/**
+ * A one-element f32 or bool constant, or f32 fill (`scalar()`'s), as a
+ * literal — its float32 value — else null.
+ */
 function literal(n: Node): string | null {
-  if (n.op !== "constant" || sizeOf(n.shape) !== 1 || n.dtype === "i32") return null;
-  const v = attrsOf(n, "constant").value.data[0];
+  if (sizeOf(n.shape) !== 1 || n.dtype === "i32") return null;
+  let v: number;
+  if (n.op === "constant") v = attrsOf(n, "constant").value.data[0];
+  else if (n.op === "full" && n.dtype === "f32") v = Math.fround(attrsOf(n, "full").value);
+  else return null;
   if (Object.is(v, -0)) return "(-0)";
   return Number.isFinite(v) ? `(${v})` : null;
 }
