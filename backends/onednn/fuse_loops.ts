@@ -68,6 +68,24 @@ export interface FusedProgram {
   readonly steps: readonly FusedStep[];
 }
 
+/**
+ * Which steps change along a row: those reading, directly or through other
+ * steps, a leaf whose column stride is 1 (`leafColStrides[k]` is leaf k's).
+ * The rest are computed once per row by both loop generators.
+ */
+export function varyingSteps(
+  steps: readonly FusedStep[],
+  leafColStrides: readonly number[],
+): boolean[] {
+  const varying = new Set<string>();
+  leafColStrides.forEach((s, k) => s === 1 && varying.add(`l${k}`));
+  return steps.map((s, j) => {
+    const v = s.args.some((a) => varying.has(a));
+    if (v) varying.add(`t${j}`);
+    return v;
+  });
+}
+
 /** The op of a rewritten root. */
 export const FUSED_OP = "fused";
 

@@ -22,7 +22,13 @@ import type { KernelLookup } from "../reference/executable.ts";
 import { getKernel, type KernelRun } from "../reference/kernel.ts";
 import "../reference/kernels/mod.ts";
 import type { DnnlContext } from "./engine.ts";
-import { DnnlPrimitive, type PrimitiveArg, type PrimitiveSource } from "./primitive.ts";
+import {
+  DnnlPrimitive,
+  opDescBuffer,
+  type PrimitiveArg,
+  type PrimitiveSource,
+} from "./primitive.ts";
+import { check } from "./status.ts";
 import { ScratchArena } from "./scratch.ts";
 import { type WasmArena, wasmArena } from "./wasm/memory.ts";
 
@@ -116,6 +122,39 @@ export function ownPrimitive(
   const p = new DnnlPrimitive(env.ctx, source, args, what, hint);
   env.own(p);
   return p;
+}
+
+/**
+ * A backward op descriptor, filled by `init` (which returns its status and
+ * the C function's name); the forward primitive descriptor `hint` the
+ * backward op will take is released if the descriptor cannot be made.
+ */
+export function backwardDesc(
+  env: OnednnEnv,
+  hint: Deno.PointerObject,
+  init: (desc: Uint8Array) => [status: number, fn: string],
+  what: string,
+): Uint8Array {
+  const desc = opDescBuffer();
+  try {
+    const [status, fn] = init(desc);
+    check(status, fn, what);
+  } catch (e) {
+    env.ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
+    throw e;
+  }
+  return desc;
+}
+
+/** Create and own a backward primitive (`backwardDesc`), which keeps `hint`. */
+export function ownBackwardPrimitive(
+  env: OnednnEnv,
+  hint: Deno.PointerObject,
+  init: (desc: Uint8Array) => [status: number, fn: string],
+  args: readonly PrimitiveArg[],
+  what: string,
+): DnnlPrimitive {
+  return ownPrimitive(env, backwardDesc(env, hint, init, what), args, what, hint);
 }
 
 /**

@@ -21,7 +21,7 @@ import type { TensorData } from "../../../core/host_tensor.ts";
 import { broadcastStrides, stridesOf } from "../../../core/shape.ts";
 import { ActlabError } from "../../../core/errors.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
-import { FUSED_OP, type FusedProgram, type FusedStep } from "../fuse_loops.ts";
+import { FUSED_OP, type FusedProgram, type FusedStep, varyingSteps } from "../fuse_loops.ts";
 import { registerHostKernel } from "../kernel.ts";
 import { generated } from "./codegen.ts";
 import { mergeAxes, type Nest, nestOf } from "./nest.ts";
@@ -144,15 +144,7 @@ export function fusedKernel(program: FusedProgram, leaves: readonly Node[]): Ker
   const reduce = kind !== "map";
   const nest = fusedNest(program, leaves);
   const cs = nest.colStrides;
-  const k = leaves.length;
-  // Which operands change along a row: leaves with column stride 1, and steps reading one.
-  const varying = new Set<string>();
-  for (let j = 0; j < k; j++) if (cs[j + 1] === 1) varying.add(`l${j}`);
-  const stepVaries = steps.map((s, j) => {
-    const v = s.args.some((a) => varying.has(a));
-    if (v) varying.add(`t${j}`);
-    return v;
-  });
+  const stepVaries = varyingSteps(steps, cs.slice(1));
   // A reduction without steps sums its one leaf.
   const last = steps.length > 0 ? `t${steps.length - 1}` : "l0";
   const flat = nest.bases[0].length === 1 && nest.rows === 1 && nest.bases.every((b) => b[0] === 0);

@@ -27,7 +27,12 @@ import { attrsOf } from "../../../core/ops/attrs.ts";
 import { liveNodes } from "../../../core/plan.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
 import type { DnnlContext } from "../engine.ts";
-import { type OnednnEnv, ownPrimitive, registerOnednnKernel } from "../kernel.ts";
+import {
+  type OnednnEnv,
+  ownBackwardPrimitive,
+  ownPrimitive,
+  registerOnednnKernel,
+} from "../kernel.ts";
 import { memoryDesc } from "../memory.ts";
 import { ARG, opDescBuffer, type PrimitiveArg, primitiveDesc } from "../primitive.ts";
 import { check } from "../status.ts";
@@ -162,20 +167,20 @@ function backward(env: OnednnEnv, x: Node, eps: number, what: string) {
     forwardDesc(ctx, FORWARD_TRAINING, md, eps, SCALE_SHIFT),
     `${what} (hint)`,
   );
-  const desc = opDescBuffer();
-  const status = ctx.lib.symbols.dnnl_batch_normalization_backward_desc_init(
-    desc,
-    BACKWARD,
-    md,
-    md,
-    eps,
-    SCALE_SHIFT,
-  );
-  if (status !== 0) ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
-  check(status, "dnnl_batch_normalization_backward_desc_init", what);
-  const p = ownPrimitive(
+  const p = ownBackwardPrimitive(
     env,
-    desc,
+    hint,
+    (desc) => [
+      ctx.lib.symbols.dnnl_batch_normalization_backward_desc_init(
+        desc,
+        BACKWARD,
+        md,
+        md,
+        eps,
+        SCALE_SHIFT,
+      ),
+      "dnnl_batch_normalization_backward_desc_init",
+    ],
     [
       { arg: ARG.SRC, md },
       { arg: ARG.MEAN, md: stat },
@@ -188,7 +193,6 @@ function backward(env: OnednnEnv, x: Node, eps: number, what: string) {
       { arg: ARG.DIFF_SHIFT, md: stat },
     ],
     what,
-    hint,
   );
   // oneDNN 2.6 checks that the shift is bound, though the gradients do not read it.
   const shift = new Float32Array(c);

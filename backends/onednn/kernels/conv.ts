@@ -19,7 +19,7 @@ import type { TensorData } from "../../../core/host_tensor.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import { type Conv2dGeometry, conv2dGeometry } from "../../../core/ops/conv.ts";
 import type { DnnlContext } from "../engine.ts";
-import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
+import { backwardDesc, type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
 import { type LayoutArg, layoutPrimitive } from "../layout.ts";
 import { anyDesc, dims, memoryDesc } from "../memory.ts";
 import { ARG, opDescBuffer, primitiveDesc } from "../primitive.ts";
@@ -128,15 +128,7 @@ function backwardPrimitive(
   args: readonly LayoutArg[],
 ): (data: readonly TensorData[]) => void {
   const hint = primitiveDesc(env.ctx, forwardDesc(env.ctx, d, what), `${what} (forward hint)`);
-  const desc = opDescBuffer();
-  try {
-    const [status, fn] = init(desc);
-    check(status, fn, what);
-  } catch (e) {
-    env.ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
-    throw e;
-  }
-  return layoutPrimitive(env, desc, args, what, hint);
+  return layoutPrimitive(env, backwardDesc(env, hint, init, what), args, what, hint);
 }
 
 registerOnednnKernel("conv2d_input_grad", (env: OnednnEnv, node: Node, [, wn]: readonly Node[]) => {

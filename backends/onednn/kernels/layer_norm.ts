@@ -19,7 +19,12 @@ import { sizeOf } from "../../../core/host_tensor.ts";
 import { attrsOf } from "../../../core/ops/attrs.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
 import type { DnnlContext } from "../engine.ts";
-import { type OnednnEnv, ownPrimitive, registerOnednnKernel } from "../kernel.ts";
+import {
+  type OnednnEnv,
+  ownBackwardPrimitive,
+  ownPrimitive,
+  registerOnednnKernel,
+} from "../kernel.ts";
 import { memoryDesc } from "../memory.ts";
 import { ARG, opDescBuffer, primitiveDesc } from "../primitive.ts";
 import { check } from "../status.ts";
@@ -83,21 +88,21 @@ registerOnednnKernel("layer_norm_grad", (env: OnednnEnv, node: Node, [x]: readon
     { arg: ARG.VARIANCE, md: stat },
   ], `${what} (statistics)`);
   const hint = primitiveDesc(ctx, lnormDesc(ctx, md, stat, eps), `${what} (hint)`);
-  const desc = opDescBuffer();
-  const status = ctx.lib.symbols.dnnl_layer_normalization_backward_desc_init(
-    desc,
-    BACKWARD_DATA,
-    md,
-    md,
-    stat,
-    eps,
-    0,
-  );
-  if (status !== 0) ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
-  check(status, "dnnl_layer_normalization_backward_desc_init", what);
-  const backward = ownPrimitive(
+  const backward = ownBackwardPrimitive(
     env,
-    desc,
+    hint,
+    (desc) => [
+      ctx.lib.symbols.dnnl_layer_normalization_backward_desc_init(
+        desc,
+        BACKWARD_DATA,
+        md,
+        md,
+        stat,
+        eps,
+        0,
+      ),
+      "dnnl_layer_normalization_backward_desc_init",
+    ],
     [
       { arg: ARG.SRC, md },
       { arg: ARG.MEAN, md: stat },
@@ -106,7 +111,6 @@ registerOnednnKernel("layer_norm_grad", (env: OnednnEnv, node: Node, [x]: readon
       { arg: ARG.DIFF_SRC, md },
     ],
     what,
-    hint,
   );
   const scratch = env.scratch.reserve([4 * n * cols, 4 * n, 4 * n]);
   const run: KernelRun = (out, [xd, _y, g]) => {

@@ -32,7 +32,7 @@
  * @module
  */
 import type { DType } from "../../../core/host_tensor.ts";
-import type { FusedProgram, FusedStep } from "../fuse_loops.ts";
+import { type FusedProgram, type FusedStep, varyingSteps } from "../fuse_loops.ts";
 
 /** The operands' dtypes and column strides a function is generated for. */
 export interface FusedLayout {
@@ -199,15 +199,8 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
   const sca = steps.map(scalarFormula);
   if (vec.includes(null) || sca.includes(null)) return null;
 
-  const k = leafDtypes.length;
   const leafBytes = leafDtypes.map((d) => (d === "bool" ? 1 : 4));
-  const varying = new Set<string>();
-  for (let j = 0; j < k; j++) if (colStrides[j + 1] === 1) varying.add(`l${j}`);
-  const stepVaries = steps.map((s, j) => {
-    const v = s.args.some((a) => varying.has(a));
-    if (v) varying.add(`t${j}`);
-    return v;
-  });
+  const stepVaries = varyingSteps(steps, colStrides.slice(1));
   const last = steps.length - 1;
   const leaves = leafDtypes.map((_, j) => j);
 
