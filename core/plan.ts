@@ -27,6 +27,8 @@ export interface Plan {
    * the same pooled buffer, kept until the last of them is read) or a source.
    */
   readonly aliasOf: ReadonlyMap<number, number>;
+  /** The `siblings` pairs kept (node → the node whose kernel computes it); both are needed. */
+  readonly siblings: ReadonlyMap<number, number>;
   /** Size in bytes of each pooled buffer (4 bytes per f32/i32 element, 1 per bool). */
   readonly bufferBytes: readonly number[];
   /** Node ids that must survive the run (outputs and state updates). */
@@ -131,14 +133,19 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
   let liveBytes = 0;
   let peakPooled = 0;
   let sourceBytes = 0;
+  // A pair whose computing node is not needed for these outputs is dropped: the node then
+  // runs its own kernel (the executor reads the pairs kept from `Plan.siblings`).
+  const siblings = new Map<number, number>();
   const siblingsOf = new Map<number, number[]>();
   for (const [s, a] of options.siblings ?? []) {
-    if (!(a < s) || !live[s] || !live[a]) {
+    if (!(a < s)) {
       throw new ActlabError(
-        `plan: node ${s} cannot be computed by node ${a} (it must come later, and both be needed)`,
-        "pair a node only with an earlier, live node (a bug in the executor's fusion pass)",
+        `plan: node ${s} cannot be computed by node ${a}, which comes after it`,
+        "pair a node only with an earlier node (a bug in the executor's fusion pass)",
       );
     }
+    if (!live[s] || !live[a]) continue;
+    siblings.set(s, a);
     siblingsOf.set(a, [...siblingsOf.get(a) ?? [], s]);
   }
   const allocate = (id: number, pos: number) => {
@@ -180,7 +187,7 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
     } else if (root !== undefined) {
       const buf = bufferOf.get(root);
       if (buf !== undefined) bufferOf.set(id, buf);
-    } else if (options.siblings?.has(id)) {
+    } else if (siblings.has(id)) {
       // Allocated with the node that computes it.
     } else {
       allocate(id, pos);
@@ -196,6 +203,7 @@ export function plan(graph: Graph, options: PlanOptions = {}): Plan {
     lastUse,
     bufferOf,
     aliasOf,
+    siblings,
     bufferBytes,
     roots: [...rootSet],
     sourceBytes,

@@ -162,7 +162,11 @@ Deno.test("fused loops in JavaScript (the loop for operands outside the memory):
     const want = await runOn(referenceBackend, b, "feed");
     const fused = fuseLoops(b.graph);
     groups += fused.groups;
-    const exe = new ReferenceExecutable(fused.graph, {}, lookup);
+    const exe = new ReferenceExecutable(fused.graph, {}, lookup, {
+      aliasNodes: new Map(),
+      extraInputs: new Map(),
+      siblings: fused.siblings,
+    });
     try {
       const got = (await exe.run(b.values)).y;
       assert.deepEqual(bits(got), bits(want.y), `seed ${seed}: bit-exact`);
@@ -243,6 +247,46 @@ Deno.test({
       assert.ok(got.exe!.wasmKernels >= 1);
       assert.deepEqual(bits(got.y), bits(want.y), `[${xs}] over ${axes}`);
     }
+  },
+});
+
+Deno.test({
+  name: "onednn-cpu merged maps: an AdamW-like update of three states is one loop, bit-exact",
+  ignore: !ok,
+  fn: async () => {
+    const g = new Graph();
+    const shape = [37, 29];
+    const [p, m, v, gr] = ["p", "m", "v", "g"].map((name) => g.state(name, shape));
+    const m1 = o.add(o.mul(m, 0.9), o.mul(gr, 0.1));
+    const v1 = o.add(o.mul(v, 0.999), o.mul(o.square(gr), 0.001));
+    const p1 = o.sub(p, o.mul(o.div(m1, o.add(o.sqrt(v1), 1e-8)), 1e-3));
+    g.setStateUpdate("m", m1);
+    g.setStateUpdate("v", v1);
+    g.setStateUpdate("p", p1);
+    g.output("n", o.sum(o.square(p1))); // a reader after the merged loop
+    const f = fuseLoops(g);
+    assert.equal(f.siblings.size, 2, "m′ and v′ (or p′) computed by one loop");
+    const rand = lcg(4);
+    const values: Record<string, HostTensor> = {};
+    for (const name of ["p", "m", "v", "g"]) {
+      values[name] = {
+        dtype: "f32",
+        shape,
+        data: Float32Array.from({ length: 37 * 29 }, () => (name === "v" ? rand() : value(rand))),
+      };
+    }
+    const outs: Record<string, HostTensor>[] = [];
+    for (const backend of [referenceBackend, onednnCpuBackend]) {
+      const exe = await backend.compile(g);
+      try {
+        await exe.writeState(values);
+        const n = (await exe.run({})).n;
+        outs.push({ n, ...(await exe.readState(["p", "m", "v"])) });
+      } finally {
+        exe.dispose();
+      }
+    }
+    for (const k of ["n", "p", "m", "v"]) assert.deepEqual(bits(outs[1][k]), bits(outs[0][k]), k);
   },
 });
 

@@ -504,6 +504,16 @@ Deno.test("plan: a sibling's buffer is allocated with the node that computes it,
   // Without the pairing, s is allocated later and may reuse what is free then.
   assert.throws(
     () => plan(g, { siblings: new Map([[a.id, s.id]]) }),
-    (e) => e instanceof ActlabError && /must come later/.test(e.message),
+    (e) => e instanceof ActlabError && /which comes after it/.test(e.message),
   );
+  // A pair whose computing node these outputs do not need is dropped: s then runs itself.
+  const h = new Graph();
+  const hx = h.input("x", [64]);
+  const ha = neg(hx);
+  const hs = abs(hx);
+  h.output("a", ha);
+  h.output("s", hs);
+  const only = plan(h, { outputs: ["s"], siblings: new Map([[hs.id, ha.id]]) });
+  assert.equal(only.siblings.size, 0);
+  assert.ok(only.bufferOf.has(hs.id));
 });

@@ -50,7 +50,7 @@ export class OnednnExecutable extends ReferenceExecutable {
       planned,
       options,
       wrap(onednnLookup(env)),
-      { ...bias, siblings: batchNormSiblings(planned) },
+      { ...bias, siblings: new Map([...batchNormSiblings(planned), ...loops?.siblings ?? []]) },
       wasmBacking(env.wasm, fusedScratchBytes(planned)),
     );
     this.owned = owned;

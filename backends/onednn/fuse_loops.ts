@@ -66,6 +66,18 @@ export interface FusedProgram {
   readonly axes: readonly number[];
   /** The steps in order; the last is the value stored or accumulated. */
   readonly steps: readonly FusedStep[];
+  /**
+   * A `map` that computes other fused maps' outputs too (see `mergeMaps`):
+   * the step each output stores — this node's first, then each sibling's,
+   * whose buffers follow the leaves in the kernel's inputs. Absent: the last
+   * step, one output.
+   */
+  readonly stores?: readonly number[];
+}
+
+/** The step each output of `p` stores (this node's first). */
+export function storesOf(p: FusedProgram): readonly number[] {
+  return p.stores ?? [p.steps.length - 1];
 }
 
 /**
@@ -253,6 +265,8 @@ export interface LoopFusion {
   readonly groups: number;
   /** Nodes absorbed into groups (roots excluded). */
   readonly absorbed: number;
+  /** Fused maps computed by an earlier fused map's loop (the planner's siblings). */
+  readonly siblings: ReadonlyMap<number, number>;
 }
 
 /**
@@ -300,13 +314,96 @@ export function fuseLoops(graph: Graph, keep: ReadonlySet<number> = new Set()): 
       dtype: n.dtype,
     });
   }
-  if (rewritten.size === 0) return { graph, groups: 0, absorbed: 0 };
+  if (rewritten.size === 0) return { graph, groups: 0, absorbed: 0, siblings: new Map() };
+  const siblings = mergeMaps(rewritten);
   const out = new GraphClass();
   for (const n of graph.nodes) out.nodes.push(rewritten.get(n.id) ?? n);
   for (const [k, v] of graph.inputs) out.inputs.set(k, v);
   for (const [k, v] of graph.states) out.states.set(k, { ...v });
   for (const [k, v] of graph.outputs) out.outputs.set(k, v);
-  return { graph: out, groups: rewritten.size, absorbed };
+  return { graph: out, groups: rewritten.size - siblings.size, absorbed, siblings };
+}
+
+/**
+ * Merge fused f32 maps over one domain into one loop with several outputs:
+ * a later map B joins an earlier map A when every leaf of B is computed
+ * before A runs, or is A, or another map already joined to A. Then A's loop
+ * computes B's steps too and stores B's value into B's buffer (B becomes A's
+ * sibling: allocated with A, running nothing), reading each shared leaf once
+ * — AdamW's moment, variance and parameter updates of one tensor become one
+ * pass over its gradient, moments and parameter instead of three.
+ * Rewrites the merged nodes in `fused` (A's program and leaves; B with A as
+ * its one input, so that whatever needs B needs A) and returns the siblings
+ * (B → A).
+ */
+function mergeMaps(fused: Map<number, Node>): Map<number, number> {
+  const siblings = new Map<number, number>();
+  const joined = new Map<number, number[]>(); // host → its siblings
+  const ids = [...fused.keys()].sort((a, b) => a - b);
+  const programOfNode = (n: Node) => JSON.parse(n.attrs.program as string) as FusedProgram;
+  for (const b of ids) {
+    const nb = fused.get(b)!;
+    const pb = programOfNode(nb);
+    if (pb.kind !== "map" || nb.dtype !== "f32") continue;
+    for (let k = ids.indexOf(b) - 1; k >= 0; k--) {
+      const a = ids[k];
+      const na = fused.get(a)!;
+      if (siblings.has(a) || na.dtype !== "f32") continue;
+      const pa = programOfNode(na);
+      if (pa.kind !== "map" || !sameShape(pa.domain, pb.domain)) continue;
+      const mine = new Set([a, ...joined.get(a) ?? []]);
+      if (!nb.inputs.every((l) => l < a || mine.has(l))) continue;
+      const merged = appendMap(pa, na.inputs, pb, nb.inputs, a, joined.get(a) ?? []);
+      if (!merged) continue;
+      fused.set(a, {
+        ...na,
+        inputs: merged.leaves,
+        attrs: Object.freeze({ program: JSON.stringify(merged.program) as AttrValue, kind: "map" }),
+      });
+      // B reads only A now: needed whenever B is, A runs first and computes it.
+      fused.set(b, { ...nb, inputs: [a] });
+      siblings.set(b, a);
+      joined.set(a, [...joined.get(a) ?? [], b]);
+      break;
+    }
+  }
+  return siblings;
+}
+
+/**
+ * Host program `pa` (leaves `la`, node `a`, siblings `sibs`) with map `pb`
+ * (leaves `lb`) appended; null when the loop would grow past its bounds.
+ */
+function appendMap(
+  pa: FusedProgram,
+  la: readonly number[],
+  pb: FusedProgram,
+  lb: readonly number[],
+  a: number,
+  sibs: readonly number[],
+): { program: FusedProgram; leaves: number[] } | null {
+  const stores = storesOf(pa);
+  const leaves = [...la];
+  const base = pa.steps.length;
+  // The value of a leaf of B that the host computes: the step storing it.
+  const computed = new Map<number, number>([[a, stores[0]]]);
+  sibs.forEach((s, k) => computed.set(s, stores[k + 1]));
+  const refOf = (arg: string): string => {
+    if (arg.startsWith("t")) return `t${base + Number(arg.slice(1))}`;
+    if (!arg.startsWith("l")) return arg; // a literal
+    const leaf = lb[Number(arg.slice(1))];
+    const step = computed.get(leaf);
+    if (step !== undefined) return `t${step}`;
+    let k = leaves.indexOf(leaf);
+    if (k < 0) k = leaves.push(leaf) - 1;
+    return `l${k}`;
+  };
+  const steps = [...pa.steps, ...pb.steps.map((st) => ({ ...st, args: st.args.map(refOf) }))];
+  if (steps.length > MAX_STEPS || leaves.length > MAX_LEAVES) return null;
+  return {
+    program: { ...pa, steps, stores: [...stores, base + pb.steps.length - 1] },
+    leaves,
+  };
 }
 
 /** Bytes of float64 accumulators the largest fused reduction of `graph` needs. */

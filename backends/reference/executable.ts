@@ -130,8 +130,9 @@ export class ReferenceExecutable extends ExecutableBase {
       aliasNodes: fusions?.aliasNodes,
       siblings: fusions?.siblings,
     });
+    // The pairs the plan kept (it drops those whose computing node these outputs do not need).
     const written = new Map<number, number[]>();
-    for (const [node, by] of fusions?.siblings ?? []) {
+    for (const [node, by] of this.plan.siblings) {
       written.set(by, [...written.get(by) ?? [], node]);
     }
     this.f64 = options.precision === "f64";
@@ -174,7 +175,7 @@ export class ReferenceExecutable extends ExecutableBase {
         if (buf !== undefined) {
           this.values[id] = view(slots[buf], node.dtype, sizeOf(node.shape), this.f64);
         } else this.sourceAliases.push([id, root]);
-      } else if (buf !== undefined && fusions?.siblings?.has(id)) {
+      } else if (buf !== undefined && this.plan.siblings.has(id)) {
         this.values[id] = view(slots[buf], node.dtype, sizeOf(node.shape), this.f64);
       } else if (buf !== undefined) {
         this.values[id] = view(slots[buf], node.dtype, sizeOf(node.shape), this.f64);

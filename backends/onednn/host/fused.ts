@@ -21,7 +21,13 @@ import type { TensorData } from "../../../core/host_tensor.ts";
 import { broadcastStrides, stridesOf } from "../../../core/shape.ts";
 import { ActlabError } from "../../../core/errors.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
-import { FUSED_OP, type FusedProgram, type FusedStep, varyingSteps } from "../fuse_loops.ts";
+import {
+  FUSED_OP,
+  type FusedProgram,
+  type FusedStep,
+  storesOf,
+  varyingSteps,
+} from "../fuse_loops.ts";
 import { registerHostKernel } from "../kernel.ts";
 import { generated } from "./codegen.ts";
 import { mergeAxes, type Nest, nestOf } from "./nest.ts";
@@ -138,10 +144,15 @@ export function reducedCount(program: FusedProgram): number {
   return n;
 }
 
-/** Compile the loop of `program` over leaves of `leaves`' shapes and dtypes. */
-export function fusedKernel(program: FusedProgram, leaves: readonly Node[]): KernelRun {
+/**
+ * Compile the loop of `program` over `inputs`: its leaves, then the sibling
+ * nodes whose values it also stores (a merged map, `storesOf`).
+ */
+export function fusedKernel(program: FusedProgram, inputs: readonly Node[]): KernelRun {
   const { kind, steps } = program;
   const reduce = kind !== "map";
+  const stores = storesOf(program);
+  const leaves = inputs.slice(0, inputs.length - (stores.length - 1));
   const nest = fusedNest(program, leaves);
   const cs = nest.colStrides;
   const stepVaries = varyingSteps(steps, cs.slice(1));
@@ -156,11 +167,15 @@ export function fusedKernel(program: FusedProgram, leaves: readonly Node[]): Ker
   const inner = (store: string) =>
     `for (let i = 0; i < cols; i++) {\n${colLoads.join(" ")}\n${colSteps.join("\n")}\n${store}\n}`;
   let row: string;
-  if (!reduce) row = inner(`o[${flat ? "i" : "oo + i"}] = ${last};`);
-  else if (cs[0] === 0) row = `let s = acc[oo];\n${inner(`s += ${last};`)}\nacc[oo] = s;`;
+  // A merged map's other outputs share the output's layout: the same offset in each.
+  const at0 = flat ? "i" : "oo + i";
+  if (!reduce) {
+    row = inner(stores.map((st, k) => `${k === 0 ? "o" : `X${k}`}[${at0}] = t${st};`).join(" "));
+  } else if (cs[0] === 0) row = `let s = acc[oo];\n${inner(`s += ${last};`)}\nacc[oo] = s;`;
   else row = inner(`acc[oo + i] += ${last};`);
   const body = `
   ${leaves.map((_, j) => `const L${j} = ins[${j}];`).join(" ")}
+  ${stores.slice(1).map((_, k) => `const X${k + 1} = ins[${leaves.length + k}];`).join(" ")}
   ${reduce ? "acc.fill(0);" : ""}
   const OB = bases[0], OR = rs[0];
   ${leaves.map((_, j) => `const B${j} = bases[${j + 1}], R${j} = rs[${j + 1}];`).join(" ")}
@@ -180,7 +195,9 @@ export function fusedKernel(program: FusedProgram, leaves: readonly Node[]): Ker
       ? "for (let i = 0; i < o.length; i++) o[i] = acc[i] / div;"
       : ""
   }`;
-  const name = `host_fused_${kind}_${leaves.map((l) => l.dtype).join("_")}${flat ? "_flat" : ""}`;
+  const name = `host_fused_${kind}_${leaves.map((l) => l.dtype).join("_")}_x${stores.length}${
+    flat ? "_flat" : ""
+  }`;
   const fn = generated(
     name,
     ["o", "ins", "bases", "count", "rows", "cols", "rs", "acc", "div"],

@@ -15,7 +15,7 @@
 import type { Node } from "../../../core/graph.ts";
 import type { DType, TensorData } from "../../../core/host_tensor.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
-import { FUSED_OP, type FusedProgram } from "../fuse_loops.ts";
+import { FUSED_OP, type FusedProgram, storesOf } from "../fuse_loops.ts";
 import { fusedKernel, fusedNest, reducedCount, reducedOutputs } from "../host/fused.ts";
 import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
 import { assemble, assemblerLoaded } from "../wasm/assemble.ts";
@@ -25,13 +25,16 @@ function bytesOf(dtype: DType): number {
   return dtype === "bool" ? 1 : 4;
 }
 
-registerOnednnKernel(FUSED_OP, (env: OnednnEnv, node: Node, leaves: readonly Node[]) => {
+registerOnednnKernel(FUSED_OP, (env: OnednnEnv, node: Node, inputs: readonly Node[]) => {
   const { memory, scratchOffset, scratchBytes } = env.wasm;
   if (!memory || !assemblerLoaded()) return null;
   const program = JSON.parse(node.attrs.program as string) as FusedProgram;
   const reduce = program.kind !== "map";
   const outputs = reduce ? reducedOutputs(program) : 0;
   if (reduce && 8 * outputs > scratchBytes) return null;
+  // A merged map's inputs end with the sibling nodes whose outputs it also writes.
+  const e = storesOf(program).length - 1;
+  const leaves = inputs.slice(0, inputs.length - e);
   const nest = fusedNest(program, leaves);
   const text = fusedWat(program, {
     outDtype: node.dtype,
@@ -42,29 +45,35 @@ registerOnednnKernel(FUSED_OP, (env: OnednnEnv, node: Node, leaves: readonly Nod
   const instance = new WebAssembly.Instance(assemble(text), { env: { memory } });
   env.wasm.kernels++;
   const k = instance.exports.k as (...args: number[]) => void;
-  const js = fusedKernel(program, leaves);
+  const js = fusedKernel(program, inputs);
   const bytes = [reduce ? 8 : bytesOf(node.dtype), ...leaves.map((l) => bytesOf(l.dtype))];
   const { bases, rows, cols, rowStrides } = nest;
   const count = bases[0].length;
   const strideBytes = rowStrides.map((s, q) => s * bytes[q]);
-  const args = new Array<number>(2 * (leaves.length + 1) + 2);
   const div = reducedCount(program);
   // The memory never grows, so its buffer and the accumulator view are fixed.
   const buf = memory.buffer;
   const acc = reduce ? new Float64Array(buf, scratchOffset, outputs) : null;
   const n = leaves.length;
-  args[n + 1] = rows;
-  args[n + 2] = cols;
-  for (let q = 0; q <= n; q++) args[n + 3 + q] = strideBytes[q];
+  // Arguments: output, other outputs, leaves, rows, cols, then the row strides.
+  const args = new Array<number>(1 + e + n + 2 + 1 + n);
+  const first = 1 + e; // the first leaf's address
+  args[first + n] = rows;
+  args[first + n + 1] = cols;
+  for (let q = 0; q <= n; q++) args[first + n + 2 + q] = strideBytes[q];
   const run: KernelRun = (out: TensorData, ins: readonly TensorData[]) => {
     let inside = out.buffer === buf;
-    for (let q = 0; q < n && inside; q++) inside = ins[q].buffer === buf;
+    for (let q = 0; q < n + e && inside; q++) inside = ins[q].buffer === buf;
     if (!inside) return js(out, ins);
     acc?.fill(0);
     const o0 = acc ? scratchOffset : out.byteOffset;
     for (let j = 0; j < count; j++) {
-      args[0] = o0 + bases[0][j] * bytes[0];
-      for (let q = 0; q < n; q++) args[q + 1] = ins[q].byteOffset + bases[q + 1][j] * bytes[q + 1];
+      const at = bases[0][j] * bytes[0];
+      args[0] = o0 + at;
+      for (let x = 1; x <= e; x++) args[x] = ins[n + x - 1].byteOffset + at;
+      for (let q = 0; q < n; q++) {
+        args[first + q] = ins[q].byteOffset + bases[q + 1][j] * bytes[q + 1];
+      }
       k(...args);
     }
     if (acc) {

@@ -32,7 +32,7 @@
  * @module
  */
 import type { DType } from "../../../core/host_tensor.ts";
-import { type FusedProgram, type FusedStep, varyingSteps } from "../fuse_loops.ts";
+import { type FusedProgram, type FusedStep, storesOf, varyingSteps } from "../fuse_loops.ts";
 
 /** The operands' dtypes and column strides a function is generated for. */
 export interface FusedLayout {
@@ -184,8 +184,9 @@ function zeroOne(s: FusedStep): boolean {
 /**
  * The WAT module of `program` for `layout` (one exported function `k`), or
  * null when it has an operand or output type the generator does not cover.
- * Parameters: output (or f64 accumulator) address, each leaf's address,
- * rows, cols, then the output's and each leaf's row stride in bytes.
+ * Parameters: output (or f64 accumulator) address, each other output's (a
+ * merged map's, same layout), each leaf's address, rows, cols, then the
+ * output's and each leaf's row stride in bytes.
  */
 export function fusedWat(program: FusedProgram, layout: FusedLayout): string | null {
   const { steps, kind } = program;
@@ -200,12 +201,16 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
   if (vec.includes(null) || sca.includes(null)) return null;
 
   const leafBytes = leafDtypes.map((d) => (d === "bool" ? 1 : 4));
+  const stores = storesOf(program);
+  const extras = stores.slice(1).map((_, k) => k + 1); // 1 … the other outputs
+  if (extras.length > 0 && (reduce || outDtype !== "f32")) return null;
   const stepVaries = varyingSteps(steps, colStrides.slice(1));
   const last = steps.length - 1;
   const leaves = leafDtypes.map((_, j) => j);
 
   const params = [
     "(param $o i32)",
+    ...extras.map((k) => `(param $x${k} i32)`),
     ...leaves.map((j) => `(param $p${j} i32)`),
     "(param $rows i32) (param $cols i32) (param $so i32)",
     ...leaves.map((j) => `(param $s${j} i32)`),
@@ -265,8 +270,20 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
     let vecStore: string, scaStore: string, start = "", end = "";
     if (!reduce) {
       if (outDtype === "f32") {
-        vecStore = `(v128.store align=4 ${at(o, 4)} ${v})`;
-        scaStore = `(f32.store align=4 ${at(o, 4)} ${sv})`;
+        // A merged map's other outputs (f32, the output's layout) store their own steps.
+        const put = (
+          ptr: string,
+          step: number,
+        ) => [
+          `(v128.store align=4 ${at(ptr, 4)} (local.get $vt${step}${q}))`,
+          `(f32.store align=4 ${at(ptr, 4)} (local.get $st${step}${q}))`,
+        ];
+        const all = [[o, stores[0]], ...extras.map((k) => [`x${k}`, stores[k]])] as [
+          string,
+          number,
+        ][];
+        vecStore = all.map(([ptr, st]) => put(ptr, st)[0]).join("\n");
+        scaStore = all.map(([ptr, st]) => put(ptr, st)[1]).join("\n");
       } else {
         vecStore = `(v128.store32_lane align=1 0 ${
           at(o, 1)
@@ -325,6 +342,9 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
   const advance = (times: number) =>
     [
       `(local.set $o (i32.add (local.get $o) (i32.mul (local.get $so) (i32.const ${times}))))`,
+      ...extras.map((k) =>
+        `(local.set $x${k} (i32.add (local.get $x${k}) (i32.mul (local.get $so) (i32.const ${times}))))`
+      ),
       ...leaves.map((j) =>
         `(local.set $p${j} (i32.add (local.get $p${j}) (i32.mul (local.get $s${j}) (i32.const ${times}))))`
       ),
