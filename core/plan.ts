@@ -84,9 +84,9 @@ export function liveFrom(graph: Graph, roots: Iterable<number>): boolean[] {
   return live;
 }
 
-/** Which nodes every output and state update of `graph` depends on. */
-export function liveNodes(graph: Graph): boolean[] {
-  const roots = [...graph.outputs.values()];
+/** Which nodes the outputs `names` (default all) and every state update of `graph` depend on. */
+export function liveNodes(graph: Graph, names?: readonly string[]): boolean[] {
+  const roots = names ? names.map((n) => graph.outputs.get(n)!) : [...graph.outputs.values()];
   for (const slot of graph.states.values()) if (slot.update !== undefined) roots.push(slot.update);
   return liveFrom(graph, roots);
 }

@@ -41,7 +41,7 @@ export class OnednnExecutable extends ReferenceExecutable {
     const expanded = expandComposites(graph, onednnComposite);
     const bias = onednnFusions(expanded);
     const loops = fusionMode() === "all"
-      ? fuseLoops(expanded, new Set(bias.aliasNodes.keys()))
+      ? fuseLoops(expanded, new Set(bias.aliasNodes.keys()), options.outputs)
       : null;
     const planned = loops?.graph ?? expanded;
     // Batch norm: forward with its moments, and backward with its parameters' gradients.
@@ -50,7 +50,13 @@ export class OnednnExecutable extends ReferenceExecutable {
       planned,
       options,
       wrap(onednnLookup(env)),
-      { ...bias, siblings: new Map([...batchNormSiblings(planned), ...loops?.siblings ?? []]) },
+      {
+        ...bias,
+        siblings: new Map([
+          ...batchNormSiblings(planned, options.outputs),
+          ...loops?.siblings ?? [],
+        ]),
+      },
       wasmBacking(env.wasm, fusedScratchBytes(planned)),
     );
     this.owned = owned;

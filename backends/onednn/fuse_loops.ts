@@ -32,6 +32,7 @@
  * matmul + bias fusion, `off` none (to measure them).
  * @module
  */
+import { ActlabError } from "../../core/errors.ts";
 import type { AttrValue, Graph, Node } from "../../core/graph.ts";
 import { Graph as GraphClass } from "../../core/graph.ts";
 import { type DType, sizeOf } from "../../core/host_tensor.ts";
@@ -73,6 +74,24 @@ export interface FusedProgram {
    * step, one output.
    */
   readonly stores?: readonly number[];
+}
+
+/**
+ * How many sibling outputs fused `node` (program `p`) writes, checked against
+ * what the executor passes after its leaves (`inputs`): a merged map must
+ * get every sibling's buffer — the pass and the plan see the same outputs.
+ */
+export function checkedSiblings(node: Node, p: FusedProgram, inputs: readonly Node[]): number {
+  const e = storesOf(p).length - 1;
+  if (inputs.length !== node.inputs.length + e) {
+    throw new ActlabError(
+      `fused node ${node.id}: stores ${e} sibling output(s) but is given ${
+        inputs.length - node.inputs.length
+      }`,
+      "fuse with the outputs the executable computes (a bug in onednn-cpu's loop fusion)",
+    );
+  }
+  return e;
 }
 
 /** The step each output of `p` stores (this node's first). */
@@ -271,14 +290,20 @@ export interface LoopFusion {
 
 /**
  * Fuse the elementwise chains of `graph` into `fused` nodes; `keep` are
- * nodes that must stay as they are (another fusion's members).
+ * nodes that must stay as they are (another fusion's members); `outputs`
+ * (default all) are the outputs the executable computes — the planner's
+ * liveness, which merged maps must agree with.
  */
-export function fuseLoops(graph: Graph, keep: ReadonlySet<number> = new Set()): LoopFusion {
+export function fuseLoops(
+  graph: Graph,
+  keep: ReadonlySet<number> = new Set(),
+  outputs?: readonly string[],
+): LoopFusion {
   const taken = new Set<number>(keep);
   const rewritten = new Map<number, Node>();
   let absorbed = 0;
   // Only nodes the outputs and state updates need (the planner drops the rest anyway).
-  const live = liveNodes(graph);
+  const live = liveNodes(graph, outputs);
   const readers = readerCounts(graph, live);
   for (let id = graph.nodes.length - 1; id >= 0; id--) {
     const n = graph.nodes[id];
@@ -315,13 +340,16 @@ export function fuseLoops(graph: Graph, keep: ReadonlySet<number> = new Set()): 
     });
   }
   if (rewritten.size === 0) return { graph, groups: 0, absorbed: 0, siblings: new Map() };
-  const siblings = mergeMaps(rewritten);
+  const joined = mergeMaps(rewritten);
   const out = new GraphClass();
   for (const n of graph.nodes) out.nodes.push(rewritten.get(n.id) ?? n);
   for (const [k, v] of graph.inputs) out.inputs.set(k, v);
   for (const [k, v] of graph.states) out.states.set(k, { ...v });
   for (const [k, v] of graph.outputs) out.outputs.set(k, v);
-  return { graph: out, groups: rewritten.size - siblings.size, absorbed, siblings };
+  const siblings = pruneSiblings(out, joined, outputs);
+  let merged = 0;
+  for (const list of joined.values()) merged += list.length;
+  return { graph: out, groups: rewritten.size - merged, absorbed, siblings };
 }
 
 /**
@@ -333,10 +361,10 @@ export function fuseLoops(graph: Graph, keep: ReadonlySet<number> = new Set()): 
  * — AdamW's moment, variance and parameter updates of one tensor become one
  * pass over its gradient, moments and parameter instead of three.
  * Rewrites the merged nodes in `fused` (A's program and leaves; B with A as
- * its one input, so that whatever needs B needs A) and returns the siblings
- * (B → A).
+ * its one input, so that whatever needs B needs A) and returns each host's
+ * joined maps, in the order of its stores.
  */
-function mergeMaps(fused: Map<number, Node>): Map<number, number> {
+function mergeMaps(fused: Map<number, Node>): Map<number, number[]> {
   const siblings = new Map<number, number>();
   const joined = new Map<number, number[]>(); // host → its siblings
   const ids = [...fused.keys()].sort((a, b) => a - b);
@@ -366,6 +394,35 @@ function mergeMaps(fused: Map<number, Node>): Map<number, number> {
       joined.set(a, [...joined.get(a) ?? [], b]);
       break;
     }
+  }
+  return joined;
+}
+
+/**
+ * The siblings of the merged maps in `graph` (host → joined maps, in the
+ * order of its stores), less those no output needs any more — a map read
+ * only by maps merged into the same loop — whose stores are dropped from
+ * the host's program. Returns the siblings kept (map → host).
+ */
+function pruneSiblings(
+  graph: Graph,
+  joined: ReadonlyMap<number, readonly number[]>,
+  outputs: readonly string[] | undefined,
+): Map<number, number> {
+  const live = liveNodes(graph, outputs);
+  const siblings = new Map<number, number>();
+  for (const [a, list] of joined) {
+    const host = graph.nodes[a];
+    const p = JSON.parse(host.attrs.program as string) as FusedProgram;
+    const stores = storesOf(p);
+    const kept = list.filter((b) => live[b]);
+    for (const b of kept) siblings.set(b, a);
+    if (kept.length === list.length) continue;
+    const program = { ...p, stores: [stores[0], ...kept.map((b) => stores[1 + list.indexOf(b)])] };
+    graph.nodes[a] = {
+      ...host,
+      attrs: Object.freeze({ program: JSON.stringify(program) as AttrValue, kind: "map" }),
+    };
   }
   return siblings;
 }

@@ -22,6 +22,7 @@ import { broadcastStrides, stridesOf } from "../../../core/shape.ts";
 import { ActlabError } from "../../../core/errors.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
 import {
+  checkedSiblings,
   FUSED_OP,
   type FusedProgram,
   type FusedStep,
@@ -153,6 +154,7 @@ export function fusedKernel(program: FusedProgram, inputs: readonly Node[]): Ker
   const reduce = kind !== "map";
   const stores = storesOf(program);
   const leaves = inputs.slice(0, inputs.length - (stores.length - 1));
+  // (The planner passes every sibling a merged map stores: see checkedSiblings.)
   const nest = fusedNest(program, leaves);
   const cs = nest.colStrides;
   const stepVaries = varyingSteps(steps, cs.slice(1));
@@ -211,7 +213,8 @@ export function fusedKernel(program: FusedProgram, inputs: readonly Node[]): Ker
     fn(out, ins, bases, count, rows, cols, rowStrides, acc, div);
 }
 
-registerHostKernel(
-  FUSED_OP,
-  (node, leaves) => fusedKernel(JSON.parse(node.attrs.program as string), leaves),
-);
+registerHostKernel(FUSED_OP, (node, inputs) => {
+  const program = JSON.parse(node.attrs.program as string) as FusedProgram;
+  checkedSiblings(node, program, inputs);
+  return fusedKernel(program, inputs);
+});

@@ -95,8 +95,8 @@ export function pairBatchNorms(graph: Graph, shared: Map<string, unknown>): void
  * the earlier live `batch_norm_grad` of the same x, moments and output
  * gradient, whose backward call computes it.
  */
-export function batchNormSiblings(graph: Graph): Map<number, number> {
-  const live = liveNodes(graph);
+export function batchNormSiblings(graph: Graph, outputs?: readonly string[]): Map<number, number> {
+  const live = liveNodes(graph, outputs);
   const grads = new Map<string, number>();
   const siblings = new Map<number, number>();
   const key = (x: number, m: number, g: number) => `${x} ${m} ${g}`;

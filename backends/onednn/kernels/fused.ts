@@ -15,7 +15,7 @@
 import type { Node } from "../../../core/graph.ts";
 import type { DType, TensorData } from "../../../core/host_tensor.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
-import { FUSED_OP, type FusedProgram, storesOf } from "../fuse_loops.ts";
+import { checkedSiblings, FUSED_OP, type FusedProgram } from "../fuse_loops.ts";
 import { fusedKernel, fusedNest, reducedCount, reducedOutputs } from "../host/fused.ts";
 import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
 import { assemble, assemblerLoaded } from "../wasm/assemble.ts";
@@ -33,8 +33,8 @@ registerOnednnKernel(FUSED_OP, (env: OnednnEnv, node: Node, inputs: readonly Nod
   const outputs = reduce ? reducedOutputs(program) : 0;
   if (reduce && 8 * outputs > scratchBytes) return null;
   // A merged map's inputs end with the sibling nodes whose outputs it also writes.
-  const e = storesOf(program).length - 1;
-  const leaves = inputs.slice(0, inputs.length - e);
+  const e = checkedSiblings(node, program, inputs);
+  const leaves = inputs.slice(0, node.inputs.length);
   const nest = fusedNest(program, leaves);
   const text = fusedWat(program, {
     outDtype: node.dtype,
