@@ -1,10 +1,10 @@
 /**
  * `max_pool2d` and `max_pool2d_grad` on oneDNN's pooling (v2) primitives,
- * algorithm `pooling_max`, on the plain NCHW layout. The gradient op takes
- * the pooled input and the output gradient (the graph recomputes the
- * argmax): it runs the forward primitive in training mode into scratch
- * (output and oneDNN's workspace of argmax positions), then the backward
- * primitive from that workspace. oneDNN keeps the first maximum of a window
+ * algorithm `pooling_max`, on the plain NCHW layout. The forward runs in
+ * training mode and keeps oneDNN's workspace of argmax positions for the
+ * gradient node of the same input and attributes, which runs only the
+ * backward primitive from it; a gradient node with no forward node in the
+ * graph recomputes the workspace into scratch each run. oneDNN keeps the first maximum of a window
  * in row-major order (a strictly-greater comparison), as the reference does,
  * so ties — the all-zero windows after a ReLU — send the gradient to the
  * same element (tests/onednn_backend_test.ts checks tie-heavy inputs bit for
@@ -19,7 +19,12 @@ import { attrsOf } from "../../../core/ops/attrs.ts";
 import { type Pool2dGeometry, pool2dGeometry } from "../../../core/ops/pool.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
 import { poolHostKernels } from "../host/pool.ts";
-import { type OnednnEnv, ownPrimitive, registerOnednnKernel } from "../kernel.ts";
+import {
+  type OnednnEnv,
+  ownBackwardPrimitive,
+  ownPrimitive,
+  registerOnednnKernel,
+} from "../kernel.ts";
 import { descBytes, dims, memoryDesc, queryDesc } from "../memory.ts";
 import { ARG, opDescBuffer, primitiveDesc } from "../primitive.ts";
 import { check } from "../status.ts";
@@ -94,6 +99,30 @@ function label(op: string, node: Node, g: Pool2dGeometry): string {
     `stride [${g.sh},${g.sw}], padding [${g.ph},${g.pw}]`;
 }
 
+/**
+ * The forward-training primitive descriptor of `d` (the backward op's hint)
+ * and the descriptor of the argmax workspace it writes; the hint is released
+ * if the query fails.
+ */
+function workspaceDesc(env: OnednnEnv, d: PoolDescs, what: string) {
+  const hint = primitiveDesc(env.ctx, forwardDesc(env, d, FORWARD_TRAINING, what), what);
+  try {
+    return { hint, ws: queryDesc(env.ctx, hint, "workspace") };
+  } catch (e) {
+    env.ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
+    throw e;
+  }
+}
+
+/** Forward training: output and argmax workspace (arguments: x, y, workspace). */
+function forwardPrimitive(env: OnednnEnv, d: PoolDescs, ws: Uint8Array, what: string) {
+  return ownPrimitive(env, forwardDesc(env, d, FORWARD_TRAINING, what), [
+    { arg: ARG.SRC, md: d.src },
+    { arg: ARG.DST, md: d.dst },
+    { arg: ARG.WORKSPACE, md: ws },
+  ], what);
+}
+
 registerOnednnKernel("max_pool2d", (env: OnednnEnv, node: Node, inputs: readonly Node[]) => {
   if (node.dtype !== "f32") return null;
   const exact = poolHostKernels.max_pool2d(node, inputs);
@@ -104,18 +133,9 @@ registerOnednnKernel("max_pool2d", (env: OnednnEnv, node: Node, inputs: readonly
   const what = label("max_pool2d", node, g);
   const { hasNaN } = scans(env.wasm);
   // Training mode: the workspace of argmax positions is kept for the gradient node.
-  const hint = primitiveDesc(env.ctx, forwardDesc(env, d, FORWARD_TRAINING, what), what);
-  let ws: Uint8Array;
-  try {
-    ws = queryDesc(env.ctx, hint, "workspace");
-  } finally {
-    env.ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
-  }
-  const p = ownPrimitive(env, forwardDesc(env, d, FORWARD_TRAINING, what), [
-    { arg: ARG.SRC, md: d.src },
-    { arg: ARG.DST, md: d.dst },
-    { arg: ARG.WORKSPACE, md: ws },
-  ], what);
+  const { hint, ws } = workspaceDesc(env, d, what);
+  env.ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
+  const p = forwardPrimitive(env, d, ws, what);
   const kept: PoolWorkspace = { bytes: new Uint8Array(descBytes(env.ctx, ws)), valid: false };
   env.shared.set(workspaceKey(inputs[0], attrs), kept);
   const run: KernelRun = (out, ins) => {
@@ -130,27 +150,16 @@ registerOnednnKernel("max_pool2d_grad", (env: OnednnEnv, node: Node, inputs: rea
   if (node.dtype !== "f32") return null;
   const exact = poolHostKernels.max_pool2d_grad(node, inputs);
   if (exact === null) return null;
-  const g = pool2dGeometry("max_pool2d_grad", inputs[0].shape, attrsOf(node, "max_pool2d_grad"));
+  const attrs = attrsOf(node, "max_pool2d_grad");
+  const g = pool2dGeometry("max_pool2d_grad", inputs[0].shape, attrs);
   const d = descs(env, g);
   const what = label("max_pool2d_grad", node, g);
   const { ctx } = env;
-  const hint = primitiveDesc(ctx, forwardDesc(env, d, FORWARD_TRAINING, what), what);
-  let ws: Uint8Array;
-  try {
-    ws = queryDesc(ctx, hint, "workspace");
-  } catch (e) {
-    ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
-    throw e;
-  }
-  // The forward primitive (from the hint's twin) fills the workspace the backward one reads.
-  const fwd = ownPrimitive(env, forwardDesc(env, d, FORWARD_TRAINING, what), [
-    { arg: ARG.SRC, md: d.src },
-    { arg: ARG.DST, md: d.dst },
-    { arg: ARG.WORKSPACE, md: ws },
-  ], `${what} (forward)`);
-  const desc = opDescBuffer();
-  try {
-    check(
+  const { hint, ws } = workspaceDesc(env, d, what);
+  const bwd = ownBackwardPrimitive(
+    env,
+    hint,
+    (desc) => [
       ctx.lib.symbols.dnnl_pooling_v2_backward_desc_init(
         desc,
         POOLING_MAX,
@@ -163,36 +172,25 @@ registerOnednnKernel("max_pool2d_grad", (env: OnednnEnv, node: Node, inputs: rea
         d.padR,
       ),
       "dnnl_pooling_v2_backward_desc_init",
-      what,
-    );
-  } catch (e) {
-    ctx.lib.symbols.dnnl_primitive_desc_destroy(hint);
-    throw e;
-  }
-  const bwd = ownPrimitive(
-    env,
-    desc,
+    ],
     [
       { arg: ARG.DIFF_DST, md: d.dst },
       { arg: ARG.WORKSPACE, md: ws },
       { arg: ARG.DIFF_SRC, md: d.src },
     ],
     what,
-    hint,
   );
-  const { hasNaN } = scans(env.wasm);
   // The forward node of the same x and attributes ran first and kept its workspace: no
   // recomputation, and its NaN verdict holds for this x.
-  const kept = env.shared.get(workspaceKey(inputs[0], attrsOf(node, "max_pool2d_grad"))) as
-    | PoolWorkspace
-    | undefined;
+  const kept = env.shared.get(workspaceKey(inputs[0], attrs)) as PoolWorkspace | undefined;
   if (kept) {
-    const run: KernelRun = (
-      out,
-      ins,
-    ) => (kept.valid ? bwd.run([ins[1], kept.bytes, out]) : exact(out, ins));
+    const run: KernelRun = (out, ins) =>
+      kept.valid ? bwd.run([ins[1], kept.bytes, out]) : exact(out, ins);
     return run;
   }
+  // Alone (no forward node in the graph): recompute the workspace into scratch each run.
+  const fwd = forwardPrimitive(env, d, ws, `${what} (forward)`);
+  const { hasNaN } = scans(env.wasm);
   const regions = env.scratch.reserve([descBytes(ctx, d.dst), descBytes(ctx, ws)]);
   const run: KernelRun = (out, ins) => {
     if (hasNaN(ins[0])) return exact(out, ins);
