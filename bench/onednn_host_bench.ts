@@ -18,18 +18,14 @@
  */
 import { ELEMENTWISE_HOST_KERNELS } from "../backends/onednn/host/elementwise.ts";
 import { MOVEMENT_HOST_KERNELS } from "../backends/onednn/host/movement.ts";
-import { getKernel } from "../backends/reference/kernel.ts";
-import "../backends/reference/kernels/mod.ts";
-import { Graph, type Tensor } from "../core/graph.ts";
-import { allocData, type DType, sizeOf } from "../core/host_tensor.ts";
+import type { Tensor } from "../core/graph.ts";
 import * as o from "../core/ops.ts";
-import { lcgFill, medianNs } from "./kernel_timing.ts";
+import { type Build, hostVsReference, polluteReference, type Spec } from "./kernel_timing.ts";
 
 const HOST = { ...ELEMENTWISE_HOST_KERNELS, ...MOVEMENT_HOST_KERNELS };
 const WARM = Number(Deno.env.get("WARM") ?? 3);
 const REPS = 9;
 
-type Spec = [number[], DType];
 const f = (...s: number[]): Spec => [s, "f32"];
 
 const CASES: [string, Spec[], (...t: Tensor[]) => Tensor][] = [
@@ -78,10 +74,10 @@ const CASES: [string, Spec[], (...t: Tensor[]) => Tensor][] = [
 ];
 
 /** Run every reference elementwise kernel on small inputs of each dtype it takes. */
-function polluteReference(): void {
+function polluteElementwise(): void {
   const binary = ["add", "sub", "mul", "div", "maximum", "minimum", "lt", "le", "gt", "ge", "eq"];
   const unary = ["neg", "abs", "sign", "square", "sqrt", "exp", "log", "tanh", "sigmoid"];
-  const builds: [Spec[], (...t: Tensor[]) => Tensor][] = [];
+  const builds: [Spec[], Build][] = [];
   for (const dtype of ["f32", "i32"] as const) {
     for (const op of binary) {
       const bin = o[op as "add"];
@@ -94,42 +90,14 @@ function polluteReference(): void {
   for (const op of unary) builds.push([[f(64)], o[op as "neg"]]);
   builds.push([[f(64)], (x) => o.threshold(x, 0)], [[f(64)], (x) => o.pow(x, 2)]);
   builds.push([[[[64], "bool"], [[64], "bool"]], o.eq]);
-  for (const [specs, build] of builds) {
-    const g = new Graph();
-    const node = g.nodes[build(...specs.map(([s, d], i) => g.input(`x${i}`, s, d))).id];
-    const run = getKernel(node.op)(node, node.inputs.map((i) => g.nodes[i]), false);
-    const ins = specs.map(([s, d], i) => lcgFill(d, sizeOf(s), i + 1));
-    const out = allocData(node.dtype, sizeOf(node.shape));
-    for (let i = 0; i < 200; i++) run(out, ins);
-  }
+  polluteReference(builds);
 }
 
-if (Deno.env.get("POLLUTE") !== "0") polluteReference();
-console.log(`ns per output element (median of ${REPS} runs)`);
-console.log(
-  "case".padEnd(44) + "reference".padStart(10) + "host".padStart(10) + "speedup".padStart(9),
-);
+if (Deno.env.get("POLLUTE") !== "0") polluteElementwise();
 const only = Deno.env.get("FILTER") ?? "";
-for (const [name, specs, build] of CASES.filter(([name]) => name.includes(only))) {
-  const g = new Graph();
-  const xs = specs.map(([s, d], i) => g.input(`x${i}`, s, d));
-  const node = g.nodes[build(...xs).id];
-  const inputs = node.inputs.map((i) => g.nodes[i]);
-  const ins = specs.map(([s, d], i) => lcgFill(d, sizeOf(s), i + 1));
-  const n = sizeOf(node.shape);
-  const want = allocData(node.dtype, n);
-  const got = allocData(node.dtype, n);
-  const ref = medianNs(getKernel(node.op)(node, inputs, false), want, ins, WARM, REPS);
-  const run = HOST[node.op](node, inputs);
-  if (!run) {
-    console.log(name.padEnd(44) + ref.toFixed(2).padStart(10) + "  declines: the reference runs");
-    continue;
-  }
-  const host = medianNs(run, got, ins, WARM, REPS);
-  const same = got.every((v, i) => v === want[i] || (Number.isNaN(v) && Number.isNaN(want[i])));
-  if (!same) throw new Error(`${name}: host and reference outputs differ`);
-  console.log(
-    name.padEnd(44) + ref.toFixed(2).padStart(10) + host.toFixed(2).padStart(10) +
-      `${(ref / host).toFixed(1)}×`.padStart(9),
-  );
-}
+hostVsReference(
+  CASES.filter(([name]) => name.includes(only)),
+  (node, inputs) => HOST[node.op](node, inputs) ?? "declines",
+  WARM,
+  REPS,
+);

@@ -17,18 +17,13 @@
  */
 import { INDEXING_HOST_KERNELS } from "../backends/onednn/host/indexing.ts";
 import type { HostKernel } from "../backends/onednn/kernel.ts";
-import { getKernel } from "../backends/reference/kernel.ts";
-import "../backends/reference/kernels/mod.ts";
-import { Graph, type Tensor } from "../core/graph.ts";
-import { allocData, type DType, sizeOf } from "../core/host_tensor.ts";
+import type { Tensor } from "../core/graph.ts";
 import * as o from "../core/ops.ts";
-import { lcgFill, medianNs } from "./kernel_timing.ts";
+import { type Build, hostVsReference, polluteReference, type Spec } from "./kernel_timing.ts";
 
 const WARM = Number(Deno.env.get("WARM") ?? 5);
 const REPS = 15;
 
-/** [shape, dtype, index bound (i32 inputs hold indices in [0, bound))]. */
-type Spec = [number[], DType, number?];
 const f = (...s: number[]): Spec => [s, "f32"];
 const ids = (n: number, bound: number): Spec => [[n], "i32", bound];
 
@@ -129,8 +124,8 @@ const CASES: [string, Spec[], (...t: Tensor[]) => Tensor][] = [
 ];
 
 /** Run every reference indexing kernel on small inputs of each dtype it takes. */
-function polluteReference(): void {
-  const builds: [Spec[], (...t: Tensor[]) => Tensor][] = [];
+function polluteIndexing(): void {
+  const builds: [Spec[], Build][] = [];
   for (const dtype of ["f32", "i32", "bool"] as const) {
     const s = (...shape: number[]): Spec => [shape, dtype];
     builds.push(
@@ -144,46 +139,18 @@ function polluteReference(): void {
     if (dtype !== "bool") builds.push([[s(9, 8), ids(9, 5)], (u, i) => o.scatterAdd(u, i, 0, 5)]);
   }
   builds.push([[ids(9, 5)], (i) => o.oneHot(i, 5)]);
-  for (const [specs, build] of builds) {
-    const g = new Graph();
-    const node = g.nodes[build(...specs.map(([s, d], i) => g.input(`x${i}`, s, d))).id];
-    const run = getKernel(node.op)(node, node.inputs.map((i) => g.nodes[i]), false);
-    const ins = specs.map(([shape, dtype, bound], i) =>
-      lcgFill(dtype, sizeOf(shape), i + 1, bound)
-    );
-    const out = allocData(node.dtype, sizeOf(node.shape));
-    for (let i = 0; i < 200; i++) run(out, ins);
-  }
+  polluteReference(builds);
 }
 
-if (Deno.env.get("POLLUTE") !== "0") polluteReference();
-console.log(`ns per output element (median of ${REPS} runs)`);
-console.log(
-  "case".padEnd(44) + "reference".padStart(10) + "host".padStart(10) + "speedup".padStart(9),
-);
+if (Deno.env.get("POLLUTE") !== "0") polluteIndexing();
 const only = Deno.env.get("FILTER") ?? "";
-for (const [name, specs, build] of CASES.filter(([name]) => name.includes(only))) {
-  const g = new Graph();
-  const xs = specs.map(([s, d], i) => g.input(`x${i}`, s, d));
-  const node = g.nodes[build(...xs).id];
-  const inputs = node.inputs.map((i) => g.nodes[i]);
-  const ins = specs.map(([shape, dtype, bound], i) => lcgFill(dtype, sizeOf(shape), i + 1, bound));
-  const n = sizeOf(node.shape);
-  const want = allocData(node.dtype, n);
-  const got = allocData(node.dtype, n);
-  const ref = medianNs(getKernel(node.op)(node, inputs, false), want, ins, WARM, REPS);
-  const kernel: HostKernel | undefined = INDEXING_HOST_KERNELS[node.op];
-  const run = kernel ? kernel(node, inputs) : null;
-  if (!run) {
-    const why = node.op in INDEXING_HOST_KERNELS ? "declines" : "no host kernel";
-    console.log(name.padEnd(44) + ref.toFixed(2).padStart(10) + `  ${why}: the reference runs`);
-    continue;
-  }
-  const host = medianNs(run, got, ins, WARM, REPS);
-  const same = got.every((v, i) => v === want[i] || (Number.isNaN(v) && Number.isNaN(want[i])));
-  if (!same) throw new Error(`${name}: host and reference outputs differ`);
-  console.log(
-    name.padEnd(44) + ref.toFixed(2).padStart(10) + host.toFixed(2).padStart(10) +
-      `${(ref / host).toFixed(1)}×`.padStart(9),
-  );
-}
+hostVsReference(
+  CASES.filter(([name]) => name.includes(only)),
+  (node, inputs) => {
+    if (!(node.op in INDEXING_HOST_KERNELS)) return "no host kernel";
+    const kernel: HostKernel = INDEXING_HOST_KERNELS[node.op];
+    return kernel(node, inputs) ?? "declines";
+  },
+  WARM,
+  REPS,
+);
