@@ -21,6 +21,7 @@ import "../backends/reference/kernels/mod.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
 import { allocData, type DType, sizeOf, type TensorData } from "../core/host_tensor.ts";
 import * as o from "../core/ops.ts";
+import { firstDifference, stale } from "./bit_compare.ts";
 import { lcg } from "./gradcheck.ts";
 
 const HOST = { ...ELEMENTWISE_HOST_KERNELS, ...MOVEMENT_HOST_KERNELS };
@@ -68,24 +69,6 @@ function data(dtype: DType, n: number, rand: () => number): TensorData {
     }
   }
   return d;
-}
-
-/** An output of `dtype` full of stale values a kernel must overwrite. */
-function stale(dtype: DType, n: number): TensorData {
-  return allocData(dtype, n).fill(dtype === "f32" ? NaN : dtype === "i32" ? 0x5eadbeef : 7);
-}
-
-/**
- * The first element where `got` and `want` differ in their bits, −1 if none.
- * Any NaN equals any NaN: V8 does not keep a NaN's sign and payload stable
- * across its tiers (measured: the reference's own softplus of a NaN input
- * gives 0x7fc00000 before its loop is optimised and 0xffffffff after),
- * and no actlab semantics reads them.
- */
-function firstDifference(got: TensorData, want: TensorData): number {
-  if (!(got instanceof Float32Array)) return got.findIndex((v, i) => v !== want[i]);
-  const [gb, wb] = [new Uint32Array(got.buffer), new Uint32Array(want.buffer)];
-  return gb.findIndex((v, i) => v !== wb[i] && !(Number.isNaN(got[i]) && Number.isNaN(want[i])));
 }
 
 /**

@@ -27,6 +27,7 @@ import { Graph, type Tensor } from "../core/graph.ts";
 import { allocData, type DType, sizeOf, type TensorData } from "../core/host_tensor.ts";
 import { attrsOf } from "../core/ops/attrs.ts";
 import * as o from "../core/ops.ts";
+import { firstDifference, stale } from "./bit_compare.ts";
 import { lcg } from "./gradcheck.ts";
 
 const F32_SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 1, -1, 1e-30, -1e-30, 1e30, -3.4e38, 1.4e-45];
@@ -55,18 +56,6 @@ function data([shape, dtype, bound, lo = 0]: Spec, rand: () => number): TensorDa
     }
   }
   return d;
-}
-
-/** An output of `dtype` full of stale values a kernel must overwrite. */
-function stale(dtype: DType, n: number): TensorData {
-  return allocData(dtype, n).fill(dtype === "f32" ? NaN : dtype === "i32" ? 0x5eadbeef : 7);
-}
-
-/** The first element where `got` and `want` differ in their bits (any NaN meets any NaN), or −1. */
-function firstDifference(got: TensorData, want: TensorData): number {
-  if (!(got instanceof Float32Array)) return got.findIndex((v, i) => v !== want[i]);
-  const [gb, wb] = [new Uint32Array(got.buffer), new Uint32Array(want.buffer)];
-  return gb.findIndex((v, i) => v !== wb[i] && !(Number.isNaN(got[i]) && Number.isNaN(want[i])));
 }
 
 const show = (v: number) => (Object.is(v, -0) ? "-0" : String(v));
