@@ -263,9 +263,9 @@ Deno.test({
     g.setStateUpdate("m", m1);
     g.setStateUpdate("v", v1);
     g.setStateUpdate("p", p1);
-    g.output("n", o.sum(o.square(p1))); // a reader after the merged loop
+    g.output("n", o.sum(o.square(p1))); // a reduction after the merged maps: merged too
     const f = fuseLoops(g);
-    assert.equal(f.siblings.size, 2, "m′ and v′ (or p′) computed by one loop");
+    assert.equal(f.siblings.size, 3, "m′, v′, p′ and Σp′² computed by one loop");
     const rand = lcg(4);
     const values: Record<string, HostTensor> = {};
     for (const name of ["p", "m", "v", "g"]) {
@@ -287,6 +287,160 @@ Deno.test({
       }
     }
     for (const k of ["n", "p", "m", "v"]) assert.deepEqual(bits(outs[1][k]), bits(outs[0][k]), k);
+  },
+});
+
+/**
+ * A map over `domain` and reductions merged into its loop (`fuseLoops`
+ * makes them its siblings): sums and means over random axes of its input,
+ * of its output, of a further chain of its output, and a count of its
+ * positive entries — DPA's threshold with its pooling and sparsity count.
+ */
+function mergedReductionGraph(seed: number): Built & { reductions: number } {
+  const rand = lcg(1000 + seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const domain = pick([[3, 5, 7], [2, 3, 4, 9], [4, 2, 6], [2, 8, 33], [5, 37], [2, 3, 17, 5]]);
+  const g = new Graph();
+  const x = g.state("x", domain);
+  const w = g.state("w", leafShape(domain, rand));
+  const values: Record<string, HostTensor> = {};
+  for (const t of [x, w]) {
+    const name = t === x ? "x" : "w";
+    values[name] = {
+      dtype: "f32",
+      shape: [...t.shape],
+      data: Float32Array.from({ length: sizeOf(t.shape) }, () => value(rand)),
+    };
+  }
+  const y = o.threshold(o.mul(x, w), pick([0, 0.5]), rand() < 0.5);
+  g.output("y", y);
+  const axesOf = () => {
+    const axes = domain.map((_, i) => i).filter(() => rand() < 0.5);
+    return axes.length > 0 ? axes : [domain.length - 1];
+  };
+  const sources = [() => x, () => y, () => o.sub(o.square(y), w)];
+  const reductions = 2 + Math.floor(rand() * 3);
+  for (let k = 0; k < reductions; k++) {
+    const r = rand() < 0.2
+      ? o.mean(o.cast(o.gt(y, 0), "f32"), axesOf())
+      : (rand() < 0.5 ? o.sum : o.mean)(pick(sources)(), axesOf(), rand() < 0.5);
+    g.output(`r${k}`, r);
+  }
+  return { graph: g, values, reductions };
+}
+
+Deno.test({
+  name: "onednn-cpu merged reductions: 40 random maps with their sums, means and counts in one " +
+    "loop, bit-exact with reference (WASM and JavaScript)",
+  ignore: !ok,
+  fn: async () => {
+    const lookup: KernelLookup = (op) =>
+      op === FUSED_OP
+        ? (node, inputs) => fusedKernel(JSON.parse(node.attrs.program as string), inputs)
+        : getKernel(op);
+    let merged = 0, wasm = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const b = mergedReductionGraph(seed);
+      const names = [...b.graph.outputs.keys()];
+      const want = await referenceBackend.compile(b.graph);
+      const got = await onednnCpuBackend.compile(b.graph) as OnednnExecutable;
+      const fused = fuseLoops(b.graph);
+      const js = new ReferenceExecutable(fused.graph, {}, lookup, {
+        aliasNodes: new Map(),
+        extraInputs: new Map(),
+        siblings: fused.siblings,
+      });
+      merged += fused.siblings.size;
+      try {
+        await want.writeState(b.values);
+        await got.writeState(b.values);
+        const [w, g] = [await want.run({}), await got.run({})];
+        // The JavaScript loops: states are not in a WebAssembly memory on the reference executor.
+        await js.writeState(b.values);
+        const j = await js.run({});
+        for (const k of names) {
+          assert.deepEqual(bits(g[k]), bits(w[k]), `seed ${seed} ${k}: WASM bit-exact`);
+          assert.deepEqual(bits(j[k]), bits(w[k]), `seed ${seed} ${k}: JavaScript bit-exact`);
+        }
+        wasm += got.wasmKernels;
+      } finally {
+        want.dispose();
+        got.dispose();
+        js.dispose();
+      }
+    }
+    assert.ok(merged >= 40, `reductions merged into the maps' loops (${merged})`);
+    assert.ok(wasm >= 40, `as WASM (${wasm} kernels)`);
+  },
+});
+
+Deno.test({
+  name: "onednn-cpu merged reductions add in the reference's order, four rows interleaved",
+  ignore: !ok,
+  fn: async () => {
+    // As the reduction-order test above, inside a map's loop: 2⁻⁶⁰, 1, −1 along each row from
+    // a shifting start, rows interleaved four at a time with the map storing beside them.
+    const t = 2 ** -60;
+    const xs = [9, 23];
+    const g = new Graph();
+    const x = g.state("x", xs);
+    g.output("y", o.threshold(x, 0));
+    g.output("s", o.sum(x, [1]));
+    g.output("c", o.mean(o.cast(o.gt(x, 0), "f32")));
+    const f = fuseLoops(g);
+    assert.equal(f.siblings.size, 2, "the sum and the count are the map's siblings");
+    const data = Float32Array.from(
+      { length: 9 * 23 },
+      (_, i) => [t, 1, -1][(i % 23) - (Math.floor(i / 23) % 11)] ?? 0,
+    );
+    const b = { graph: g, values: { x: { dtype: "f32" as const, shape: xs, data } } };
+    const outs: Record<string, HostTensor>[] = [];
+    for (const backend of [referenceBackend, onednnCpuBackend]) {
+      const exe = await backend.compile(g);
+      try {
+        await exe.writeState(b.values);
+        outs.push(await exe.run({}));
+      } finally {
+        exe.dispose();
+      }
+    }
+    for (const k of ["y", "s", "c"]) assert.deepEqual(bits(outs[1][k]), bits(outs[0][k]), k);
+    assert.equal(outs[0].s.data[0], 0, "in order, 2⁻⁶⁰ is absorbed");
+  },
+});
+
+Deno.test({
+  name: "onednn-cpu merged reductions: a map that reads one (max's gradient: ties ÷ their count) " +
+    "runs after the loop",
+  ignore: !ok,
+  fn: async () => {
+    const g = new Graph();
+    const x = g.state("x", [6, 20]);
+    const gr = g.state("g", [6, 1]);
+    const hit = o.cast(o.eq(x, o.broadcastTo(o.max(x, [1], true), [6, 20])), "f32");
+    const count = o.sum(hit, [1], true);
+    g.output("dx", o.div(o.mul(hit, o.broadcastTo(gr, [6, 20])), o.broadcastTo(count, [6, 20])));
+    const f = fuseLoops(g);
+    assert.equal(f.siblings.size, 1, "the count joins the hits' loop; the quotient does not");
+    const values: Record<string, HostTensor> = {
+      x: {
+        dtype: "f32",
+        shape: [6, 20],
+        data: Float32Array.from({ length: 120 }, (_, i) => i % 3),
+      },
+      g: { dtype: "f32", shape: [6, 1], data: Float32Array.from({ length: 6 }, (_, i) => i + 1) },
+    };
+    const outs: HostTensor[] = [];
+    for (const backend of [referenceBackend, onednnCpuBackend]) {
+      const exe = await backend.compile(g);
+      try {
+        await exe.writeState(values);
+        outs.push((await exe.run({})).dx);
+      } finally {
+        exe.dispose();
+      }
+    }
+    assert.deepEqual(bits(outs[1]), bits(outs[0]));
   },
 });
 

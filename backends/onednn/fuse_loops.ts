@@ -18,6 +18,8 @@
  * constants become literals. The root is rewritten into a node of op `fused`
  * whose inputs are the leaves and whose attrs hold the program; the absorbed
  * nodes are no longer read and the planner drops them with their buffers.
+ * Fused maps, and reductions, over one domain then merge into one loop with
+ * several outputs where their leaves allow (`mergeMaps`).
  *
  * Fusible ops are those a SIMD loop runs at memory speed: arithmetic,
  * comparisons, selects, casts, `sqrt`, and the index-only `broadcast_to` and
@@ -40,6 +42,7 @@ import { attrsOf } from "../../core/ops/attrs.ts";
 import { sameShape } from "../../core/shape.ts";
 import { liveNodes } from "../../core/plan.ts";
 import { readerCounts } from "./fuse.ts";
+import { fusedNest, mergedReductions, reducedOutputs } from "./fused_nest.ts";
 
 /** One step of a fused program: `const t<k> = <op>(args)`. */
 export interface FusedStep {
@@ -74,6 +77,21 @@ export interface FusedProgram {
    * step, one output.
    */
   readonly stores?: readonly number[];
+  /**
+   * Per output in `stores`: null where the output stores its step per
+   * element, or the reduction a merged `sum` / `mean` sibling accumulates its
+   * step into (see `mergeMaps`; the host's own entry is null). Absent: every
+   * output is stored per element.
+   */
+  readonly reductions?: readonly (FusedReduction | null)[];
+}
+
+/** A reduction a merged map also computes: a sibling `sum` / `mean` over `axes` of the domain. */
+export interface FusedReduction {
+  /** Whether the sibling divides by the reduced count. */
+  readonly kind: "sum" | "mean";
+  /** The reduced axes of the domain. */
+  readonly axes: readonly number[];
 }
 
 /**
@@ -97,6 +115,11 @@ export function checkedSiblings(node: Node, p: FusedProgram, inputs: readonly No
 /** The step each output of `p` stores (this node's first). */
 export function storesOf(p: FusedProgram): readonly number[] {
   return p.stores ?? [p.steps.length - 1];
+}
+
+/** Per output of `p` (`storesOf`), the reduction it accumulates into, or null (stored per element). */
+export function reductionsOf(p: FusedProgram): readonly (FusedReduction | null)[] {
+  return p.reductions ?? storesOf(p).map(() => null);
 }
 
 /**
@@ -340,7 +363,7 @@ export function fuseLoops(
     });
   }
   if (rewritten.size === 0) return { graph, groups: 0, absorbed: 0, siblings: new Map() };
-  const joined = mergeMaps(rewritten);
+  const joined = mergeMaps(graph, rewritten);
   const out = new GraphClass();
   for (const n of graph.nodes) out.nodes.push(rewritten.get(n.id) ?? n);
   for (const [k, v] of graph.inputs) out.inputs.set(k, v);
@@ -354,35 +377,43 @@ export function fuseLoops(
 
 /**
  * Merge fused f32 maps over one domain into one loop with several outputs:
- * a later map B joins an earlier map A when every leaf of B is computed
- * before A runs, or is A, or another map already joined to A. Then A's loop
- * computes B's steps too and stores B's value into B's buffer (B becomes A's
- * sibling: allocated with A, running nothing), reading each shared leaf once
- * — AdamW's moment, variance and parameter updates of one tensor become one
- * pass over its gradient, moments and parameter instead of three.
+ * a later map or reduction B joins an earlier map A when every leaf of B is
+ * computed before A runs, or is A, or another map (not a reduction: its
+ * value is complete only after the loop) already joined to A. Then
+ * A's loop computes B's steps too and stores B's value into B's buffer, or
+ * (a reduction) accumulates it into B's outputs — B becomes A's sibling:
+ * allocated with A, running nothing — reading each shared leaf once.
+ * AdamW's moment, variance and parameter updates of one tensor become one
+ * pass over its gradient, moments and parameter instead of three; an
+ * activation's output, its sparsity count and DPA's pooling of its input
+ * (the mean over H×W) one pass over the input instead of three.
+ * A reduction joins only when the merged loop keeps rows as long as A's
+ * (or 16 elements): its accumulators' strides can split A's flat loop.
  * Rewrites the merged nodes in `fused` (A's program and leaves; B with A as
  * its one input, so that whatever needs B needs A) and returns each host's
  * joined maps, in the order of its stores.
  */
-function mergeMaps(fused: Map<number, Node>): Map<number, number[]> {
+function mergeMaps(graph: Graph, fused: Map<number, Node>): Map<number, number[]> {
   const siblings = new Map<number, number>();
   const joined = new Map<number, number[]>(); // host → its siblings
+  const reductions = new Set<number>(); // the siblings that are reductions
   const ids = [...fused.keys()].sort((a, b) => a - b);
   const programOfNode = (n: Node) => JSON.parse(n.attrs.program as string) as FusedProgram;
   for (const b of ids) {
     const nb = fused.get(b)!;
     const pb = programOfNode(nb);
-    if (pb.kind !== "map" || nb.dtype !== "f32") continue;
+    if (nb.dtype !== "f32") continue;
     for (let k = ids.indexOf(b) - 1; k >= 0; k--) {
       const a = ids[k];
       const na = fused.get(a)!;
       if (siblings.has(a) || na.dtype !== "f32") continue;
       const pa = programOfNode(na);
       if (pa.kind !== "map" || !sameShape(pa.domain, pb.domain)) continue;
-      const mine = new Set([a, ...joined.get(a) ?? []]);
+      // A joined reduction's value is complete only after the loop: no joiner may read it.
+      const mine = new Set([a, ...(joined.get(a) ?? []).filter((s) => !reductions.has(s))]);
       if (!nb.inputs.every((l) => l < a || mine.has(l))) continue;
       const merged = appendMap(pa, na.inputs, pb, nb.inputs, a, joined.get(a) ?? []);
-      if (!merged) continue;
+      if (!merged || (pb.kind !== "map" && !keepsRows(graph, pa, na.inputs, merged))) continue;
       fused.set(a, {
         ...na,
         inputs: merged.leaves,
@@ -391,6 +422,7 @@ function mergeMaps(fused: Map<number, Node>): Map<number, number[]> {
       // B reads only A now: needed whenever B is, A runs first and computes it.
       fused.set(b, { ...nb, inputs: [a] });
       siblings.set(b, a);
+      if (pb.kind !== "map") reductions.add(b);
       joined.set(a, [...joined.get(a) ?? [], b]);
       break;
     }
@@ -418,7 +450,13 @@ function pruneSiblings(
     const kept = list.filter((b) => live[b]);
     for (const b of kept) siblings.set(b, a);
     if (kept.length === list.length) continue;
-    const program = { ...p, stores: [stores[0], ...kept.map((b) => stores[1 + list.indexOf(b)])] };
+    const reductions = reductionsOf(p);
+    const index = [0, ...kept.map((b) => 1 + list.indexOf(b))];
+    const program: FusedProgram = {
+      ...p,
+      stores: index.map((k) => stores[k]),
+      reductions: p.reductions && index.map((k) => reductions[k]),
+    };
     graph.nodes[a] = {
       ...host,
       attrs: Object.freeze({ program: JSON.stringify(program) as AttrValue, kind: "map" }),
@@ -444,7 +482,8 @@ function appendMap(
   const base = pa.steps.length;
   // The value of a leaf of B that the host computes: the step storing it.
   const computed = new Map<number, number>([[a, stores[0]]]);
-  sibs.forEach((s, k) => computed.set(s, stores[k + 1]));
+  const reductions = reductionsOf(pa);
+  sibs.forEach((s, k) => reductions[k + 1] === null && computed.set(s, stores[k + 1]));
   const refOf = (arg: string): string => {
     if (arg.startsWith("t")) return `t${base + Number(arg.slice(1))}`;
     if (!arg.startsWith("l")) return arg; // a literal
@@ -455,19 +494,62 @@ function appendMap(
     if (k < 0) k = leaves.push(leaf) - 1;
     return `l${k}`;
   };
-  const steps = [...pa.steps, ...pb.steps.map((st) => ({ ...st, args: st.args.map(refOf) }))];
+  const added = pb.steps.map((st) => ({ ...st, args: st.args.map(refOf) }));
+  // A lone reduction sums its leaf: the loop reads it through a step that passes it on.
+  if (added.length === 0) {
+    added.push({
+      op: "stop_gradient",
+      args: [refOf("l0")],
+      argDtypes: ["f32"],
+      dtype: "f32",
+      p: 0,
+      inclusive: false,
+    });
+  }
+  const steps = [...pa.steps, ...added];
   if (steps.length > MAX_STEPS || leaves.length > MAX_LEAVES) return null;
+  const reduction = pb.kind === "map" ? null : { kind: pb.kind, axes: pb.axes };
   return {
-    program: { ...pa, steps, stores: [...stores, base + pb.steps.length - 1] },
+    program: {
+      ...pa,
+      steps,
+      stores: [...stores, steps.length - 1],
+      ...(reduction || pa.reductions ? { reductions: [...reductionsOf(pa), reduction] } : {}),
+    },
     leaves,
   };
 }
 
-/** Bytes of float64 accumulators the largest fused reduction of `graph` needs. */
+/**
+ * Whether the loop of `merged` (host program `pa` over `leaves` with a
+ * reduction joined) has rows as long as `pa`'s own loop, or at least 16
+ * elements — the vector loop's length.
+ */
+function keepsRows(
+  graph: Graph,
+  pa: FusedProgram,
+  leaves: readonly number[],
+  merged: { program: FusedProgram; leaves: readonly number[] },
+): boolean {
+  const cols = (p: FusedProgram, ls: readonly number[]) =>
+    fusedNest(p, ls.map((id) => graph.nodes[id].shape)).cols;
+  const after = cols(merged.program, merged.leaves);
+  return after >= 16 || after >= cols(pa, leaves);
+}
+
+/**
+ * Bytes of float64 accumulators the largest fused reduction of `graph` needs
+ * (a merged map's: all its reductions').
+ */
 export function fusedScratchBytes(graph: Graph): number {
   let most = 0;
   for (const n of graph.nodes) {
-    if (n.op === FUSED_OP && n.attrs.kind !== "map") most = Math.max(most, 8 * sizeOf(n.shape));
+    if (n.op !== FUSED_OP) continue;
+    const p = JSON.parse(n.attrs.program as string) as FusedProgram;
+    const parts = p.kind === "map"
+      ? mergedReductions(p).map((r) => reducedOutputs({ domain: p.domain, axes: r.axes }))
+      : [sizeOf(n.shape)];
+    most = Math.max(most, 8 * parts.reduce((a, b) => a + b, 0));
   }
   return most;
 }

@@ -18,7 +18,6 @@
  */
 import type { Node } from "../../../core/graph.ts";
 import type { TensorData } from "../../../core/host_tensor.ts";
-import { broadcastStrides, stridesOf } from "../../../core/shape.ts";
 import { ActlabError } from "../../../core/errors.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
 import {
@@ -26,12 +25,13 @@ import {
   FUSED_OP,
   type FusedProgram,
   type FusedStep,
+  reductionsOf,
   storesOf,
   varyingSteps,
 } from "../fuse_loops.ts";
 import { registerHostKernel } from "../kernel.ts";
 import { generated } from "./codegen.ts";
-import { mergeAxes, type Nest, nestOf } from "./nest.ts";
+import { fusedNest, mergedReductions, reducedCount, reducedOutputs } from "../fused_nest.ts";
 
 /** Steps whose f32 result the reference rounds to float32 when it stores it. */
 const ROUNDED: ReadonlySet<string> = new Set([
@@ -101,116 +101,96 @@ function stepCode(s: FusedStep): string {
   return s.dtype === "f32" && ROUNDED.has(s.op) ? `Math.fround(${f})` : f;
 }
 
-/** The reduced-axes output strides of a reduction over `axes` of `domain` (0 on reduced axes). */
-function accumulatorStrides(domain: readonly number[], axes: readonly number[]): number[] {
-  const kept = domain.map((d, i) => (axes.includes(i) ? 1 : d));
-  return stridesOf(kept).map((st, i) => (axes.includes(i) ? 0 : st));
-}
-
-/**
- * The loop nest of `program` over `leaves`: operand 0 is the output (or, for
- * a reduction, its accumulator, stride 0 along reduced axes), then each leaf
- * at its broadcast strides; every column stride is 0 or 1.
- */
-export function fusedNest(program: FusedProgram, leaves: readonly Node[]): Nest {
-  const { kind, domain, axes } = program;
-  const outStrides = kind !== "map" ? accumulatorStrides(domain, axes) : stridesOf(domain);
-  const m = mergeAxes(domain, [
-    outStrides,
-    ...leaves.map((l) => broadcastStrides(l.shape, domain)),
-  ]);
-  const nest = nestOf(m.dims, m.strides);
-  if (nest.colStrides.some((s) => s !== 0 && s !== 1)) {
-    throw new ActlabError(
-      `fused loop: leaves ${
-        leaves.map((l) => `[${l.shape}]`).join(" ")
-      } are not broadcasts of [${domain}]`,
-      "a bug in fuse_loops.ts",
-    );
-  }
-  return nest;
-}
-
-/** How many outputs a reduction `program` has (the product of the kept axes). */
-export function reducedOutputs(program: FusedProgram): number {
-  let n = 1;
-  program.domain.forEach((d, i) => (n *= program.axes.includes(i) ? 1 : d));
-  return n;
-}
-
-/** The count a `mean` divides by (the product of the reduced axes). */
-export function reducedCount(program: FusedProgram): number {
-  let n = 1;
-  for (const ax of program.axes) n *= program.domain[ax];
-  return n;
-}
-
 /**
  * Compile the loop of `program` over `inputs`: its leaves, then the sibling
- * nodes whose values it also stores (a merged map, `storesOf`).
+ * nodes whose values it also stores or accumulates (a merged map,
+ * `storesOf`, `reductionsOf`).
  */
 export function fusedKernel(program: FusedProgram, inputs: readonly Node[]): KernelRun {
   const { kind, steps } = program;
   const reduce = kind !== "map";
   const stores = storesOf(program);
+  const reductions = reductionsOf(program);
   const leaves = inputs.slice(0, inputs.length - (stores.length - 1));
+  const n = leaves.length;
   // (The planner passes every sibling a merged map stores: see checkedSiblings.)
-  const nest = fusedNest(program, leaves);
+  const nest = fusedNest(program, leaves.map((l) => l.shape));
   const cs = nest.colStrides;
-  const stepVaries = varyingSteps(steps, cs.slice(1));
+  const stepVaries = varyingSteps(steps, cs.slice(1, 1 + n));
   // A reduction without steps sums its one leaf.
   const last = steps.length > 0 ? `t${steps.length - 1}` : "l0";
+  // Each merged reduction's output k and its accumulator r (operand 1 + n + r of the nest).
+  const accs = reductions.flatMap((red, k) => (red ? [k] : [])).map((k, r) => ({ k, r }));
   const flat = nest.bases[0].length === 1 && nest.rows === 1 && nest.bases.every((b) => b[0] === 0);
   const at = (j: number) => (flat ? "i" : `o${j} + i`);
   const rowLoads = leaves.map((_, j) => (cs[j + 1] === 0 ? `const l${j} = L${j}[o${j}];` : ""));
   const colLoads = leaves.map((_, j) => (cs[j + 1] === 1 ? `const l${j} = L${j}[${at(j)}];` : ""));
   const rowSteps = steps.map((s, j) => (stepVaries[j] ? "" : `const t${j} = ${stepCode(s)};`));
   const colSteps = steps.map((s, j) => (stepVaries[j] ? `const t${j} = ${stepCode(s)};` : ""));
+  // A merged reduction adds its step into its accumulator: along a reduced row into a running
+  // sum (ascending, as the reference adds), along a kept row into one accumulator per column.
+  const reduced = (r: number) => cs[1 + n + r] === 0;
+  const accOpen = accs.map(({ r }) => (reduced(r) ? `let s${r} = A${r}[a${r}];` : "")).join(" ");
+  const accAdd = accs.map(({ k, r }) =>
+    reduced(r) ? `s${r} += t${stores[k]};` : `A${r}[a${r} + i] += t${stores[k]};`
+  ).join(" ");
+  const accClose = accs.map(({ r }) => (reduced(r) ? `A${r}[a${r}] = s${r};` : "")).join(" ");
   const inner = (store: string) =>
     `for (let i = 0; i < cols; i++) {\n${colLoads.join(" ")}\n${colSteps.join("\n")}\n${store}\n}`;
   let row: string;
   // A merged map's other outputs share the output's layout: the same offset in each.
   const at0 = flat ? "i" : "oo + i";
   if (!reduce) {
-    row = inner(stores.map((st, k) => `${k === 0 ? "o" : `X${k}`}[${at0}] = t${st};`).join(" "));
+    const put = stores.map((st, k) =>
+      reductions[k] ? "" : `${k === 0 ? "o" : `X${k}`}[${at0}] = t${st};`
+    );
+    row = `${accOpen}\n${inner(`${put.join(" ")} ${accAdd}`)}\n${accClose}`;
   } else if (cs[0] === 0) row = `let s = acc[oo];\n${inner(`s += ${last};`)}\nacc[oo] = s;`;
   else row = inner(`acc[oo + i] += ${last};`);
+  const divided = (out: string, a: string, mean: boolean) =>
+    `for (let i = 0; i < ${out}.length; i++) ${out}[i] = ${a}[i]${mean ? " / div" : ""};`;
   const body = `
   ${leaves.map((_, j) => `const L${j} = ins[${j}];`).join(" ")}
-  ${stores.slice(1).map((_, k) => `const X${k + 1} = ins[${leaves.length + k}];`).join(" ")}
+  ${stores.slice(1).map((_, k) => `const X${k + 1} = ins[${n + k}];`).join(" ")}
   ${reduce ? "acc.fill(0);" : ""}
+  ${accs.map(({ r }) => `const A${r} = macc[${r}]; A${r}.fill(0);`).join(" ")}
   const OB = bases[0], OR = rs[0];
   ${leaves.map((_, j) => `const B${j} = bases[${j + 1}], R${j} = rs[${j + 1}];`).join(" ")}
+  ${accs.map(({ r }) => `const AB${r} = bases[${1 + n + r}], AR${r} = rs[${1 + n + r}];`).join(" ")}
   for (let j = 0; j < count; j++) {
     let oo = OB[j]; ${leaves.map((_, j) => `let o${j} = B${j}[j];`).join(" ")}
+    ${accs.map(({ r }) => `let a${r} = AB${r}[j];`).join(" ")}
     for (let r = 0; r < rows; r++) {
       ${rowLoads.join(" ")}
       ${rowSteps.join("\n")}
       ${row}
       oo += OR; ${leaves.map((_, j) => `o${j} += R${j};`).join(" ")}
+      ${accs.map(({ r }) => `a${r} += AR${r};`).join(" ")}
     }
   }
+  ${reduce ? divided("o", "acc", kind === "mean") : ""}
   ${
-    kind === "sum"
-      ? "for (let i = 0; i < o.length; i++) o[i] = acc[i];"
-      : kind === "mean"
-      ? "for (let i = 0; i < o.length; i++) o[i] = acc[i] / div;"
-      : ""
+    accs.map(({ k, r }) =>
+      `{ const div = mdiv[${r}]; ${divided(`X${k}`, `A${r}`, reductions[k]!.kind === "mean")} }`
+    ).join("\n")
   }`;
   const name = `host_fused_${kind}_${leaves.map((l) => l.dtype).join("_")}_x${stores.length}${
     flat ? "_flat" : ""
   }`;
   const fn = generated(
     name,
-    ["o", "ins", "bases", "count", "rows", "cols", "rs", "acc", "div"],
+    ["o", "ins", "bases", "count", "rows", "cols", "rs", "acc", "div", "macc", "mdiv"],
     body,
   );
   const { bases, rows, cols, rowStrides } = nest;
   const count = bases[0].length;
   const acc = reduce ? new Float64Array(reducedOutputs(program)) : null;
   const div = reducedCount(program);
+  const merged = mergedReductions(program).map((r) => ({ domain: program.domain, axes: r.axes }));
+  const macc = merged.map((r) => new Float64Array(reducedOutputs(r)));
+  const mdiv = merged.map((r) => reducedCount(r));
   return (out: TensorData, ins: readonly TensorData[]) =>
-    fn(out, ins, bases, count, rows, cols, rowStrides, acc, div);
+    fn(out, ins, bases, count, rows, cols, rowStrides, acc, div, macc, mdiv);
 }
 
 registerHostKernel(FUSED_OP, (node, inputs) => {

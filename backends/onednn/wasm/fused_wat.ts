@@ -24,7 +24,9 @@
  * reference does: along a reduced row into one running sum (lane 0, 1, 2, 3
  * in turn; 0/1 values — comparisons, bool casts — are counted in i32 lanes
  * instead, exact in any order), along a kept row into a row of accumulators
- * (f64x2 lanes, each its own output).
+ * (f64x2 lanes, each its own output). A merged map's reductions (siblings
+ * whose loop the map runs) take their step's value the same ways, beside the
+ * map's stores.
  *
  * The generator declines (null) what it does not cover: i32 operands (the
  * reference compares and casts them as exact integers) and outputs other
@@ -32,7 +34,13 @@
  * @module
  */
 import type { DType } from "../../../core/host_tensor.ts";
-import { type FusedProgram, type FusedStep, storesOf, varyingSteps } from "../fuse_loops.ts";
+import {
+  type FusedProgram,
+  type FusedStep,
+  reductionsOf,
+  storesOf,
+  varyingSteps,
+} from "../fuse_loops.ts";
 
 /** The operands' dtypes and column strides a function is generated for. */
 export interface FusedLayout {
@@ -40,7 +48,10 @@ export interface FusedLayout {
   readonly outDtype: DType;
   /** Each leaf's dtype. */
   readonly leafDtypes: readonly DType[];
-  /** Column strides: the output's (or accumulator's) first, then each leaf's (0 or 1). */
+  /**
+   * Column strides (0 or 1): the output's (or accumulator's) first, then each
+   * leaf's, then each merged reduction's accumulator (`mergedReductions`).
+   */
   readonly colStrides: readonly number[];
 }
 
@@ -175,6 +186,17 @@ function loadScalar(dtype: DType, addr: string): string {
     : `(f32.load align=4 ${addr})`;
 }
 
+/**
+ * Lanes holding +0 or 1.0 (a bool, a comparison's or a bool cast's value:
+ * every such formula gives exactly these) as i32 0 or 1: 1.0's bits are
+ * 0x3F800000, so the top three bits are the integer — one shift, where
+ * `i32x4.trunc_sat_f32x4_u` costs a dozen x86 instructions (it doubled a
+ * count's time).
+ */
+function oneBit(v: string): string {
+  return `(i32x4.shr_u ${v} (i32.const 29))`;
+}
+
 /** Whether a step's values are all 0 or 1 (a comparison, or a bool cast to f32). */
 function zeroOne(s: FusedStep): boolean {
   return ["lt", "le", "gt", "ge", "eq"].includes(s.op) ||
@@ -182,11 +204,31 @@ function zeroOne(s: FusedStep): boolean {
 }
 
 /**
+ * How an output's value leaves the loop: `store`d per element (a map), or
+ * added in float64 — along a reduced row into a running sum (`row`) or an
+ * integer count (`count`, 0/1 values), along a kept row into one accumulator
+ * per column (`kept`).
+ */
+type Sink = "store" | "row" | "count" | "kept";
+
+/** One output of the loop: its pointer and row-stride parameters and the value it takes. */
+interface Output {
+  readonly sink: Sink;
+  /** Pointer parameter (`o`, `x<k>`). */
+  readonly ptr: string;
+  /** Row-stride parameter (`so`, `sx<k>`). */
+  readonly stride: string;
+  /** The step whose value it takes (-1: leaf 0, a reduction without steps). */
+  readonly step: number;
+}
+
+/**
  * The WAT module of `program` for `layout` (one exported function `k`), or
  * null when it has an operand or output type the generator does not cover.
  * Parameters: output (or f64 accumulator) address, each other output's (a
- * merged map's, same layout), each leaf's address, rows, cols, then the
- * output's and each leaf's row stride in bytes.
+ * merged map's: a map's in the output's layout, a reduction's f64
+ * accumulator), each leaf's address, rows, cols, then the output's and each
+ * leaf's row stride in bytes, then each merged reduction's.
  */
 export function fusedWat(program: FusedProgram, layout: FusedLayout): string | null {
   const { steps, kind } = program;
@@ -202,29 +244,55 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
 
   const leafBytes = leafDtypes.map((d) => (d === "bool" ? 1 : 4));
   const stores = storesOf(program);
+  const reductions = reductionsOf(program);
   const extras = stores.slice(1).map((_, k) => k + 1); // 1 … the other outputs
   if (extras.length > 0 && (reduce || outDtype !== "f32")) return null;
-  const stepVaries = varyingSteps(steps, colStrides.slice(1));
-  const last = steps.length - 1;
   const leaves = leafDtypes.map((_, j) => j);
+  const n = leaves.length;
+  const stepVaries = varyingSteps(steps, colStrides.slice(1, 1 + n));
+  const last = steps.length - 1;
 
+  const sinkOf = (step: number, colStride: number): Sink =>
+    colStride === 1 ? "kept" : step >= 0 && zeroOne(steps[step]) ? "count" : "row";
+  let accIndex = 0;
+  const outputs: Output[] = [
+    {
+      sink: reduce ? sinkOf(last, colStrides[0]) : "store",
+      ptr: "o",
+      stride: "so",
+      step: reduce ? last : stores[0],
+    },
+    ...extras.map((k): Output => ({
+      sink: reductions[k] ? sinkOf(stores[k], colStrides[1 + n + accIndex++]) : "store",
+      ptr: `x${k}`,
+      stride: reductions[k] ? `sx${k}` : "so",
+      step: stores[k],
+    })),
+  ];
   const params = [
     "(param $o i32)",
     ...extras.map((k) => `(param $x${k} i32)`),
     ...leaves.map((j) => `(param $p${j} i32)`),
     "(param $rows i32) (param $cols i32) (param $so i32)",
     ...leaves.map((j) => `(param $s${j} i32)`),
+    ...extras.filter((k) => reductions[k]).map((k) => `(param $sx${k} i32)`),
   ].join(" ");
-  const countPath = reduce && colStrides[0] === 0 && last >= 0 && zeroOne(steps[last]);
-  // Four rows at a time where each row is its own output's add chain (see `group` below).
-  const grouped = reduce && colStrides[0] === 0 && !countPath;
+  // Four rows at a time where a row is its own output's add chain (see `group` below).
+  const grouped = outputs.some((out) => out.sink === "row");
   const suffixes = grouped ? ["", "_0", "_1", "_2", "_3"] : [""];
   const locals = [
-    "(local $r i32) (local $i i32) (local $count v128)",
+    "(local $r i32) (local $i i32)",
     ...suffixes.map((q) =>
       [
-        `(local $acc${q} f64)`,
-        q ? `(local $o${q} i32)` : "",
+        ...outputs.map((out) =>
+          [
+            q ? `(local $${out.ptr}${q} i32)` : "",
+            out.sink === "row" ? `(local $acc_${out.ptr}${q} f64)` : "",
+            out.sink === "count"
+              ? `(local $count_${out.ptr}${q} v128) (local $tail_${out.ptr}${q} i32)`
+              : "",
+          ].join(" ")
+        ),
         ...leaves.map((j) => `(local $vl${j}${q} v128) (local $sl${j}${q} f32)`),
         ...leaves.map((j) => (q ? `(local $p${j}${q} i32)` : "")),
         ...steps.map((_, j) => `(local $vt${j}${q} v128) (local $st${j}${q} f32)`),
@@ -262,68 +330,86 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
       ),
       ...steps.map((_, j) => (stepVaries[j] ? `(local.set $st${j}${q} ${ren(sca[j]!)})` : "")),
     ].join("\n");
-    // A reduction without steps sums its one leaf.
-    const v = last >= 0 ? `(local.get $vt${last}${q})` : `(local.get $vl0${q})`;
-    const sv = last >= 0 ? `(local.get $st${last}${q})` : `(local.get $sl0${q})`;
-    const o = ptr("o");
-    const acc = `$acc${q}`;
-    let vecStore: string, scaStore: string, start = "", end = "";
-    if (!reduce) {
-      if (outDtype === "f32") {
-        // A merged map's other outputs (f32, the output's layout) store their own steps.
-        const put = (
-          ptr: string,
-          step: number,
-        ) => [
-          `(v128.store align=4 ${at(ptr, 4)} (local.get $vt${step}${q}))`,
-          `(f32.store align=4 ${at(ptr, 4)} (local.get $st${step}${q}))`,
-        ];
-        const all = [[o, stores[0]], ...extras.map((k) => [`x${k}`, stores[k]])] as [
-          string,
-          number,
-        ][];
-        vecStore = all.map(([ptr, st]) => put(ptr, st)[0]).join("\n");
-        scaStore = all.map(([ptr, st]) => put(ptr, st)[1]).join("\n");
-      } else {
-        vecStore = `(v128.store32_lane align=1 0 ${
-          at(o, 1)
-        } (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 (i32x4.trunc_sat_f32x4_u ${v}) ${ZERO}))`;
-        scaStore = `(i32.store8 ${at(o, 1)} (i32.trunc_f32_u ${sv}))`;
-      }
-    } else if (countPath) {
-      // A reduced row of 0/1 values: their sum is an exact integer in any order, so count in
-      // i32 lanes and add the row's count at its end (one add chain per row, not per element).
-      start =
-        `(local.set ${acc} (f64.load (local.get $${o}))) (local.set $count (v128.const i32x4 0 0 0 0))`;
-      end = `(local.set ${acc} (f64.add (local.get ${acc}) (f64.convert_i32_u (i32.add
-         (i32.add (i32x4.extract_lane 0 (local.get $count)) (i32x4.extract_lane 1 (local.get $count)))
-         (i32.add (i32x4.extract_lane 2 (local.get $count)) (i32x4.extract_lane 3 (local.get $count)))))))
-       (f64.store (local.get $${o}) (local.get ${acc}))`;
-      vecStore = `(local.set $count (i32x4.add (local.get $count) (i32x4.trunc_sat_f32x4_u ${v})))`;
-      scaStore = `(local.set ${acc} (f64.add (local.get ${acc}) (f64.promote_f32 ${sv})))`;
-    } else if (colStrides[0] === 0) {
-      // A reduced row: one running sum, the four lanes added in order.
-      start = `(local.set ${acc} (f64.load (local.get $${o})))`;
-      end = `(f64.store (local.get $${o}) (local.get ${acc}))`;
-      vecStore = [0, 1, 2, 3].map((lane) =>
-        `(local.set ${acc} (f64.add (local.get ${acc}) (f64.promote_f32 (f32x4.extract_lane ${lane} ${v}))))`
-      ).join("\n");
-      scaStore = `(local.set ${acc} (f64.add (local.get ${acc}) (f64.promote_f32 ${sv})))`;
-    } else {
-      // A kept row: each output's accumulator gains this row's value.
-      const acc2 = (offset: number, lanes: string) =>
-        `(v128.store offset=${offset} align=8 ${
-          at(o, 8)
-        } (f64x2.add (v128.load offset=${offset} align=8 ${
-          at(o, 8)
-        }) (f64x2.promote_low_f32x4 ${lanes})))`;
-      vecStore = `${acc2(0, v)}\n${acc2(16, `(i8x16.shuffle ${HIGH} ${v} ${v})`)}`;
-      scaStore = `(f64.store align=8 ${at(o, 8)} (f64.add (f64.load align=8 ${
-        at(o, 8)
-      }) (f64.promote_f32 ${sv})))`;
-    }
-    return { head, vecBody, scaBody, vecStore, scaStore, start, end };
+    const sinks = outputs.map((out) => sink(out, q, ptr(out.ptr)));
+    const join = (part: keyof ReturnType<typeof sink>) => sinks.map((x) => x[part]).join("\n");
+    return {
+      head,
+      vecBody,
+      scaBody,
+      vecStore: join("vec"),
+      scaStore: join("sca"),
+      start: join("start"),
+      end: join("end"),
+    };
   };
+
+  /** How output `out` takes its value in row `q` (its pointer local `o`). */
+  function sink(out: Output, q: string, o: string) {
+    // A reduction without steps sums its one leaf.
+    const v = out.step >= 0 ? `(local.get $vt${out.step}${q})` : `(local.get $vl0${q})`;
+    const sv = out.step >= 0 ? `(local.get $st${out.step}${q})` : `(local.get $sl0${q})`;
+    const none = { start: "", end: "" };
+    switch (out.sink) {
+      case "store":
+        if (outDtype === "bool") {
+          return {
+            ...none,
+            vec: `(v128.store32_lane align=1 0 ${
+              at(o, 1)
+            } (i8x16.shuffle 0 4 8 12 0 0 0 0 0 0 0 0 0 0 0 0 ${oneBit(v)} ${ZERO}))`,
+            sca: `(i32.store8 ${at(o, 1)} (i32.trunc_f32_u ${sv}))`,
+          };
+        }
+        return {
+          ...none,
+          vec: `(v128.store align=4 ${at(o, 4)} ${v})`,
+          sca: `(f32.store align=4 ${at(o, 4)} ${sv})`,
+        };
+      case "count": {
+        // A reduced row of 0/1 values: their sum is an exact integer in any order, so count in
+        // i32 lanes and add the row's count at its end (one add per row, not per element).
+        const c = `$count_${out.ptr}${q}`, t = `$tail_${out.ptr}${q}`;
+        return {
+          start: `(local.set ${c} (v128.const i32x4 0 0 0 0)) (local.set ${t} (i32.const 0))`,
+          end:
+            `(f64.store (local.get $${o}) (f64.add (f64.load (local.get $${o})) (f64.convert_i32_u
+             (i32.add (local.get ${t}) (i32.add
+              (i32.add (i32x4.extract_lane 0 (local.get ${c})) (i32x4.extract_lane 1 (local.get ${c})))
+              (i32.add (i32x4.extract_lane 2 (local.get ${c})) (i32x4.extract_lane 3 (local.get ${c}))))))))`,
+          vec: `(local.set ${c} (i32x4.add (local.get ${c}) ${oneBit(v)}))`,
+          sca: `(local.set ${t} (i32.add (local.get ${t}) (i32.trunc_f32_u ${sv})))`,
+        };
+      }
+      case "row": {
+        // A reduced row: one running sum, the four lanes added in order.
+        const acc = `$acc_${out.ptr}${q}`;
+        return {
+          start: `(local.set ${acc} (f64.load (local.get $${o})))`,
+          end: `(f64.store (local.get $${o}) (local.get ${acc}))`,
+          vec: [0, 1, 2, 3].map((lane) =>
+            `(local.set ${acc} (f64.add (local.get ${acc}) (f64.promote_f32 (f32x4.extract_lane ${lane} ${v}))))`
+          ).join("\n"),
+          sca: `(local.set ${acc} (f64.add (local.get ${acc}) (f64.promote_f32 ${sv})))`,
+        };
+      }
+      case "kept": {
+        // A kept row: each output's accumulator gains this row's value.
+        const acc2 = (offset: number, lanes: string) =>
+          `(v128.store offset=${offset} align=8 ${
+            at(o, 8)
+          } (f64x2.add (v128.load offset=${offset} align=8 ${
+            at(o, 8)
+          }) (f64x2.promote_low_f32x4 ${lanes})))`;
+        return {
+          ...none,
+          vec: `${acc2(0, v)}\n${acc2(16, `(i8x16.shuffle ${HIGH} ${v} ${v})`)}`,
+          sca: `(f64.store align=8 ${at(o, 8)} (f64.add (f64.load align=8 ${
+            at(o, 8)
+          }) (f64.promote_f32 ${sv})))`,
+        };
+      }
+    }
+  }
 
   const loops = (rs: ReturnType<typeof row>[]) => `
    ${rs.map((x) => x.head + "\n" + x.start).join("\n")}
@@ -339,31 +425,30 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
     (local.set $i (i32.add (local.get $i) (i32.const 1)))
     (br $stop)))
    ${rs.map((x) => x.end).join("\n")}`;
+  const moved = (name: string, stride: string, times: number) =>
+    `(i32.add (local.get $${name}) (i32.mul (local.get $${stride}) (i32.const ${times})))`;
   const advance = (times: number) =>
     [
-      `(local.set $o (i32.add (local.get $o) (i32.mul (local.get $so) (i32.const ${times}))))`,
-      ...extras.map((k) =>
-        `(local.set $x${k} (i32.add (local.get $x${k}) (i32.mul (local.get $so) (i32.const ${times}))))`
-      ),
-      ...leaves.map((j) =>
-        `(local.set $p${j} (i32.add (local.get $p${j}) (i32.mul (local.get $s${j}) (i32.const ${times}))))`
-      ),
+      ...outputs.map((out) => `(local.set $${out.ptr} ${moved(out.ptr, out.stride, times)})`),
+      ...leaves.map((j) => `(local.set $p${j} ${moved(`p${j}`, `s${j}`, times)})`),
       `(local.set $r (i32.add (local.get $r) (i32.const ${times})))`,
     ].join("\n");
-  // Rows of a reduction along its rows are separate outputs when the output's row stride is
-  // not 0: four of them run interleaved, four independent add chains instead of one, each
-  // output still adding its own row in order.
+  // Rows are separate outputs of each running sum when its row stride is not 0: four rows
+  // run interleaved, four independent add chains instead of one, each output still adding
+  // its own row in order. (Counts and kept rows add in any row grouping: a count is exact,
+  // and a kept row's accumulators gain the four rows in ascending order per column.)
+  const separate = outputs.filter((out) => out.sink === "row").map((out) =>
+    `(i32.ne (local.get $${out.stride}) (i32.const 0))`
+  ).reduce((a, b) => `(i32.and ${a} ${b})`, "(i32.const 1)");
   const group = !grouped ? "" : `
-  (if (i32.ne (local.get $so) (i32.const 0)) (then
+  (if ${separate} (then
    (block $gdone (loop $gtop
     (br_if $gdone (i32.gt_u (i32.add (local.get $r) (i32.const 4)) (local.get $rows)))
     ${
     [0, 1, 2, 3].map((k) =>
       [
-        `(local.set $o_${k} (i32.add (local.get $o) (i32.mul (local.get $so) (i32.const ${k}))))`,
-        ...leaves.map((j) =>
-          `(local.set $p${j}_${k} (i32.add (local.get $p${j}) (i32.mul (local.get $s${j}) (i32.const ${k}))))`
-        ),
+        ...outputs.map((out) => `(local.set $${out.ptr}_${k} ${moved(out.ptr, out.stride, k)})`),
+        ...leaves.map((j) => `(local.set $p${j}_${k} ${moved(`p${j}`, `s${j}`, k)})`),
       ].join(" ")
     ).join("\n")
   }
