@@ -445,6 +445,40 @@ Deno.test({
 });
 
 Deno.test({
+  name: "onednn-cpu merged reductions see through a reshape that merges axes (a bias gradient), " +
+    "not one that splits them",
+  ignore: !ok,
+  fn: async () => {
+    const g = new Graph();
+    const x = g.state("x", [4, 6, 20]);
+    const y = o.threshold(x, 0);
+    g.output("y", y);
+    g.output("bias", o.sum(o.reshape(y, [24, 20]), [0])); // over the batch and token axes
+    g.output("odd", o.sum(o.reshape(y, [6, 4, 20]), [0])); // not a merge of adjacent axes
+    const f = fuseLoops(g);
+    assert.equal(f.siblings.size, 1, "the bias sum joins the threshold's loop; the other does not");
+    const values = {
+      x: {
+        dtype: "f32" as const,
+        shape: [4, 6, 20],
+        data: Float32Array.from({ length: 480 }, (_, i) => Math.sin(i) * (i % 7 === 0 ? 1e-7 : 1)),
+      },
+    };
+    const outs: Record<string, HostTensor>[] = [];
+    for (const backend of [referenceBackend, onednnCpuBackend]) {
+      const exe = await backend.compile(g);
+      try {
+        await exe.writeState(values);
+        outs.push(await exe.run({}));
+      } finally {
+        exe.dispose();
+      }
+    }
+    for (const k of ["y", "bias", "odd"]) assert.deepEqual(bits(outs[1][k]), bits(outs[0][k]), k);
+  },
+});
+
+Deno.test({
   name: "onednn-cpu merged maps follow the outputs compiled: a map no output needs is not merged",
   ignore: !ok,
   fn: async () => {

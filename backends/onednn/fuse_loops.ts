@@ -228,6 +228,42 @@ function literal(n: Node): string | null {
   return Number.isFinite(v) ? `(${v})` : null;
 }
 
+/**
+ * When `x` is a reshape that only merges adjacent axes of its f32 input (each
+ * of its axes the product of a run of the input's), a reduction over `axes`
+ * of `x` as one over the input: its id, shape and the axes the reduced axes
+ * cover. The kept axes keep their order, so the reduction's output is the
+ * same. Else null.
+ */
+function unreshaped(
+  graph: Graph,
+  x: Node,
+  axes: readonly number[],
+): { id: number; domain: readonly number[]; axes: number[] } | null {
+  if (x.op !== "reshape") return null;
+  const src = graph.nodes[x.inputs[0]];
+  if (src.dtype !== "f32") return null;
+  const runs: number[][] = [];
+  let i = 0;
+  for (const d of x.shape) {
+    const run: number[] = [];
+    let p = 1;
+    while (p < d && i < src.shape.length) {
+      p *= src.shape[i];
+      run.push(i++);
+    }
+    if (p !== d) return null;
+    runs.push(run);
+  }
+  // Size-1 axes left over carry nothing: they join the last run (or none, for a scalar).
+  while (i < src.shape.length) {
+    if (src.shape[i] !== 1) return null;
+    runs[runs.length - 1]?.push(i);
+    i++;
+  }
+  return { id: src.id, domain: src.shape, axes: axes.flatMap((a) => runs[a]) };
+}
+
 /** A group found from its root: the absorbed nodes (root last) and the leaves. */
 interface Group {
   readonly members: number[];
@@ -345,10 +381,14 @@ export function fuseLoops(
       domain = n.shape;
     } else continue;
     if (sizeOf(domain) === 0) continue;
-    const group = grow(graph, n, domain, readers, taken) ??
-      (kind !== "map" && keepsOutputs(domain, axes)
-        ? { members: [id], leaves: [...n.inputs] }
-        : null);
+    let group = grow(graph, n, domain, readers, taken);
+    if (!group && kind !== "map") {
+      // A lone reduction: over the tensor a reshape regroups, when it can (so it can join the
+      // loop computing that tensor — a linear layer's bias gradient sums the 2-D view of it).
+      const whole = unreshaped(graph, graph.nodes[n.inputs[0]], axes);
+      if (whole) [domain, axes] = [whole.domain, whole.axes];
+      if (keepsOutputs(domain, axes)) group = { members: [id], leaves: [whole?.id ?? n.inputs[0]] };
+    }
     if (!group) continue;
     for (const m of group.members) taken.add(m);
     absorbed += group.members.length - 1;

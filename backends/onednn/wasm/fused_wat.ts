@@ -278,7 +278,8 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
     ...extras.filter((k) => reductions[k]).map((k) => `(param $sx${k} i32)`),
   ].join(" ");
   // Four rows at a time where a row is its own output's add chain (see `group` below).
-  const grouped = outputs.some((out) => out.sink === "row");
+  // (and where a kept row's accumulators are every row's: they stay in registers over four rows)
+  const grouped = outputs.some((out) => out.sink === "row" || out.sink === "kept");
   const suffixes = grouped ? ["", "_0", "_1", "_2", "_3"] : [""];
   const locals = [
     "(local $r i32) (local $i i32)",
@@ -290,6 +291,9 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
             out.sink === "row" ? `(local $acc_${out.ptr}${q} f64)` : "",
             out.sink === "count"
               ? `(local $count_${out.ptr}${q} v128) (local $tail_${out.ptr}${q} i32)`
+              : "",
+            out.sink === "kept" && !q
+              ? `(local $klo_${out.ptr} v128) (local $khi_${out.ptr} v128) (local $ks_${out.ptr} f64)`
               : "",
           ].join(" ")
         ),
@@ -393,6 +397,17 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
         };
       }
       case "kept": {
+        if (q) {
+          // Four rows over one row of accumulators (see `keptAround`): each adds in turn.
+          const [lo, hi, one] = [`$klo_${out.ptr}`, `$khi_${out.ptr}`, `$ks_${out.ptr}`];
+          return {
+            ...none,
+            vec: `(local.set ${lo} (f64x2.add (local.get ${lo}) (f64x2.promote_low_f32x4 ${v})))
+              (local.set ${hi} (f64x2.add (local.get ${hi}) (f64x2.promote_low_f32x4
+                (i8x16.shuffle ${HIGH} ${v} ${v}))))`,
+            sca: `(local.set ${one} (f64.add (local.get ${one}) (f64.promote_f32 ${sv})))`,
+          };
+        }
         // A kept row: each output's accumulator gains this row's value.
         const acc2 = (offset: number, lanes: string) =>
           `(v128.store offset=${offset} align=8 ${
@@ -411,20 +426,51 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
     }
   }
 
-  const loops = (rs: ReturnType<typeof row>[]) => `
+  /**
+   * Around the four rows of a group, per column: each kept row's accumulators
+   * loaded into registers before the rows add to them, stored after — the rows
+   * share them (row stride 0, checked before the group runs), and each column
+   * still gains rows in ascending order.
+   */
+  const keptAround = (grouped: boolean) => {
+    const kept = grouped ? outputs.filter((out) => out.sink === "kept") : [];
+    const acc = (o: string, offset: number) => `offset=${offset} align=8 ${at(o, 8)}`;
+    return {
+      vecPre: kept.map((out) =>
+        `(local.set $klo_${out.ptr} (v128.load ${acc(out.ptr, 0)}))
+         (local.set $khi_${out.ptr} (v128.load ${acc(out.ptr, 16)}))`
+      ).join("\n"),
+      vecPost: kept.map((out) =>
+        `(v128.store ${acc(out.ptr, 0)} (local.get $klo_${out.ptr}))
+         (v128.store ${acc(out.ptr, 16)} (local.get $khi_${out.ptr}))`
+      ).join("\n"),
+      scaPre: kept.map((out) => `(local.set $ks_${out.ptr} (f64.load ${acc(out.ptr, 0)}))`)
+        .join("\n"),
+      scaPost: kept.map((out) => `(f64.store ${acc(out.ptr, 0)} (local.get $ks_${out.ptr}))`)
+        .join("\n"),
+    };
+  };
+  const loops = (rs: ReturnType<typeof row>[], grouped = false) => {
+    const k = keptAround(grouped);
+    return `
    ${rs.map((x) => x.head + "\n" + x.start).join("\n")}
    (local.set $i (i32.const 0))
    (block $vdone (loop $vtop
     (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $cols)))
+    ${k.vecPre}
     ${rs.map((x) => x.vecBody + "\n" + x.vecStore).join("\n")}
+    ${k.vecPost}
     (local.set $i (i32.add (local.get $i) (i32.const 4)))
     (br $vtop)))
    (block $sdone (loop $stop
     (br_if $sdone (i32.ge_u (local.get $i) (local.get $cols)))
+    ${k.scaPre}
     ${rs.map((x) => x.scaBody + "\n" + x.scaStore).join("\n")}
+    ${k.scaPost}
     (local.set $i (i32.add (local.get $i) (i32.const 1)))
     (br $stop)))
    ${rs.map((x) => x.end).join("\n")}`;
+  };
   const moved = (name: string, stride: string, times: number) =>
     `(i32.add (local.get $${name}) (i32.mul (local.get $${stride}) (i32.const ${times})))`;
   const advance = (times: number) =>
@@ -435,10 +481,11 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
     ].join("\n");
   // Rows are separate outputs of each running sum when its row stride is not 0: four rows
   // run interleaved, four independent add chains instead of one, each output still adding
-  // its own row in order. (Counts and kept rows add in any row grouping: a count is exact,
-  // and a kept row's accumulators gain the four rows in ascending order per column.)
-  const separate = outputs.filter((out) => out.sink === "row").map((out) =>
-    `(i32.ne (local.get $${out.stride}) (i32.const 0))`
+  // its own row in order. A kept row's accumulators, when every row shares them (stride 0),
+  // gain the four rows in registers, in ascending order per column (`keptAround`). Counts
+  // add in any grouping: they are exact. Otherwise the rows run one at a time.
+  const separate = outputs.filter((out) => out.sink === "row" || out.sink === "kept").map((out) =>
+    `(i32.${out.sink === "row" ? "ne" : "eq"} (local.get $${out.stride}) (i32.const 0))`
   ).reduce((a, b) => `(i32.and ${a} ${b})`, "(i32.const 1)");
   const group = !grouped ? "" : `
   (if ${separate} (then
@@ -452,7 +499,7 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
       ].join(" ")
     ).join("\n")
   }
-    ${loops(["_0", "_1", "_2", "_3"].map(row))}
+    ${loops(["_0", "_1", "_2", "_3"].map(row), true)}
     ${advance(4)}
     (br $gtop)))))`;
 
