@@ -12,14 +12,8 @@
  * row-invariant operands are computed once per row. Four elements per
  * vector iteration, then a scalar tail with the same formulas.
  *
- * Every formula gives the reference's float32 result bit for bit (NaN
- * payloads aside): f32 `add`, `sub`, `mul`, `div` and `sqrt` round once, as
- * the reference's double result rounded to float32 does (a double carries
- * more than 2·24 + 2 bits, so its rounding is innocuous); `rsqrt` runs in
- * f64 as the reference does (`1 / Math.sqrt(x)`, then rounded); comparisons
- * give 0/1; selects (`maximum`, `minimum`, `where`, `threshold`) pick an
- * operand's bits with `bitselect`, so −0 and NaN travel as in the reference;
- * bool tensors are bytes read and written as 0/1. A reduction adds the f32
+ * Every step's formula (fused_formulas.ts) gives the reference's float32
+ * result bit for bit (NaN payloads aside). A reduction adds the f32
  * values into float64 accumulators in ascending input order, as the
  * reference does: along a reduced row into one running sum (lane 0, 1, 2, 3
  * in turn; 0/1 values — comparisons, bool casts — are counted in i32 lanes
@@ -34,13 +28,18 @@
  * @module
  */
 import type { DType } from "../../../core/host_tensor.ts";
+import { type FusedProgram, reductionsOf, storesOf, varyingSteps } from "../fuse_loops.ts";
 import {
-  type FusedProgram,
-  type FusedStep,
-  reductionsOf,
-  storesOf,
-  varyingSteps,
-} from "../fuse_loops.ts";
+  at,
+  HIGH,
+  loadScalar,
+  loadVector,
+  oneBit,
+  scalarFormula,
+  vectorFormula,
+  ZERO,
+  zeroOne,
+} from "./fused_formulas.ts";
 
 /** The operands' dtypes and column strides a function is generated for. */
 export interface FusedLayout {
@@ -53,154 +52,6 @@ export interface FusedLayout {
    * leaf's, then each merged reduction's accumulator (`mergedReductions`).
    */
   readonly colStrides: readonly number[];
-}
-
-const ONE = "(v128.const f32x4 1 1 1 1)";
-const ZERO = "(v128.const f32x4 0 0 0 0)";
-/** Bytes 8–15 (the two high f32 lanes) moved down. */
-const HIGH = "8 9 10 11 12 13 14 15 8 9 10 11 12 13 14 15";
-
-function literalValue(arg: string): number | null {
-  return arg.startsWith("(") ? Number(arg.slice(1, -1)) : null;
-}
-
-function f32Const(v: number): string {
-  return `(f32.const ${
-    Object.is(v, -0) ? "-0" : v === Infinity ? "inf" : v === -Infinity ? "-inf" : v
-  })`;
-}
-
-/** An operand as a vector (`v`) or scalar (`s`) expression. */
-function operand(arg: string, mode: "v" | "s"): string {
-  const lit = literalValue(arg);
-  if (lit !== null) return mode === "v" ? `(f32x4.splat ${f32Const(lit)})` : f32Const(lit);
-  return `(local.get $${mode}${arg})`;
-}
-
-function vectorFormula(s: FusedStep): string | null {
-  const [a, b, c] = s.args.map((x) => operand(x, "v"));
-  const cmp = (op: string) => `(v128.and (f32x4.${op} ${a} ${b}) ${ONE})`;
-  switch (s.op) {
-    case "add":
-    case "sub":
-    case "mul":
-    case "div":
-      return `(f32x4.${s.op} ${a} ${b})`;
-    case "maximum":
-      return `(v128.bitselect ${a} ${b} (v128.or (f32x4.ge ${a} ${b}) (f32x4.ne ${a} ${a})))`;
-    case "minimum":
-      return `(v128.bitselect ${a} ${b} (v128.or (f32x4.le ${a} ${b}) (f32x4.ne ${a} ${a})))`;
-    case "lt":
-    case "le":
-    case "gt":
-    case "ge":
-    case "eq":
-      return cmp(s.op);
-    case "neg":
-    case "abs":
-    case "sqrt":
-      return `(f32x4.${s.op} ${a})`;
-    case "square":
-      return `(f32x4.mul ${a} ${a})`;
-    case "sign":
-      return `(f32x4.sub (v128.and (f32x4.gt ${a} ${ZERO}) ${ONE}) (v128.and (f32x4.lt ${a} ${ZERO}) ${ONE}))`;
-    case "rsqrt": {
-      const half = (x: string) =>
-        `(f32x4.demote_f64x2_zero (f64x2.div (f64x2.splat (f64.const 1)) (f64x2.sqrt (f64x2.promote_low_f32x4 ${x}))))`;
-      return `(i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 ${half(a)} ${
-        half(`(i8x16.shuffle ${HIGH} ${a} ${a})`)
-      })`;
-    }
-    case "where":
-      return `(v128.bitselect ${b} ${c} (f32x4.ne ${a} ${ZERO}))`;
-    case "threshold":
-      return `(v128.and ${a} (f32x4.${s.inclusive ? "ge" : "gt"} ${a} (f32x4.splat ${
-        f32Const(s.p)
-      })))`;
-    case "cast":
-      return s.dtype === "bool" ? `(v128.and (f32x4.ne ${a} ${ZERO}) ${ONE})` : a;
-    case "broadcast_to":
-    case "stop_gradient":
-      return a;
-  }
-  return null;
-}
-
-function scalarFormula(s: FusedStep): string | null {
-  const [a, b, c] = s.args.map((x) => operand(x, "s"));
-  const z = "(f32.const 0)";
-  switch (s.op) {
-    case "add":
-    case "sub":
-    case "mul":
-    case "div":
-      return `(f32.${s.op} ${a} ${b})`;
-    case "maximum":
-      return `(select ${a} ${b} (i32.or (f32.ge ${a} ${b}) (f32.ne ${a} ${a})))`;
-    case "minimum":
-      return `(select ${a} ${b} (i32.or (f32.le ${a} ${b}) (f32.ne ${a} ${a})))`;
-    case "lt":
-    case "le":
-    case "gt":
-    case "ge":
-    case "eq":
-      return `(f32.convert_i32_u (f32.${s.op} ${a} ${b}))`;
-    case "neg":
-    case "abs":
-    case "sqrt":
-      return `(f32.${s.op} ${a})`;
-    case "square":
-      return `(f32.mul ${a} ${a})`;
-    case "sign":
-      return `(f32.sub (f32.convert_i32_u (f32.gt ${a} ${z})) (f32.convert_i32_u (f32.lt ${a} ${z})))`;
-    case "rsqrt":
-      return `(f32.demote_f64 (f64.div (f64.const 1) (f64.sqrt (f64.promote_f32 ${a}))))`;
-    case "where":
-      return `(select ${b} ${c} (f32.ne ${a} ${z}))`;
-    case "threshold":
-      return `(select ${a} ${z} (f32.${s.inclusive ? "ge" : "gt"} ${a} ${f32Const(s.p)}))`;
-    case "cast":
-      return s.dtype === "bool" ? `(f32.convert_i32_u (f32.ne ${a} ${z}))` : a;
-    case "broadcast_to":
-    case "stop_gradient":
-      return a;
-  }
-  return null;
-}
-
-/** Byte address of element `$i` (`i` scaled by the element size) of pointer `$ptr`. */
-function at(ptr: string, bytes: number, index = "(local.get $i)"): string {
-  const scaled = bytes === 1 ? index : `(i32.shl ${index} (i32.const ${Math.log2(bytes)}))`;
-  return `(i32.add (local.get $${ptr}) ${scaled})`;
-}
-
-function loadVector(dtype: DType, addr: string): string {
-  return dtype === "bool"
-    ? `(f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u (v128.load32_zero align=1 ${addr}))))`
-    : `(v128.load align=4 ${addr})`;
-}
-
-function loadScalar(dtype: DType, addr: string): string {
-  return dtype === "bool"
-    ? `(f32.convert_i32_u (i32.load8_u ${addr}))`
-    : `(f32.load align=4 ${addr})`;
-}
-
-/**
- * Lanes holding +0 or 1.0 (a bool, a comparison's or a bool cast's value:
- * every such formula gives exactly these) as i32 0 or 1: 1.0's bits are
- * 0x3F800000, so the top three bits are the integer — one shift, where
- * `i32x4.trunc_sat_f32x4_u` costs a dozen x86 instructions (it doubled a
- * count's time).
- */
-function oneBit(v: string): string {
-  return `(i32x4.shr_u ${v} (i32.const 29))`;
-}
-
-/** Whether a step's values are all 0 or 1 (a comparison, or a bool cast to f32). */
-function zeroOne(s: FusedStep): boolean {
-  return ["lt", "le", "gt", "ge", "eq"].includes(s.op) ||
-    (s.op === "cast" && (s.dtype === "bool" || s.argDtypes[0] === "bool"));
 }
 
 /**
@@ -277,8 +128,8 @@ export function fusedWat(program: FusedProgram, layout: FusedLayout): string | n
     ...leaves.map((j) => `(param $s${j} i32)`),
     ...extras.filter((k) => reductions[k]).map((k) => `(param $sx${k} i32)`),
   ].join(" ");
-  // Four rows at a time where a row is its own output's add chain (see `group` below).
-  // (and where a kept row's accumulators are every row's: they stay in registers over four rows)
+  // Four rows at a time where a row is its own output's add chain, or where a kept row's
+  // accumulators are every row's (they stay in registers over the four): see `group` below.
   const grouped = outputs.some((out) => out.sink === "row" || out.sink === "kept");
   const suffixes = grouped ? ["", "_0", "_1", "_2", "_3"] : [""];
   const locals = [
