@@ -16,7 +16,7 @@ import { kernelEnv, onednnLookup, onednnOps } from "../backends/onednn/kernel.ts
 import "../backends/onednn/kernels/mod.ts";
 import { loadDnnl } from "../backends/onednn/library.ts";
 import type { DnnlPrimitive } from "../backends/onednn/primitive.ts";
-import { erfF32 } from "../backends/onednn/kernels/erf.ts";
+import { erfF32 } from "../backends/onednn/host/erf_f32.ts";
 import { getKernel } from "../backends/reference/kernel.ts";
 import { erf as referenceErf } from "../backends/reference/kernels/math.ts";
 import { getBackend } from "../backends/registry.ts";

@@ -24,9 +24,8 @@
  * Fusible ops are those a SIMD loop runs at memory speed: arithmetic,
  * comparisons, selects, casts, `sqrt`, and the index-only `broadcast_to` and
  * `stop_gradient`; transcendental ops stay on oneDNN's vectorised kernels,
- * and `erf` on its float32 kernel (kernels/erf.ts: the same polynomials on
- * f64x2 lanes measured 22 ns per element against its 16 — latency-bound
- * Horner chains).
+ * and `erf` on its own float32 kernel (kernels/erf.ts: WASM f64x2 lanes,
+ * compute-bound on two long polynomials, ≈ 10 ns per element).
  * Every f32 intermediate is rounded to float32 (`Math.fround`) where the
  * reference stores it, and a fused `sum` / `mean` accumulates in float64 in
  * ascending input order as the reference does, so a fused group's result is
