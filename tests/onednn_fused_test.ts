@@ -22,6 +22,7 @@ import { type KernelLookup, ReferenceExecutable } from "../backends/reference/ex
 import { getKernel } from "../backends/reference/kernel.ts";
 import { fusedKernel } from "../backends/onednn/host/fused.ts";
 import { Graph, type Tensor } from "../core/graph.ts";
+import { liveNodes } from "../core/plan.ts";
 import { type DType, type HostTensor, sizeOf } from "../core/host_tensor.ts";
 import * as o from "../core/ops.ts";
 import { lcg } from "./gradcheck.ts";
@@ -475,6 +476,85 @@ Deno.test({
       }
     }
     for (const k of ["y", "bias", "odd"]) assert.deepEqual(bits(outs[1][k]), bits(outs[0][k]), k);
+  },
+});
+
+/**
+ * A gradient into a slice (`slice_grad`, DPA's class token) added to a
+ * masked gradient, with a sum of the result: the loop reads the slice's
+ * gradient where it lies and zeros elsewhere (a spread leaf).
+ */
+function spreadGraph(seed: number): Built {
+  const rand = lcg(2000 + seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+  const domain = pick([[4, 7, 9], [3, 5, 2, 8], [6, 10], [2, 3, 16], [5, 1, 6, 4]]);
+  const axes = domain.map((_, i) => i).filter((i) =>
+    domain[i] > 1 && domain.slice(i + 1).some((d) => d > 1)
+  );
+  const axis = pick(axes);
+  const count = 1 + Math.floor(rand() * (domain[axis] - 1));
+  const start = Math.floor(rand() * (domain[axis] - count + 1));
+  const small = domain.map((d, i) => (i === axis ? count : d));
+  const g = new Graph();
+  const x = g.state("x", domain);
+  const dy = g.state("dy", small);
+  const values: Record<string, HostTensor> = {};
+  for (const [name, shape] of [["x", domain], ["dy", small]] as const) {
+    values[name] = {
+      dtype: "f32",
+      shape: [...shape],
+      data: Float32Array.from({ length: sizeOf(shape) }, () => value(rand)),
+    };
+  }
+  const masked = o.mul(x, o.cast(o.ge(x, 0), "f32"));
+  const spread = o.sliceGrad(dy, domain, domain.map((_, i) => (i === axis ? start : 0)));
+  const y = rand() < 0.5 ? o.add(masked, spread) : o.sub(spread, o.square(masked));
+  g.output("y", y);
+  g.output("s", o.sum(y, [pick(domain.map((_, i) => i))]));
+  return { graph: g, values };
+}
+
+Deno.test({
+  name: "onednn-cpu spread leaves: 30 gradients into a slice added in the loop without the " +
+    "zero-filled tensor, bit-exact with reference (WASM and JavaScript)",
+  ignore: !ok,
+  fn: async () => {
+    const lookup: KernelLookup = (op) =>
+      op === FUSED_OP
+        ? (node, inputs) => fusedKernel(JSON.parse(node.attrs.program as string), inputs)
+        : getKernel(op);
+    for (let seed = 1; seed <= 30; seed++) {
+      const b = spreadGraph(seed);
+      const fused = fuseLoops(b.graph);
+      const live = liveNodes(fused.graph);
+      assert.ok(
+        !fused.graph.nodes.some((n) => n.op === "slice_grad" && live[n.id]),
+        `seed ${seed}: the slice_grad is read through`,
+      );
+      const want = await referenceBackend.compile(b.graph);
+      const got = await onednnCpuBackend.compile(b.graph) as OnednnExecutable;
+      const js = new ReferenceExecutable(fused.graph, {}, lookup, {
+        aliasNodes: new Map(),
+        extraInputs: new Map(),
+        siblings: fused.siblings,
+      });
+      try {
+        const outs = [];
+        for (const exe of [want, got, js]) {
+          await exe.writeState(b.values);
+          outs.push(await exe.run({}));
+        }
+        for (const k of ["y", "s"]) {
+          assert.deepEqual(bits(outs[1][k]), bits(outs[0][k]), `seed ${seed} ${k}: WASM`);
+          assert.deepEqual(bits(outs[2][k]), bits(outs[0][k]), `seed ${seed} ${k}: JavaScript`);
+        }
+        assert.ok(got.wasmKernels >= 1, `seed ${seed}: ran as WASM`);
+      } finally {
+        want.dispose();
+        got.dispose();
+        js.dispose();
+      }
+    }
   },
 });
 

@@ -83,6 +83,23 @@ export interface FusedProgram {
    * output is stored per element.
    */
   readonly reductions?: readonly (FusedReduction | null)[];
+  /** Per leaf: null, or the part of the domain it covers (`FusedSpread`; at most one). */
+  readonly spreads?: readonly (FusedSpread | null)[];
+}
+
+/**
+ * A leaf read through the `slice_grad` it feeds (`spreadOf`): over `count`
+ * indices from `start` along `axis` of the domain the leaf's values, +0
+ * everywhere else — a gradient into a slice (DPA's class token) added to the
+ * whole tensor's without the zero-filled tensor.
+ */
+export interface FusedSpread {
+  /** The axis of the domain the leaf covers part of. */
+  readonly axis: number;
+  /** The first index it covers along `axis`. */
+  readonly start: number;
+  /** How many indices it covers (the leaf's extent along `axis`). */
+  readonly count: number;
 }
 
 /** A reduction a merged map also computes: a sibling `sum` / `mean` over `axes` of the domain. */
@@ -266,7 +283,31 @@ function unreshaped(
 /** A group found from its root: the absorbed nodes (root last) and the leaves. */
 interface Group {
   readonly members: number[];
+  /** The nodes the members read, a `slice_grad` included (the kernel reads its input). */
   readonly leaves: number[];
+  /** Per leaf: null, or the spread of a `slice_grad` read (`spreadOf`). */
+  readonly spreads?: (FusedSpread | null)[];
+}
+
+/**
+ * What a `slice_grad` leaf `n` of a loop contributes as a spread (its input
+ * read where the slice lies, +0 elsewhere), or null: an f32 `slice_grad`
+ * that is partial along exactly one axis, with step 1, followed by an axis
+ * with more than one element (so the covered part is whole rows of the loop).
+ */
+function spreadOf(graph: Graph, n: Node): FusedSpread | null {
+  if (n.op !== "slice_grad" || n.dtype !== "f32") return null;
+  const dy = graph.nodes[n.inputs[0]];
+  const { starts, steps } = attrsOf(n, "slice_grad");
+  let axis = -1;
+  for (let ax = 0; ax < n.shape.length; ax++) {
+    if (steps[ax] !== 1) return null;
+    if (dy.shape[ax] === n.shape[ax]) continue;
+    if (axis >= 0) return null;
+    axis = ax;
+  }
+  if (axis < 0 || !n.shape.slice(axis + 1).some((d) => d > 1)) return null;
+  return { axis, start: starts[axis], count: dy.shape[axis] };
 }
 
 /**
@@ -303,7 +344,17 @@ function grow(
       }
     }
   }
-  return leaves.length > MAX_LEAVES ? null : { members, leaves };
+  if (leaves.length > MAX_LEAVES) return null;
+  // One `slice_grad` only this loop reads is read through (`spreadOf`), not computed.
+  const k = leaves.findIndex((id) =>
+    readers[id] === 1 && !taken.has(id) && spreadOf(graph, graph.nodes[id]) !== null
+  );
+  if (k < 0) return { members, leaves };
+  return {
+    members,
+    leaves,
+    spreads: leaves.map((id, j) => (j === k ? spreadOf(graph, graph.nodes[id]) : null)),
+  };
 }
 
 function programOf(
@@ -331,7 +382,7 @@ function programOf(
     });
     ref.set(id, `t${steps.length - 1}`);
   }
-  return { kind, domain, axes, steps };
+  return { kind, domain, axes, steps, ...(group.spreads ? { spreads: group.spreads } : {}) };
 }
 
 /** `graph` with fused roots rewritten (the same object when nothing fuses). */
@@ -392,10 +443,17 @@ export function fuseLoops(
     for (const m of group.members) taken.add(m);
     absorbed += group.members.length - 1;
     const program = programOf(graph, group, kind, domain, axes);
+    // A spread leaf's `slice_grad` is read by no one now: the kernel reads its input.
+    const inputs = group.leaves.map((l, k) => {
+      if (!group.spreads?.[k]) return l;
+      taken.add(l);
+      absorbed++;
+      return graph.nodes[l].inputs[0];
+    });
     rewritten.set(id, {
       id,
       op: FUSED_OP,
-      inputs: group.leaves,
+      inputs,
       attrs: Object.freeze({ program: JSON.stringify(program) as AttrValue, kind }),
       shape: n.shape,
       dtype: n.dtype,
@@ -441,7 +499,7 @@ function mergeMaps(graph: Graph, fused: Map<number, Node>): Map<number, number[]
   for (const b of ids) {
     const nb = fused.get(b)!;
     const pb = programOfNode(nb);
-    if (nb.dtype !== "f32") continue;
+    if (nb.dtype !== "f32" || pb.spreads) continue;
     for (let k = ids.indexOf(b) - 1; k >= 0; k--) {
       const a = ids[k];
       const na = fused.get(a)!;
@@ -529,7 +587,8 @@ function appendMap(
     const leaf = lb[Number(arg.slice(1))];
     const step = computed.get(leaf);
     if (step !== undefined) return `t${step}`;
-    let k = leaves.indexOf(leaf);
+    // (A spread leaf reads its node only where it covers the domain: not the same leaf.)
+    let k = leaves.findIndex((l, j) => l === leaf && !pa.spreads?.[j]);
     if (k < 0) k = leaves.push(leaf) - 1;
     return `l${k}`;
   };
@@ -554,6 +613,7 @@ function appendMap(
       steps,
       stores: [...stores, steps.length - 1],
       ...(reduction || pa.reductions ? { reductions: [...reductionsOf(pa), reduction] } : {}),
+      ...(pa.spreads ? { spreads: leaves.map((_, j) => pa.spreads![j] ?? null) } : {}),
     },
     leaves,
   };
@@ -577,8 +637,19 @@ function keepsRows(
 }
 
 /**
- * Bytes of float64 accumulators the largest fused reduction of `graph` needs
- * (a merged map's: all its reductions').
+ * Bytes of the row of zeros a loop with a spread leaf reads outside its
+ * cover (at most the elements after the covered axis, the loop's row; 16
+ * more for alignment), or 0.
+ */
+export function zeroRowBytes(p: FusedProgram): number {
+  const sp = p.spreads?.find((s) => s !== null);
+  return sp ? 4 * sizeOf(p.domain.slice(sp.axis + 1)) + 16 : 0;
+}
+
+/**
+ * Bytes of kernel scratch the largest fused loop of `graph` needs: float64
+ * accumulators (a reduction's, or a merged map's reductions') and a spread
+ * leaf's row of zeros.
  */
 export function fusedScratchBytes(graph: Graph): number {
   let most = 0;
@@ -588,7 +659,7 @@ export function fusedScratchBytes(graph: Graph): number {
     const parts = p.kind === "map"
       ? mergedReductions(p).map((r) => reducedOutputs({ domain: p.domain, axes: r.axes }))
       : [sizeOf(n.shape)];
-    most = Math.max(most, 8 * parts.reduce((a, b) => a + b, 0));
+    most = Math.max(most, 8 * parts.reduce((a, b) => a + b, 0) + zeroRowBytes(p));
   }
   return most;
 }

@@ -10,7 +10,7 @@
  */
 import { ActlabError } from "../../core/errors.ts";
 import { broadcastStrides, stridesOf } from "../../core/shape.ts";
-import type { FusedProgram, FusedReduction } from "./fuse_loops.ts";
+import type { FusedProgram, FusedReduction, FusedSpread } from "./fuse_loops.ts";
 import { mergeAxes, type Nest, nestOf } from "./host/nest.ts";
 
 /** The strides of a reduction's accumulator over `axes` of `domain` (0 on reduced axes). */
@@ -26,17 +26,29 @@ export function mergedReductions(program: FusedProgram): FusedReduction[] {
 
 /**
  * The loop nest of `program` over leaves of `leafShapes`; every column
- * stride is 0 or 1.
+ * stride is 0 or 1. A spread leaf (`FusedSpread`) keeps its covered axis
+ * out of the two inner levels, so each call of the loop lies wholly inside
+ * or wholly outside the part it covers: its base is its element there, or
+ * −1 outside (the kernels read a row of zeros, row stride 0).
  */
 export function fusedNest(program: FusedProgram, leafShapes: readonly (readonly number[])[]): Nest {
   const { kind, domain, axes } = program;
   const outStrides = kind !== "map" ? accumulatorStrides(domain, axes) : stridesOf(domain);
-  const m = mergeAxes(domain, [
+  const spreads = program.spreads ?? [];
+  const k = spreads.findIndex((sp) => sp !== null);
+  const operands = [
     outStrides,
-    ...leafShapes.map((shape) => broadcastStrides(shape, domain)),
+    ...leafShapes.map((shape, j) =>
+      spreads[j]
+        // The leaf's own strides; NaN along the covered axis: no axis merges with it.
+        ? stridesOf(shape).map((st, ax) => (ax === spreads[j]!.axis ? NaN : st))
+        : broadcastStrides(shape, domain)
+    ),
     ...mergedReductions(program).map((r) => accumulatorStrides(domain, r.axes)),
-  ]);
-  const nest = nestOf(m.dims, m.strides);
+  ];
+  const nest = k < 0
+    ? nestOf(...merged(domain, operands))
+    : spreadNest(domain, operands, 1 + k, spreads[k]!, stridesOf(leafShapes[k])[spreads[k]!.axis]);
   if (nest.colStrides.some((s) => s !== 0 && s !== 1)) {
     throw new ActlabError(
       `fused loop: leaves ${
@@ -46,6 +58,49 @@ export function fusedNest(program: FusedProgram, leafShapes: readonly (readonly 
     );
   }
   return nest;
+}
+
+function merged(
+  domain: readonly number[],
+  operands: readonly (readonly number[])[],
+): [number[], number[][]] {
+  const m = mergeAxes(domain, operands);
+  return [m.dims, m.strides];
+}
+
+/**
+ * The nest with operand `q` a spread over `sp` (its stride along the covered
+ * axis `stride`): the covered axis is an outer one, and `q`'s base per call
+ * is its element at the call's index along it, or −1 outside the cover.
+ */
+function spreadNest(
+  domain: readonly number[],
+  operands: readonly (readonly number[])[],
+  q: number,
+  sp: FusedSpread,
+  stride: number,
+): Nest {
+  // An extra operand counts the covered axis: its base per call is the call's index there.
+  const index = domain.map((_, ax) => (ax === sp.axis ? 1 : 0));
+  const [dims, strides] = merged(domain, [...operands, index]);
+  const c = strides.length - 1;
+  const at = strides[c].indexOf(1);
+  const rank = dims.length;
+  strides[q] = strides[q].map((v) => (Number.isNaN(v) ? 0 : v));
+  const nest = nestOf(dims, strides, at === rank - 2 ? rank - 3 : rank - 2);
+  const calls = nest.bases[c];
+  const bases = [...nest.bases.slice(0, c)];
+  bases[q] = nest.bases[q].map((b, j) => {
+    const t = calls[j] - sp.start;
+    return t >= 0 && t < sp.count ? b + t * stride : -1;
+  });
+  return {
+    rows: nest.rows,
+    cols: nest.cols,
+    rowStrides: nest.rowStrides.slice(0, c),
+    colStrides: nest.colStrides.slice(0, c),
+    bases,
+  };
 }
 
 /** How many outputs a reduction over `axes` of `domain` has (the product of the kept axes). */

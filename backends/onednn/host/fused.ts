@@ -123,8 +123,13 @@ export function fusedKernel(program: FusedProgram, inputs: readonly Node[]): Ker
   const accs = reductions.flatMap((red, k) => (red ? [k] : [])).map((k, r) => ({ k, r }));
   const flat = nest.bases[0].length === 1 && nest.rows === 1 && nest.bases.every((b) => b[0] === 0);
   const at = (j: number) => (flat ? "i" : `o${j} + i`);
-  const rowLoads = leaves.map((_, j) => (cs[j + 1] === 0 ? `const l${j} = L${j}[o${j}];` : ""));
-  const colLoads = leaves.map((_, j) => (cs[j + 1] === 1 ? `const l${j} = L${j}[${at(j)}];` : ""));
+  // A spread leaf reads its tensor, or a row of zeros `Z`, per outer position (`M<j>`, `Q<j>`).
+  const spreads = program.spreads ?? [];
+  const arr = (j: number) => (spreads[j] ? `M${j}` : `L${j}`);
+  const rowLoads = leaves.map((_, j) => (cs[j + 1] === 0 ? `const l${j} = ${arr(j)}[o${j}];` : ""));
+  const colLoads = leaves.map((_, j) =>
+    cs[j + 1] === 1 ? `const l${j} = ${arr(j)}[${at(j)}];` : ""
+  );
   const rowSteps = steps.map((s, j) => (stepVaries[j] ? "" : `const t${j} = ${stepCode(s)};`));
   const colSteps = steps.map((s, j) => (stepVaries[j] ? `const t${j} = ${stepCode(s)};` : ""));
   // A merged reduction adds its step into its accumulator: along a reduced row into a running
@@ -158,13 +163,20 @@ export function fusedKernel(program: FusedProgram, inputs: readonly Node[]): Ker
   ${leaves.map((_, j) => `const B${j} = bases[${j + 1}], R${j} = rs[${j + 1}];`).join(" ")}
   ${accs.map(({ r }) => `const AB${r} = bases[${1 + n + r}], AR${r} = rs[${1 + n + r}];`).join(" ")}
   for (let j = 0; j < count; j++) {
-    let oo = OB[j]; ${leaves.map((_, j) => `let o${j} = B${j}[j];`).join(" ")}
+    let oo = OB[j]; ${
+    leaves.map((_, j) =>
+      spreads[j]
+        ? `const S${j} = B${j}[j] < 0, M${j} = S${j} ? Z : L${j}, Q${j} = S${j} ? 0 : R${j};
+           let o${j} = S${j} ? 0 : B${j}[j];`
+        : `let o${j} = B${j}[j];`
+    ).join(" ")
+  }
     ${accs.map(({ r }) => `let a${r} = AB${r}[j];`).join(" ")}
     for (let r = 0; r < rows; r++) {
       ${rowLoads.join(" ")}
       ${rowSteps.join("\n")}
       ${row}
-      oo += OR; ${leaves.map((_, j) => `o${j} += R${j};`).join(" ")}
+      oo += OR; ${leaves.map((_, j) => `o${j} += ${spreads[j] ? "Q" : "R"}${j};`).join(" ")}
       ${accs.map(({ r }) => `a${r} += AR${r};`).join(" ")}
     }
   }
@@ -179,7 +191,7 @@ export function fusedKernel(program: FusedProgram, inputs: readonly Node[]): Ker
   }`;
   const fn = generated(
     name,
-    ["o", "ins", "bases", "count", "rows", "cols", "rs", "acc", "div", "macc", "mdiv"],
+    ["o", "ins", "bases", "count", "rows", "cols", "rs", "acc", "div", "macc", "mdiv", "Z"],
     body,
   );
   const { bases, rows, cols, rowStrides } = nest;
@@ -189,8 +201,9 @@ export function fusedKernel(program: FusedProgram, inputs: readonly Node[]): Ker
   const merged = mergedReductions(program).map((r) => ({ domain: program.domain, axes: r.axes }));
   const macc = merged.map((r) => new Float64Array(reducedOutputs(r)));
   const mdiv = merged.map((r) => reducedCount(r));
+  const zeros = new Float32Array(cols); // what a spread leaf reads outside its cover
   return (out: TensorData, ins: readonly TensorData[]) =>
-    fn(out, ins, bases, count, rows, cols, rowStrides, acc, div, macc, mdiv);
+    fn(out, ins, bases, count, rows, cols, rowStrides, acc, div, macc, mdiv, zeros);
 }
 
 registerHostKernel(FUSED_OP, (node, inputs) => {

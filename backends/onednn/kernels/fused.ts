@@ -15,7 +15,13 @@
 import type { Node } from "../../../core/graph.ts";
 import type { DType, TensorData } from "../../../core/host_tensor.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
-import { checkedSiblings, FUSED_OP, type FusedProgram, reductionsOf } from "../fuse_loops.ts";
+import {
+  checkedSiblings,
+  FUSED_OP,
+  type FusedProgram,
+  reductionsOf,
+  zeroRowBytes,
+} from "../fuse_loops.ts";
 import { fusedNest, mergedReductions, reducedCount, reducedOutputs } from "../fused_nest.ts";
 import { fusedKernel } from "../host/fused.ts";
 import { type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
@@ -39,7 +45,8 @@ registerOnednnKernel(FUSED_OP, (env: OnednnEnv, node: Node, inputs: readonly Nod
   const merged = mergedReductions(program).map((r) => ({ domain: program.domain, axes: r.axes }));
   const sizes = reduce ? [reducedOutputs(program)] : merged.map((r) => reducedOutputs(r));
   const accOffsets = sizes.map((_, r) => 8 * sizes.slice(0, r).reduce((a, b) => a + b, 0));
-  if (8 * sizes.reduce((a, b) => a + b, 0) > scratchBytes) return null;
+  const accBytes = 8 * sizes.reduce((a, b) => a + b, 0);
+  if (accBytes + zeroRowBytes(program) > scratchBytes) return null;
   const nest = fusedNest(program, leaves.map((l) => l.shape));
   const text = fusedWat(program, {
     outDtype: node.dtype,
@@ -65,10 +72,15 @@ registerOnednnKernel(FUSED_OP, (env: OnednnEnv, node: Node, inputs: readonly Nod
   const count = bases[0].length;
   const strideBytes = rowStrides.map((s, q) => s * bytes[q]);
   const div = reducedCount(program);
+  // A spread leaf reads a row of zeros (after the accumulators) where it does not cover the call.
+  const spread = (program.spreads ?? []).findIndex((sp) => sp !== null);
+  const zeroAt = scratchOffset + ((accBytes + 15) & ~15);
+  const spreadStride = spread < 0 ? 0 : strideBytes[1 + spread];
   // The memory never grows, so its buffer and the accumulator views are fixed.
   const buf = memory.buffer;
   const acc = reduce ? new Float64Array(buf, scratchOffset, sizes[0]) : null;
   const accs = merged.map((_, r) => new Float64Array(buf, scratchOffset + accOffsets[r], sizes[r]));
+  const zeros = spread < 0 ? null : new Float32Array(buf, zeroAt, cols);
   const divs = merged.map((r) => reducedCount(r));
   // Arguments: output, other outputs, leaves, rows, cols, the row strides, merged accumulators'.
   const args = new Array<number>(1 + e + n + 2 + 1 + n + merged.length);
@@ -83,6 +95,7 @@ registerOnednnKernel(FUSED_OP, (env: OnednnEnv, node: Node, inputs: readonly Nod
     if (!inside) return js(out, ins);
     acc?.fill(0);
     for (const a of accs) a.fill(0);
+    zeros?.fill(0); // (the scratch is shared: another loop's accumulators may lie here)
     const o0 = acc ? scratchOffset : out.byteOffset;
     for (let j = 0; j < count; j++) {
       const at = bases[0][j] * bytes[0];
@@ -95,6 +108,11 @@ registerOnednnKernel(FUSED_OP, (env: OnednnEnv, node: Node, inputs: readonly Nod
       }
       for (let q = 0; q < n; q++) {
         args[first + q] = ins[q].byteOffset + bases[q + 1][j] * bytes[q + 1];
+      }
+      if (spread >= 0) {
+        const outside = bases[1 + spread][j] < 0;
+        if (outside) args[first + spread] = zeroAt;
+        args[first + n + 3 + spread] = outside ? 0 : spreadStride;
       }
       k(...args);
     }
