@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { onednnCpuBackend } from "../backends/onednn/mod.ts";
 import type { OnednnExecutable } from "../backends/onednn/executable.ts";
-import { FUSED_OP, fuseLoops } from "../backends/onednn/fuse_loops.ts";
+import { FUSED_OP, fuseLoops, type LoopFusion } from "../backends/onednn/fuse_loops.ts";
 import { loadAssembler } from "../backends/onednn/wasm/assemble.ts";
 import { scans } from "../backends/onednn/wasm/scan.ts";
 import { wasmArena, wasmBacking } from "../backends/onednn/wasm/memory.ts";
@@ -151,23 +151,71 @@ for (const leavesAs of ["state", "feed"] as const) {
   });
 }
 
+/** The reference kernels, and the JavaScript loop for fused nodes (operands outside the memory). */
+const jsLookup: KernelLookup = (op) =>
+  op === FUSED_OP
+    ? (node, inputs) => fusedKernel(JSON.parse(node.attrs.program as string), inputs)
+    : getKernel(op);
+
+/**
+ * `graph` fused as onednn-cpu fuses it, on the reference executor: its buffers are no
+ * WebAssembly memory, so the fused nodes run their JavaScript loops.
+ */
+function fusedInJs(graph: Graph): { exe: ReferenceExecutable; fused: LoopFusion } {
+  const fused = fuseLoops(graph);
+  const exe = new ReferenceExecutable(fused.graph, {}, jsLookup, {
+    aliasNodes: new Map(),
+    extraInputs: new Map(),
+    siblings: fused.siblings,
+  });
+  return { exe, fused };
+}
+
+/**
+ * `b`'s outputs (its leaves as states) on reference, on onednn-cpu (the
+ * WASM loops) and fused in JavaScript, with the fusion and how many WASM
+ * kernels onednn-cpu ran.
+ */
+async function runThreeWays(b: Built): Promise<{
+  want: Record<string, HostTensor>;
+  wasm: Record<string, HostTensor>;
+  js: Record<string, HostTensor>;
+  fused: LoopFusion;
+  wasmKernels: number;
+}> {
+  const ref = await referenceBackend.compile(b.graph);
+  const one = await onednnCpuBackend.compile(b.graph) as OnednnExecutable;
+  const { exe, fused } = fusedInJs(b.graph);
+  try {
+    const outs: Record<string, HostTensor>[] = [];
+    for (const e of [ref, one, exe]) {
+      await e.writeState(b.values);
+      outs.push(await e.run({}));
+    }
+    return { want: outs[0], wasm: outs[1], js: outs[2], fused, wasmKernels: one.wasmKernels };
+  } finally {
+    ref.dispose();
+    one.dispose();
+    exe.dispose();
+  }
+}
+
+/** A random f32 state value of `shape` (`value`'s mix of specials). */
+function randomValue(shape: readonly number[], rand: () => number): HostTensor {
+  return {
+    dtype: "f32",
+    shape: [...shape],
+    data: Float32Array.from({ length: sizeOf(shape) }, () => value(rand)),
+  };
+}
+
 Deno.test("fused loops in JavaScript (the loop for operands outside the memory): 60 random chains bit-exact with reference", async () => {
-  // The fused graph on the reference executor, with the JavaScript kernel for its fused nodes.
-  const lookup: KernelLookup = (op) =>
-    op === FUSED_OP
-      ? (node, inputs) => fusedKernel(JSON.parse(node.attrs.program as string), inputs)
-      : getKernel(op);
   let groups = 0;
   for (let seed = 1; seed <= 60; seed++) {
     const b = randomGraph(seed, "feed");
     const want = await runOn(referenceBackend, b, "feed");
-    const fused = fuseLoops(b.graph);
+    const { exe, fused } = fusedInJs(b.graph);
     groups += fused.groups;
-    const exe = new ReferenceExecutable(fused.graph, {}, lookup, {
-      aliasNodes: new Map(),
-      extraInputs: new Map(),
-      siblings: fused.siblings,
-    });
     try {
       const got = (await exe.run(b.values)).y;
       assert.deepEqual(bits(got), bits(want.y), `seed ${seed}: bit-exact`);
@@ -297,22 +345,14 @@ Deno.test({
  * of its output, of a further chain of its output, and a count of its
  * positive entries — DPA's threshold with its pooling and sparsity count.
  */
-function mergedReductionGraph(seed: number): Built & { reductions: number } {
+function mergedReductionGraph(seed: number): Built {
   const rand = lcg(1000 + seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const domain = pick([[3, 5, 7], [2, 3, 4, 9], [4, 2, 6], [2, 8, 33], [5, 37], [2, 3, 17, 5]]);
   const g = new Graph();
   const x = g.state("x", domain);
   const w = g.state("w", leafShape(domain, rand));
-  const values: Record<string, HostTensor> = {};
-  for (const t of [x, w]) {
-    const name = t === x ? "x" : "w";
-    values[name] = {
-      dtype: "f32",
-      shape: [...t.shape],
-      data: Float32Array.from({ length: sizeOf(t.shape) }, () => value(rand)),
-    };
-  }
+  const values = { x: randomValue(x.shape, rand), w: randomValue(w.shape, rand) };
   const y = o.threshold(o.mul(x, w), pick([0, 0.5]), rand() < 0.5);
   g.output("y", y);
   const axesOf = () => {
@@ -327,7 +367,7 @@ function mergedReductionGraph(seed: number): Built & { reductions: number } {
       : (rand() < 0.5 ? o.sum : o.mean)(pick(sources)(), axesOf(), rand() < 0.5);
     g.output(`r${k}`, r);
   }
-  return { graph: g, values, reductions };
+  return { graph: g, values };
 }
 
 Deno.test({
@@ -335,40 +375,16 @@ Deno.test({
     "loop, bit-exact with reference (WASM and JavaScript)",
   ignore: !ok,
   fn: async () => {
-    const lookup: KernelLookup = (op) =>
-      op === FUSED_OP
-        ? (node, inputs) => fusedKernel(JSON.parse(node.attrs.program as string), inputs)
-        : getKernel(op);
     let merged = 0, wasm = 0;
     for (let seed = 1; seed <= 40; seed++) {
       const b = mergedReductionGraph(seed);
-      const names = [...b.graph.outputs.keys()];
-      const want = await referenceBackend.compile(b.graph);
-      const got = await onednnCpuBackend.compile(b.graph) as OnednnExecutable;
-      const fused = fuseLoops(b.graph);
-      const js = new ReferenceExecutable(fused.graph, {}, lookup, {
-        aliasNodes: new Map(),
-        extraInputs: new Map(),
-        siblings: fused.siblings,
-      });
-      merged += fused.siblings.size;
-      try {
-        await want.writeState(b.values);
-        await got.writeState(b.values);
-        const [w, g] = [await want.run({}), await got.run({})];
-        // The JavaScript loops: states are not in a WebAssembly memory on the reference executor.
-        await js.writeState(b.values);
-        const j = await js.run({});
-        for (const k of names) {
-          assert.deepEqual(bits(g[k]), bits(w[k]), `seed ${seed} ${k}: WASM bit-exact`);
-          assert.deepEqual(bits(j[k]), bits(w[k]), `seed ${seed} ${k}: JavaScript bit-exact`);
-        }
-        wasm += got.wasmKernels;
-      } finally {
-        want.dispose();
-        got.dispose();
-        js.dispose();
+      const r = await runThreeWays(b);
+      for (const k of b.graph.outputs.keys()) {
+        assert.deepEqual(bits(r.wasm[k]), bits(r.want[k]), `seed ${seed} ${k}: WASM bit-exact`);
+        assert.deepEqual(bits(r.js[k]), bits(r.want[k]), `seed ${seed} ${k}: JavaScript bit-exact`);
       }
+      merged += r.fused.siblings.size;
+      wasm += r.wasmKernels;
     }
     assert.ok(merged >= 40, `reductions merged into the maps' loops (${merged})`);
     assert.ok(wasm >= 40, `as WASM (${wasm} kernels)`);
@@ -498,14 +514,7 @@ function spreadGraph(seed: number): Built {
   const g = new Graph();
   const x = g.state("x", domain);
   const dy = g.state("dy", small);
-  const values: Record<string, HostTensor> = {};
-  for (const [name, shape] of [["x", domain], ["dy", small]] as const) {
-    values[name] = {
-      dtype: "f32",
-      shape: [...shape],
-      data: Float32Array.from({ length: sizeOf(shape) }, () => value(rand)),
-    };
-  }
+  const values = { x: randomValue(domain, rand), dy: randomValue(small, rand) };
   const masked = o.mul(x, o.cast(o.ge(x, 0), "f32"));
   const spread = o.sliceGrad(dy, domain, domain.map((_, i) => (i === axis ? start : 0)));
   const y = rand() < 0.5 ? o.add(masked, spread) : o.sub(spread, o.square(masked));
@@ -519,41 +528,18 @@ Deno.test({
     "zero-filled tensor, bit-exact with reference (WASM and JavaScript)",
   ignore: !ok,
   fn: async () => {
-    const lookup: KernelLookup = (op) =>
-      op === FUSED_OP
-        ? (node, inputs) => fusedKernel(JSON.parse(node.attrs.program as string), inputs)
-        : getKernel(op);
     for (let seed = 1; seed <= 30; seed++) {
-      const b = spreadGraph(seed);
-      const fused = fuseLoops(b.graph);
-      const live = liveNodes(fused.graph);
+      const r = await runThreeWays(spreadGraph(seed));
+      const live = liveNodes(r.fused.graph);
       assert.ok(
-        !fused.graph.nodes.some((n) => n.op === "slice_grad" && live[n.id]),
+        !r.fused.graph.nodes.some((n) => n.op === "slice_grad" && live[n.id]),
         `seed ${seed}: the slice_grad is read through`,
       );
-      const want = await referenceBackend.compile(b.graph);
-      const got = await onednnCpuBackend.compile(b.graph) as OnednnExecutable;
-      const js = new ReferenceExecutable(fused.graph, {}, lookup, {
-        aliasNodes: new Map(),
-        extraInputs: new Map(),
-        siblings: fused.siblings,
-      });
-      try {
-        const outs = [];
-        for (const exe of [want, got, js]) {
-          await exe.writeState(b.values);
-          outs.push(await exe.run({}));
-        }
-        for (const k of ["y", "s"]) {
-          assert.deepEqual(bits(outs[1][k]), bits(outs[0][k]), `seed ${seed} ${k}: WASM`);
-          assert.deepEqual(bits(outs[2][k]), bits(outs[0][k]), `seed ${seed} ${k}: JavaScript`);
-        }
-        assert.ok(got.wasmKernels >= 1, `seed ${seed}: ran as WASM`);
-      } finally {
-        want.dispose();
-        got.dispose();
-        js.dispose();
+      for (const k of ["y", "s"]) {
+        assert.deepEqual(bits(r.wasm[k]), bits(r.want[k]), `seed ${seed} ${k}: WASM`);
+        assert.deepEqual(bits(r.js[k]), bits(r.want[k]), `seed ${seed} ${k}: JavaScript`);
       }
+      assert.ok(r.wasmKernels >= 1, `seed ${seed}: ran as WASM`);
     }
   },
 });
