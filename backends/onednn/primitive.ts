@@ -20,6 +20,14 @@ export function opDescBuffer(): Uint8Array {
 
 const QUERY_IMPL_INFO_STR = 8; // dnnl_query_t dnnl_query_impl_info_str
 
+/** `dnnl_prop_kind_t` values of dnnl_types.h (2.6) the kernels create primitives for. */
+export const PROP = {
+  forwardTraining: 64,
+  forwardInference: 96,
+  backward: 128,
+  backwardData: 160,
+} as const;
+
 /** `DNNL_ARG_*` values of dnnl_types.h (2.6). */
 export const ARG = {
   SRC: 1,

@@ -34,13 +34,10 @@ import {
   registerOnednnKernel,
 } from "../kernel.ts";
 import { memoryDesc } from "../memory.ts";
-import { ARG, opDescBuffer, type PrimitiveArg, primitiveDesc } from "../primitive.ts";
+import { ARG, opDescBuffer, type PrimitiveArg, primitiveDesc, PROP } from "../primitive.ts";
 import { check } from "../status.ts";
 import { onednnComposite } from "./composites.ts";
 
-const FORWARD_TRAINING = 64; // dnnl_prop_kind_t
-const FORWARD_INFERENCE = 96;
-const BACKWARD = 128;
 const USE_GLOBAL_STATS = 0x1; // dnnl_normalization_flags_t
 const SCALE_SHIFT = 0x8 | 0x10; // dnnl_use_scale | dnnl_use_shift
 
@@ -124,7 +121,7 @@ registerOnednnKernel("batch_moments", (env: OnednnEnv, node: Node, [x]: readonly
     return nothing;
   }
   const { c, md, stat } = descs(env, x);
-  const p = ownPrimitive(env, forwardDesc(env.ctx, FORWARD_TRAINING, md, 1e-5, 0), [
+  const p = ownPrimitive(env, forwardDesc(env.ctx, PROP.forwardTraining, md, 1e-5, 0), [
     { arg: ARG.SRC, md },
     { arg: ARG.DST, md },
     { arg: ARG.MEAN, md: stat },
@@ -151,8 +148,8 @@ registerOnednnKernel("batch_norm", (env: OnednnEnv, node: Node, [x, m]: readonly
   // Paired: forward training computes the statistics into the moments node's buffer.
   const paired = env.shared.get(pairedKey(m.id)) === true;
   const desc = paired
-    ? forwardDesc(env.ctx, FORWARD_TRAINING, md, eps, SCALE_SHIFT)
-    : forwardDesc(env.ctx, FORWARD_INFERENCE, md, eps, SCALE_SHIFT | USE_GLOBAL_STATS);
+    ? forwardDesc(env.ctx, PROP.forwardTraining, md, eps, SCALE_SHIFT)
+    : forwardDesc(env.ctx, PROP.forwardInference, md, eps, SCALE_SHIFT | USE_GLOBAL_STATS);
   const p = ownPrimitive(env, desc, args, paired ? `${what}, with its moments` : what);
   const run: KernelRun = (out, [xd, md2, w, b]) => p.run([xd, ...rows(md2, c), w, b, out]);
   return run;
@@ -164,7 +161,7 @@ function backward(env: OnednnEnv, x: Node, eps: number, what: string) {
   const { c, md, stat } = descs(env, x);
   const hint = primitiveDesc(
     ctx,
-    forwardDesc(ctx, FORWARD_TRAINING, md, eps, SCALE_SHIFT),
+    forwardDesc(ctx, PROP.forwardTraining, md, eps, SCALE_SHIFT),
     `${what} (hint)`,
   );
   const p = ownBackwardPrimitive(
@@ -173,7 +170,7 @@ function backward(env: OnednnEnv, x: Node, eps: number, what: string) {
     (desc) => [
       ctx.lib.symbols.dnnl_batch_normalization_backward_desc_init(
         desc,
-        BACKWARD,
+        PROP.backward,
         md,
         md,
         eps,

@@ -22,10 +22,9 @@ import type { DnnlContext } from "../engine.ts";
 import { backwardDesc, type OnednnEnv, registerOnednnKernel } from "../kernel.ts";
 import { type LayoutArg, layoutPrimitive } from "../layout.ts";
 import { anyDesc, dims, memoryDesc } from "../memory.ts";
-import { ARG, opDescBuffer, primitiveDesc } from "../primitive.ts";
+import { ARG, opDescBuffer, primitiveDesc, PROP } from "../primitive.ts";
 import { check } from "../status.ts";
 
-const FORWARD_TRAINING = 64; // dnnl_prop_kind_t dnnl_forward_training
 const CONVOLUTION_DIRECT = 1; // dnnl_alg_kind_t dnnl_convolution_direct
 
 /** Whether convolutions run in oneDNN's chosen layouts (the default) or plain ones. */
@@ -79,7 +78,7 @@ function forwardDesc(ctx: DnnlContext, d: ConvDescs, what: string): Uint8Array {
   check(
     ctx.lib.symbols.dnnl_dilated_convolution_forward_desc_init(
       desc,
-      FORWARD_TRAINING,
+      PROP.forwardTraining,
       CONVOLUTION_DIRECT,
       d.srcOp,
       d.weiOp,

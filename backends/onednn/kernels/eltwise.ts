@@ -12,10 +12,8 @@ import type { Node } from "../../../core/graph.ts";
 import type { KernelRun } from "../../reference/kernel.ts";
 import { type OnednnEnv, ownPrimitive, registerOnednnKernel } from "../kernel.ts";
 import { memoryDesc } from "../memory.ts";
-import { ARG, opDescBuffer } from "../primitive.ts";
+import { ARG, opDescBuffer, PROP } from "../primitive.ts";
 import { check } from "../status.ts";
-
-const FORWARD_INFERENCE = 96; // dnnl_prop_kind_t dnnl_forward_inference
 
 /** dnnl_alg_kind_t of each op, with its α and β (dnnl_types.h, oneDNN 2.6). */
 const ALGS = {
@@ -41,7 +39,7 @@ function eltwise(op: keyof typeof ALGS) {
     check(
       env.ctx.lib.symbols.dnnl_eltwise_forward_desc_init(
         desc,
-        FORWARD_INFERENCE,
+        PROP.forwardInference,
         alg,
         md,
         alpha,

@@ -26,18 +26,15 @@ import {
   registerOnednnKernel,
 } from "../kernel.ts";
 import { memoryDesc } from "../memory.ts";
-import { ARG, opDescBuffer, primitiveDesc } from "../primitive.ts";
+import { ARG, opDescBuffer, primitiveDesc, PROP } from "../primitive.ts";
 import { check } from "../status.ts";
-
-const FORWARD_TRAINING = 64; // dnnl_prop_kind_t
-const BACKWARD_DATA = 160;
 
 function lnormDesc(ctx: DnnlContext, md: Uint8Array, stat: Uint8Array, eps: number): Uint8Array {
   const desc = opDescBuffer();
   check(
     ctx.lib.symbols.dnnl_layer_normalization_forward_desc_init(
       desc,
-      FORWARD_TRAINING,
+      PROP.forwardTraining,
       md,
       stat,
       eps,
@@ -94,7 +91,7 @@ registerOnednnKernel("layer_norm_grad", (env: OnednnEnv, node: Node, [x]: readon
     (desc) => [
       ctx.lib.symbols.dnnl_layer_normalization_backward_desc_init(
         desc,
-        BACKWARD_DATA,
+        PROP.backwardData,
         md,
         md,
         stat,

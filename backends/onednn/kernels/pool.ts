@@ -26,11 +26,10 @@ import {
   registerOnednnKernel,
 } from "../kernel.ts";
 import { descBytes, dims, memoryDesc, queryDesc } from "../memory.ts";
-import { ARG, opDescBuffer, primitiveDesc } from "../primitive.ts";
+import { ARG, opDescBuffer, primitiveDesc, PROP } from "../primitive.ts";
 import { check } from "../status.ts";
 import { scans } from "../wasm/scan.ts";
 
-const FORWARD_TRAINING = 64; // dnnl_prop_kind_t dnnl_forward_training
 const POOLING_MAX = 0x1ff; // dnnl_alg_kind_t dnnl_pooling_max
 
 /**
@@ -105,7 +104,7 @@ function label(op: string, node: Node, g: Pool2dGeometry): string {
  * if the query fails.
  */
 function workspaceDesc(env: OnednnEnv, d: PoolDescs, what: string) {
-  const hint = primitiveDesc(env.ctx, forwardDesc(env, d, FORWARD_TRAINING, what), what);
+  const hint = primitiveDesc(env.ctx, forwardDesc(env, d, PROP.forwardTraining, what), what);
   try {
     return { hint, ws: queryDesc(env.ctx, hint, "workspace") };
   } catch (e) {
@@ -116,7 +115,7 @@ function workspaceDesc(env: OnednnEnv, d: PoolDescs, what: string) {
 
 /** Forward training: output and argmax workspace (arguments: x, y, workspace). */
 function forwardPrimitive(env: OnednnEnv, d: PoolDescs, ws: Uint8Array, what: string) {
-  return ownPrimitive(env, forwardDesc(env, d, FORWARD_TRAINING, what), [
+  return ownPrimitive(env, forwardDesc(env, d, PROP.forwardTraining, what), [
     { arg: ARG.SRC, md: d.src },
     { arg: ARG.DST, md: d.dst },
     { arg: ARG.WORKSPACE, md: ws },

@@ -21,11 +21,10 @@ import type { KernelRun } from "../../reference/kernel.ts";
 import { softmaxHostKernels } from "../host/softmax.ts";
 import { type OnednnEnv, ownPrimitive, registerOnednnKernel } from "../kernel.ts";
 import { memoryDesc } from "../memory.ts";
-import { ARG, opDescBuffer } from "../primitive.ts";
+import { ARG, opDescBuffer, PROP } from "../primitive.ts";
 import { check } from "../status.ts";
 import { scans } from "../wasm/scan.ts";
 
-const FORWARD_INFERENCE = 96; // dnnl_prop_kind_t dnnl_forward_inference
 const SOFTMAX_ACCURATE = 0x30000; // dnnl_alg_kind_t dnnl_softmax_accurate
 
 registerOnednnKernel("softmax", (env: OnednnEnv, node: Node, inputs: readonly Node[]) => {
@@ -41,7 +40,7 @@ registerOnednnKernel("softmax", (env: OnednnEnv, node: Node, inputs: readonly No
   check(
     env.ctx.lib.symbols.dnnl_softmax_v2_forward_desc_init(
       desc,
-      FORWARD_INFERENCE,
+      PROP.forwardInference,
       SOFTMAX_ACCURATE,
       md,
       md,
