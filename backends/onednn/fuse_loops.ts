@@ -495,16 +495,20 @@ function mergeMaps(graph: Graph, fused: Map<number, Node>): Map<number, number[]
   const joined = new Map<number, number[]>(); // host → its siblings
   const reductions = new Set<number>(); // the siblings that are reductions
   const ids = [...fused.keys()].sort((a, b) => a - b);
-  const programOfNode = (n: Node) => JSON.parse(n.attrs.program as string) as FusedProgram;
-  for (const b of ids) {
+  // Each node's program, parsed once (a host's is replaced as maps join it).
+  const programs = new Map(
+    ids.map((id) => [id, JSON.parse(fused.get(id)!.attrs.program as string) as FusedProgram]),
+  );
+  for (let i = 0; i < ids.length; i++) {
+    const b = ids[i];
     const nb = fused.get(b)!;
-    const pb = programOfNode(nb);
+    const pb = programs.get(b)!;
     if (nb.dtype !== "f32" || pb.spreads) continue;
-    for (let k = ids.indexOf(b) - 1; k >= 0; k--) {
+    for (let k = i - 1; k >= 0; k--) {
       const a = ids[k];
       const na = fused.get(a)!;
       if (siblings.has(a) || na.dtype !== "f32") continue;
-      const pa = programOfNode(na);
+      const pa = programs.get(a)!;
       if (pa.kind !== "map" || !sameShape(pa.domain, pb.domain)) continue;
       // A joined reduction's value is complete only after the loop: no joiner may read it.
       const mine = new Set([a, ...(joined.get(a) ?? []).filter((s) => !reductions.has(s))]);
@@ -516,6 +520,7 @@ function mergeMaps(graph: Graph, fused: Map<number, Node>): Map<number, number[]
         inputs: merged.leaves,
         attrs: Object.freeze({ program: JSON.stringify(merged.program) as AttrValue, kind: "map" }),
       });
+      programs.set(a, merged.program);
       // B reads only A now: needed whenever B is, A runs first and computes it.
       fused.set(b, { ...nb, inputs: [a] });
       siblings.set(b, a);

@@ -47,7 +47,7 @@ export function fusedNest(program: FusedProgram, leafShapes: readonly (readonly 
     ...mergedReductions(program).map((r) => accumulatorStrides(domain, r.axes)),
   ];
   const nest = k < 0
-    ? nestOf(...merged(domain, operands))
+    ? nestOf(...mergedAxes(domain, operands))
     : spreadNest(domain, operands, 1 + k, spreads[k]!, stridesOf(leafShapes[k])[spreads[k]!.axis]);
   if (nest.colStrides.some((s) => s !== 0 && s !== 1)) {
     throw new ActlabError(
@@ -60,7 +60,8 @@ export function fusedNest(program: FusedProgram, leafShapes: readonly (readonly 
   return nest;
 }
 
-function merged(
+/** `mergeAxes` of `operands` over `domain`, as `nestOf`'s first two arguments. */
+function mergedAxes(
   domain: readonly number[],
   operands: readonly (readonly number[])[],
 ): [number[], number[][]] {
@@ -82,7 +83,7 @@ function spreadNest(
 ): Nest {
   // An extra operand counts the covered axis: its base per call is the call's index there.
   const index = domain.map((_, ax) => (ax === sp.axis ? 1 : 0));
-  const [dims, strides] = merged(domain, [...operands, index]);
+  const [dims, strides] = mergedAxes(domain, [...operands, index]);
   const c = strides.length - 1;
   const at = strides[c].indexOf(1);
   const rank = dims.length;

@@ -201,7 +201,8 @@ export function fusedKernel(program: FusedProgram, inputs: readonly Node[]): Ker
   const merged = mergedReductions(program).map((r) => ({ domain: program.domain, axes: r.axes }));
   const macc = merged.map((r) => new Float64Array(reducedOutputs(r)));
   const mdiv = merged.map((r) => reducedCount(r));
-  const zeros = new Float32Array(cols); // what a spread leaf reads outside its cover
+  // What a spread leaf reads outside its cover.
+  const zeros = program.spreads ? new Float32Array(cols) : null;
   return (out: TensorData, ins: readonly TensorData[]) =>
     fn(out, ins, bases, count, rows, cols, rowStrides, acc, div, macc, mdiv, zeros);
 }
