@@ -57,7 +57,8 @@ registerOnednnKernel(FUSED_OP, (env: OnednnEnv, node: Node, inputs: readonly Nod
   const instance = new WebAssembly.Instance(assemble(text), { env: { memory } });
   env.wasm.kernels++;
   const k = instance.exports.k as (...args: number[]) => void;
-  const js = fusedKernel(program, inputs);
+  // The JavaScript loop, generated only if an operand is ever outside the memory.
+  let js: KernelRun | null = null;
   const reductions = reductionsOf(program);
   // Output k's accumulator (its index into `merged`), or -1 where it stores per element.
   let next = 0;
@@ -92,7 +93,7 @@ registerOnednnKernel(FUSED_OP, (env: OnednnEnv, node: Node, inputs: readonly Nod
   const run: KernelRun = (out: TensorData, ins: readonly TensorData[]) => {
     let inside = out.buffer === buf;
     for (let q = 0; q < n + e && inside; q++) inside = ins[q].buffer === buf;
-    if (!inside) return js(out, ins);
+    if (!inside) return (js ??= fusedKernel(program, inputs))(out, ins);
     acc?.fill(0);
     for (const a of accs) a.fill(0);
     zeros?.fill(0); // (the scratch is shared: another loop's accumulators may lie here)
